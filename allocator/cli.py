@@ -1,0 +1,199 @@
+"""Command line: a thin click layer that turns library results and errors into messages and exit codes.
+
+Exit codes: 0 solved; 1 infeasible, unbounded or no solution (or verify found
+violations); 2 bad input; 3 solver failure.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import AllocatorError, OutputError, ScenarioError, SolveFailed
+
+EXIT_SOLVED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_SOLVER = 0, 1, 2, 3
+OBJECTIVE_CHOICES = ["max_revenue", "min_spend", "max_profit", "max_new_customers"]
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _guard(func):
+    """Map the library's exceptions onto exit codes, with one line and no traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from solvers.errors import SolverError
+
+        try:
+            return func(*args, **kwargs)
+        except (ScenarioError, OutputError) as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+        except (SolveFailed, SolverError) as exc:
+            _fail(str(exc), EXIT_SOLVER)
+        except AllocatorError as exc:  # pragma: no cover - every subclass is listed above
+            _fail(str(exc), EXIT_BAD_INPUT)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="allocator")
+def main() -> None:
+    """Split a quarter's marketing budget and sales targets across channels, customer tiers,
+    product stages and periods with a linear program (solved by CBC).
+
+    \b
+    Start here:
+      allocator init my-plan
+      allocator solve my-plan/example_q1.yaml --out out/q1
+      allocator verify my-plan/example_q1.yaml out/q1
+    """
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder to write the plan into.")
+@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
+@click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds the solver may run.")
+@click.option("--mip-gap", type=click.FloatRange(0, 1), help="Relative MIP gap at which to stop (0-1).")
+@click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
+@click.option("--log/--no-log", default=False, show_default=True, help="Show the solver's own log on stderr.")
+@click.option("--export-model", is_flag=True, help="Also write model.lp and model.mps (readable names) for auditors.")
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@_guard
+def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, export_model, force):
+    """Solve SCENARIO and write the budget and target breakdown to --out.
+
+    \b
+    Writes allocation.csv (one row per channel x tier x product x period),
+    by_channel/by_tier/by_product/by_period.csv, targets.csv, budget_lines.csv,
+    constraints.csv (slack, binding, shadow price) and run.json. The folder is
+    written whole or not at all.
+
+    \b
+    Example:
+      allocator solve scenarios/example_q1.yaml --out out/q1
+      allocator solve scenarios/example_q1.yaml --out out/q1-min --objective min_spend --force
+    """
+    from solvers import SolveOptions
+
+    from .output import prepare_target, write_folder
+    from .pipeline import explain_status, run_record, solve_file
+    from .summary import summary_text
+
+    prepare_target(out, force)  # refuse before spending time solving
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log)
+    solved = solve_file(scenario, solver=solver, objective=objective, options=options)
+    plan = solved.plan
+    extra = {}
+    if export_model:
+        from .export import export_texts
+
+        extra = export_texts(solved.model.lp)
+    record = run_record(solved)
+    write_folder(out, plan.tables, record, extra_files=extra, force=force)
+    if not plan.solved:
+        click.echo(f"{solved.loaded.scenario.name}: {explain_status(plan)}")
+        click.echo(f"Wrote {out}/run.json")
+        sys.exit(EXIT_NO_PLAN)
+    click.echo(summary_text(solved))
+    click.echo(f"Wrote {out}/: {', '.join(f'{k}.csv' for k in plan.tables)}, run.json" + (", model.lp, model.mps" if extra else ""))
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+@_guard
+def validate(scenario):
+    """Check SCENARIO (and the CSV tables it references) without solving.
+
+    \b
+    Example:
+      allocator validate scenarios/example_q1.yaml
+    """
+    from .cells import build_cells
+    from .loader import load_scenario
+
+    loaded = load_scenario(scenario)
+    s = loaded.scenario
+    cells = build_cells(s)
+    click.echo(
+        f"{scenario}: valid. {len(s.channels)} channels, {len(s.tiers)} tiers, {len(s.products)} products, "
+        f"{len(s.periods)} periods, {cells.size} eligible cells; objective {s.objective}."
+    )
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
+@_guard
+def verify(scenario, folder):
+    """Re-check every constraint of SCENARIO against FOLDER/allocation.csv.
+
+    The check recomputes leads, customers and revenue from each cell's spend
+    and every budget, capacity, ROI, target, mix and phasing constraint with
+    plain arithmetic, independently of the model builder. Prints each
+    violation; exits 1 if there is any.
+
+    \b
+    Example:
+      allocator verify scenarios/example_q1.yaml out/q1
+    """
+    from .loader import load_scenario
+    from .verify import read_allocation
+    from .verify import verify as run_verify
+
+    loaded = load_scenario(scenario)
+    report = run_verify(loaded.scenario, read_allocation(folder))
+    if report.ok:
+        click.echo(f"{folder}: all {len(report.checks)} checks passed against {scenario}.")
+        return
+    for line in report.violations:
+        click.echo(f"violation: {line}")
+    click.echo(f"{folder}: {len(report.violations)} violation(s) in {len(report.checks) + len(report.problems)} checks.")
+    sys.exit(EXIT_NO_PLAN)
+
+
+@main.command("solvers")
+def list_solvers():
+    """List the solver backends and whether each can run here.
+
+    \b
+    Example:
+      allocator solvers
+    """
+    from solvers import BACKENDS, describe
+
+    click.echo(f"{'solver':<8} {'available':<10} {'MIP':<4} {'duals':<6} note")
+    for name in BACKENDS:
+        info = describe(name)
+        click.echo(
+            f"{name:<8} {'yes' if info.available else 'no':<10} {'yes' if info.capabilities.mip else 'no':<4} "
+            f"{'yes' if info.capabilities.duals else 'no':<6} {info.note}"
+        )
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files of the same name in FOLDER.")
+@_guard
+def init(folder, force):
+    """Write the example scenario (Q1 plan and its CSV tables) into FOLDER to start from.
+
+    \b
+    Example:
+      allocator init my-plan && allocator solve my-plan/example_q1.yaml --out out/q1
+    """
+    from .examples import write_examples
+
+    written = write_examples(folder, force=force)
+    click.echo(f"Wrote {len(written)} files to {folder}: {', '.join(p.name for p in written)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

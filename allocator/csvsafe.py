@@ -1,0 +1,40 @@
+"""Keep exported text cells from being read as formulas by spreadsheet programs.
+
+Following OWASP's CSV-injection guidance, a text cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a
+leading apostrophe; `restore` undoes it when our own tools read the file back.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS):
+        return "'" + value
+    return value
+
+
+def restore(value: object) -> object:
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(DANGEROUS_STARTS):
+        return value[1:]
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    out = frame.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = out[column].map(neutralise)
+    return out
+
+
+def restore_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = out[column].map(restore)
+    return out

@@ -1,0 +1,262 @@
+"""Read a scenario file (YAML or JSON) and the CSV tables it references into a validated `Scenario`.
+
+Validation happens here, once, at the edge. Every failure becomes one
+`ScenarioError` naming the file, the field path, the bad value and what was
+expected. YAML is loaded with the safe loader; nothing in any input is evaluated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ScenarioError
+from .references import check_scenario
+from .schema import BaselineRow, FunnelRow, Scenario
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a scenario or table larger than this is refused unread
+MAX_YAML_ALIASES = 200  # anchors may be reused, but not to build an exponential "YAML bomb"
+
+# Tables that may come from a CSV file: section -> (row model, required columns).
+TABLES: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
+    "funnel": (FunnelRow, ("channel", "tier")),
+    "baseline": (BaselineRow, ("channel", "tier", "product", "period", "revenue")),
+}
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with where it came from."""
+
+    scenario: Scenario
+    path: Path
+    sha256: str  # of the scenario file's bytes followed by each referenced table's bytes
+    tables: dict[str, Path]  # section -> CSV file it was read from
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    path = Path(path)
+    raw_bytes = _read_bytes(path)
+    data = _parse(raw_bytes, path)
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", type(data).__name__ if data is not None else "an empty document",
+                            "a mapping of scenario fields (name, periods, channels, ...)")
+    digest = hashlib.sha256(raw_bytes)
+    tables: dict[str, Path] = {}
+    for section, (model, required) in TABLES.items():
+        value = data.get(section)
+        if isinstance(value, dict):
+            csv_path, rows, table_bytes = _read_table(path, section, value, model, required)
+            data = {**data, section: rows}
+            tables[section] = csv_path
+            digest.update(table_bytes)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _translate(exc, path, data, tables) from None
+    check_scenario(scenario, str(path))
+    return LoadedScenario(scenario=scenario, path=path, sha256=digest.hexdigest(), tables=tables)
+
+
+def _read_bytes(path: Path, what: str = "scenario file") -> bytes:
+    if not path.exists():
+        raise ScenarioError(path, "", "a path that does not exist", f"an existing {what}")
+    if path.is_dir():
+        raise ScenarioError(path, "", "a folder", f"a {what}")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(path, "", f"{size / 1e6:.1f} MB", f"a {what} of at most {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        return path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(path, "", f"an unreadable file ({exc.strerror})", f"a readable {what}") from None
+
+
+def _parse(raw: bytes, path: Path):
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, "", f"bytes that are not UTF-8 text (at byte {exc.start})", "a UTF-8 YAML or JSON file") from None
+    if "\x00" in text:
+        raise ScenarioError(path, "", "binary data (NUL bytes)", "a UTF-8 YAML or JSON file")
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise ScenarioError(path, "", f"invalid JSON ({exc})", "a JSON object") from None
+    try:
+        return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except _TooManyAliases:
+        raise ScenarioError(path, "", f"more than {MAX_YAML_ALIASES} YAML aliases",
+                            "a scenario without alias expansion bombs") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(path, where, f"a YAML syntax error ({problem})", "valid YAML") from None
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number a scenario may hold")
+
+
+class _TooManyAliases(Exception):
+    pass
+
+
+class _BoundedSafeLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents using more than MAX_YAML_ALIASES aliases."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _TooManyAliases()
+        return super().compose_node(parent, index)
+
+
+def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseModel], required: tuple[str, ...]):
+    if set(spec) != {"file"} or not isinstance(spec.get("file"), str):
+        raise ScenarioError(scenario_path, section, spec, "a list of rows, or {file: name.csv} (a CSV next to the scenario)")
+    csv_path = (scenario_path.parent / spec["file"]).resolve()
+    if csv_path.suffix.lower() != ".csv":
+        raise ScenarioError(scenario_path, f"{section}.file", spec["file"], "a .csv file")
+    raw = _read_bytes(csv_path, "CSV file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError(csv_path, "", "bytes that are not UTF-8 text", "a UTF-8 CSV file") from None
+    if "\x00" in text:
+        raise ScenarioError(csv_path, "", "binary data (NUL bytes)", "a UTF-8 CSV file")
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text))
+    try:
+        all_rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise ScenarioError(csv_path, "", f"malformed CSV ({exc})", "a comma-separated table with a header row") from None
+    if not all_rows:
+        raise ScenarioError(csv_path, "", "an empty file", f"a header row with columns {', '.join(required)}")
+    header = [h.strip() for h in all_rows[0]]
+    allowed = list(model.model_fields)
+    for name in header:
+        if name not in allowed:
+            raise ScenarioError(csv_path, "header", name, f"a column among: {', '.join(allowed)}")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ScenarioError(csv_path, "header", ", ".join(header), f"columns including {', '.join(missing)}")
+    rows = []
+    for line_no, row in enumerate(all_rows[1:], start=2):
+        if len(row) != len(header):
+            raise ScenarioError(csv_path, f"line {line_no}", f"{len(row)} fields", f"{len(header)} fields, as in the header")
+        rows.append({k: v.strip() for k, v in zip(header, row) if v.strip() != ""})
+    return csv_path, rows, raw
+
+
+def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, Path]) -> ScenarioError:
+    """Turn pydantic's first meaningful error into one ScenarioError."""
+    errors = exc.errors(include_url=False)
+    # Unions (a number or a per-period mapping) report one error per member;
+    # prefer one that is about the value rather than about its type.
+    def rank(e):
+        return 1 if e["type"] in ("dict_type", "list_type", "model_type", "string_type") else 0
+
+    error = sorted(errors, key=rank)[0]
+    loc = [part for part in error["loc"] if not _is_union_tag(part)]
+    file: Path = path
+    if loc and loc[0] in tables and len(loc) >= 2 and isinstance(loc[1], int):
+        file = tables[loc[0]]
+        field = f"line {loc[1] + 2}" + (f", column {loc[2]}" if len(loc) > 2 else "")
+    else:
+        field = _field_path(loc, data)
+    value = error.get("input")
+    kind = error["type"]
+    if kind == "missing":
+        return ScenarioError(file, field, "nothing", "a value (this field is required)")
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        known = list(parent.model_fields) if parent else []
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        expected = f"one of the known fields: {', '.join(known)}" if known else "no such field"
+        if hint:
+            expected = f"a known field (did you mean '{hint[0]}'?)"
+        return ScenarioError(file, field, f"unknown field '{loc[-1]}'", expected)
+    message = error["msg"]
+    for prefix in ("Input should be ", "Value error, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if kind in ("value_error", "assertion_error"):
+        return ScenarioError(file, field, _short(value), message)
+    return ScenarioError(file, field, _short(value), message)
+
+
+def _is_union_tag(part) -> bool:
+    if isinstance(part, int):
+        return False
+    return part in ("float", "str", "int", "bool", "list", "dict") or "[" in part or part.startswith(("constrained-", "function-"))
+
+
+def _field_path(loc: list, data) -> str:
+    """``channels[livestream].max_spend`` from ('channels', 2, 'max_spend'), naming list items by their name."""
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            label = str(part)
+            if isinstance(node, list) and part < len(node):
+                item = node[part]
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    label = item["name"]
+                node = item
+            else:
+                node = None
+            out += f"[{label}]"
+        else:
+            out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+def _model_at(loc: list) -> type[BaseModel] | None:
+    """The pydantic model class found by walking the schema along loc."""
+    import typing
+
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _first_model(field.annotation, typing)
+    return model
+
+
+def _first_model(annotation, typing) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _first_model(arg, typing)
+        if found is not None:
+            return found
+    return None
+
+
+def _short(value) -> object:
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return value

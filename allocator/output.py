@@ -1,0 +1,82 @@
+"""Write a plan's folder: every file goes to a temporary folder that is renamed into place.
+
+A failed or interrupted run therefore leaves either the old folder or the
+complete new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .csvsafe import neutralise_frame
+from .errors import OutputError
+from .results import DECIMALS
+
+FLOAT_FORMAT = f"%.{DECIMALS}f"
+
+
+def prepare_target(out: Path, force: bool) -> None:
+    """Refuse an existing non-empty folder (unless force) before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise OutputError(f"{out}: folder exists and is not empty; pass --force to replace it, or choose another --out")
+
+
+# Columns that can carry names the user typed; only these are neutralised.
+NAME_COLUMNS = ("channel", "group", "tier", "kind", "product", "stage", "period", "name", "target", "statement")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    neutralise_frame(frame, NAME_COLUMNS).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep="")
+
+
+def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_files: dict[str, str] | None = None,
+                 force: bool = False) -> float:
+    """Write tables as CSVs plus run.json into `out` atomically; returns seconds spent writing."""
+    started = time.perf_counter()
+    prepare_target(out, force)
+    out = out.absolute()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out.parent}: cannot create the folder ({exc.strerror})") from None
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    try:
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir()
+        for stem, frame in tables.items():
+            write_csv(frame, staging / f"{stem}.csv")
+        for name, text in (extra_files or {}).items():
+            (staging / name).write_text(text)
+        run = {**run, "write_seconds": round(time.perf_counter() - started, 6)}
+        (staging / "run.json").write_text(json.dumps(run, indent=2, sort_keys=False, default=str) + "\n")
+        _swap_into_place(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"{out}: could not write the plan ({exc.strerror or exc})") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return time.perf_counter() - started
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    if not out.exists():
+        staging.rename(out)
+        return
+    retired = out.parent / f".{out.name}.old-{os.getpid()}"
+    out.rename(retired)
+    try:
+        staging.rename(out)
+    except OSError:
+        retired.rename(out)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,105 @@
+"""The library's front door: scenario file -> model -> solver -> plan, timed, and the run record."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from solvers import SolveOptions, SolverError, solve
+
+from .errors import SolveFailed
+from .loader import LoadedScenario, load_scenario
+from .model import PlanModel, build_model
+from .results import Plan, make_plan
+
+VERSIONED_PACKAGES = ("allocator", "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")
+
+
+@dataclass(frozen=True)
+class SolvedScenario:
+    loaded: LoadedScenario
+    model: PlanModel
+    plan: Plan
+    timings: dict[str, float]  # seconds: load, build, solve, tables
+
+
+def solve_file(path: str | Path, solver: str = "cbc", objective: str | None = None,
+               options: SolveOptions | None = None) -> SolvedScenario:
+    started = time.perf_counter()
+    loaded = load_scenario(path)
+    loaded_at = time.perf_counter()
+    return solve_loaded(loaded, solver, objective, options, load_seconds=loaded_at - started)
+
+
+def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | None = None,
+                 options: SolveOptions | None = None, load_seconds: float = 0.0) -> SolvedScenario:
+    objective = objective or loaded.scenario.objective
+    started = time.perf_counter()
+    model = build_model(loaded.scenario, objective)
+    built = time.perf_counter()
+    try:
+        result = solve(model.lp, solver, options or SolveOptions())
+    except SolverError as exc:
+        raise SolveFailed(f"solver {solver} failed: {exc}") from None
+    solved = time.perf_counter()
+    plan = make_plan(model, result, objective)
+    tabled = time.perf_counter()
+    timings = {"load": load_seconds, "build": built - started, "solve": solved - built, "tables": tabled - solved}
+    return SolvedScenario(loaded=loaded, model=model, plan=plan, timings=timings)
+
+
+def explain_status(plan: Plan) -> str:
+    """One line saying what the status means for the user."""
+    from solvers import Status
+
+    meaning = {
+        Status.OPTIMAL: "an optimal plan was found",
+        Status.TIME_LIMIT_WITH_SOLUTION: "the time limit was reached; the best plan found so far is written (it may not be optimal)",
+        Status.INFEASIBLE: "no plan meets every target and limit at once; loosen a target, a floor or a cap, or raise the budget",
+        Status.UNBOUNDED: "the objective can grow without limit; add a budget total or channel caps",
+        Status.NO_SOLUTION: "the solver stopped (time limit) before finding any plan; allow more time with --time-limit",
+        Status.ERROR: "the solver reported an error",
+    }[plan.status]
+    if plan.status is Status.OPTIMAL:
+        return f"{plan.status.value}: {meaning}"
+    return f"{plan.status.value}: {meaning} ({plan.solver} said: {plan.message})"
+
+
+def run_record(solved: SolvedScenario) -> dict:
+    """The contents of run.json: enough to trace every number back to its inputs and tools."""
+    plan, lp = solved.plan, solved.model.lp
+    return {
+        "status": plan.status.value,
+        "explanation": explain_status(plan),
+        "objective": plan.objective,
+        "objective_kind": plan.objective_kind,
+        "solver": plan.solver,
+        "solver_version": plan.solver_version,
+        "duals_from": plan.duals_from,
+        "scenario": {
+            "name": solved.loaded.scenario.name,
+            "file": str(solved.loaded.path),
+            "tables": {k: str(v) for k, v in solved.loaded.tables.items()},
+            "sha256": solved.loaded.sha256,
+        },
+        "model": {"variables": lp.n_cols, "constraints": lp.n_rows, "nonzeros": lp.n_nonzeros,
+                  "binaries": int(lp.col_integer.sum())},
+        "seconds": {k: round(v, 6) for k, v in solved.timings.items()},
+        "totals": {k: (round(v, 6) if v == v else None) for k, v in plan.totals.items()},
+        "versions": versions(),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out

@@ -1,0 +1,237 @@
+"""Solution -> the plan's tables (allocation, breakdowns, targets, budget lines, constraints).
+
+Allocation figures are rounded to `DECIMALS` first and every breakdown is
+summed from the rounded rows, so each total equals the sum of the rows as
+written to allocation.csv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from solvers import SolveResult, Status
+
+from .model import PlanModel
+
+DECIMALS = 4
+BINDING_TOLERANCE = 1e-6  # relative to max(1, |rhs|)
+DIMENSIONS = {"channel": "by_channel", "tier": "by_tier", "product": "by_product", "period": "by_period"}
+AMOUNTS = ["spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    status: Status
+    message: str
+    objective_kind: str
+    objective: float | None
+    solver: str
+    solver_version: str
+    duals_from: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # file stem -> table
+    totals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def solved(self) -> bool:
+        return self.status.has_solution
+
+
+def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Plan:
+    common = dict(
+        status=result.status, message=result.message, objective_kind=objective_kind, solver=result.solver,
+        solver_version=result.solver_version, duals_from=result.extra.get("duals_from", "none"),
+    )
+    if not result.status.has_solution:
+        return Plan(objective=None, **common)
+    x = np.clip(result.x, 0.0, None)  # solver noise below zero is not spend
+    allocation = allocation_table(model, x)
+    tables = {"allocation": allocation}
+    for dim, stem in DIMENSIONS.items():
+        tables[stem] = breakdown(allocation, dim)
+    tables["targets"] = targets_table(model, allocation)
+    tables["budget_lines"] = budget_lines(allocation)
+    tables["constraints"] = constraints_table(model, result)
+    totals = {k: float(allocation[k].sum()) for k in AMOUNTS}
+    totals["roi"] = _ratio(totals["revenue"], totals["spend"])
+    return Plan(objective=result.objective, tables=tables, totals=totals, **common)
+
+
+def allocation_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
+    cells, spend, base = model.cells, model.spend, model.baseline
+    d = cells.dims
+    n = cells.size
+    xs = x[: spend.size]
+
+    def per_cell(weights):
+        return np.bincount(spend.cell, weights=xs * weights, minlength=n)
+
+    keys = np.stack([cells.channel, cells.tier, cells.product, cells.period], axis=1)
+    frame = pd.DataFrame(keys, columns=["c", "t", "p", "m"])
+    frame["spend"] = per_cell(np.ones(spend.size))
+    frame["leads"] = per_cell(spend.leads)
+    frame["customers"] = per_cell(spend.customers)
+    frame["new_customers"] = per_cell(spend.new_customers)
+    frame["revenue"] = per_cell(spend.revenue)
+    frame["cost_per_lead"] = cells.cost_per_lead
+    frame["conversion"] = cells.conversion
+    frame["order_value"] = cells.order_value
+    frame["eligible"] = True
+
+    # Baseline revenue sits in its own cell, which may have no spend variable.
+    b = pd.DataFrame({"c": base.channel, "t": base.tier, "p": base.product, "m": base.period, "baseline_revenue": base.revenue})
+    frame = frame.merge(b, on=["c", "t", "p", "m"], how="outer")
+    missing = frame["eligible"].isna()
+    if missing.any():
+        from .cells import funnel_cube
+
+        _, cpl, conv, value = funnel_cube(model.scenario)
+        idx = frame.loc[missing, ["c", "t", "p"]].to_numpy(dtype=np.int64).T
+        frame.loc[missing, "cost_per_lead"] = cpl[idx[0], idx[1], idx[2]]
+        frame.loc[missing, "conversion"] = conv[idx[0], idx[1], idx[2]]
+        frame.loc[missing, "order_value"] = value[idx[0], idx[1], idx[2]]
+        frame.loc[missing, "eligible"] = False
+    frame = frame.fillna({k: 0.0 for k in ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue")})
+    frame = frame.sort_values(["c", "t", "p", "m"], kind="stable").reset_index(drop=True)
+    for column in ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue"):
+        frame[column] = frame[column].round(DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    frame["revenue_total"] = (frame["revenue"] + frame["baseline_revenue"]).round(DECIMALS)
+    frame["roi"] = _ratio_series(frame["revenue"], frame["spend"])
+
+    c, t, p, m = (frame[k].to_numpy(dtype=np.int64) for k in ("c", "t", "p", "m"))
+    out = pd.DataFrame({
+        "channel": np.asarray(d.channels, dtype=object)[c],
+        "group": d.channel_group[c],
+        "tier": np.asarray(d.tiers, dtype=object)[t],
+        "kind": d.tier_kind[t],
+        "product": np.asarray(d.products, dtype=object)[p],
+        "stage": d.product_stage[p],
+        "period": np.asarray(d.periods, dtype=object)[m],
+    })
+    for column in ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total",
+                   "roi", "cost_per_lead", "conversion", "order_value", "eligible"):
+        out[column] = frame[column].to_numpy()
+    out["eligible"] = out["eligible"].astype(bool)
+    return out
+
+
+def breakdown(allocation: pd.DataFrame, dim: str) -> pd.DataFrame:
+    # Keep the scenario's order of names (first appearance in allocation order).
+    order = pd.unique(allocation[dim]) if dim != "period" else sorted(pd.unique(allocation[dim]))
+    grouped = allocation.groupby(dim, sort=False)[AMOUNTS].sum().reindex(order)
+    grouped = grouped.round(DECIMALS)
+    out = grouped.reset_index()
+    out["roi"] = _ratio_series(out["revenue"], out["spend"])
+    total_revenue, total_spend = allocation["revenue_total"].sum(), allocation["spend"].sum()
+    out["share_of_revenue"] = _ratio_series(out["revenue_total"], pd.Series(total_revenue, index=out.index))
+    out["share_of_spend"] = _ratio_series(out["spend"], pd.Series(total_spend, index=out.index))
+    return out
+
+
+def budget_lines(allocation: pd.DataFrame) -> pd.DataFrame:
+    """Each channel x tier budget line with what it buys."""
+    lines = allocation.groupby(["channel", "tier"], sort=False)[["spend", "leads", "customers", "new_customers", "revenue"]].sum()
+    lines = lines.round(DECIMALS).reset_index()
+    lines = lines[lines["spend"] > 0].reset_index(drop=True)
+    lines["cost_per_customer"] = _ratio_series(lines["spend"], lines["customers"])
+    lines["roi"] = _ratio_series(lines["revenue"], lines["spend"])
+    lines["statement"] = [
+        f"{ch} x {tier}: budget {sp:,.0f} -> {cu:,.0f} customers ({nc:,.0f} new), {ld:,.0f} leads, {rv:,.0f} revenue"
+        for ch, tier, sp, cu, nc, ld, rv in zip(
+            lines["channel"], lines["tier"], lines["spend"], lines["customers"], lines["new_customers"], lines["leads"], lines["revenue"]
+        )
+    ]
+    return lines
+
+
+def targets_table(model: PlanModel, allocation: pd.DataFrame) -> pd.DataFrame:
+    s = model.scenario
+    t = s.targets
+    rows = []
+    spend = allocation["spend"].sum()
+    revenue_total = allocation["revenue_total"].sum()
+
+    def add(name, kind, committed, buffer, planned, achieved):
+        tol = 1e-6 * max(1.0, abs(planned)) + 10 ** -DECIMALS * 10
+        if not np.isfinite(achieved):  # e.g. the ROI of a channel that gets no spend: nothing to fall short
+            met = True
+        else:
+            met = achieved >= planned - tol if kind == "min" else achieved <= planned + tol
+        rows.append({"target": name, "kind": kind, "committed": committed, "buffer": buffer, "planned": planned,
+                     "achieved": achieved, "attainment": _ratio(achieved, committed), "met": bool(met)})
+
+    if t.revenue is not None:
+        add("revenue", "min", t.revenue, t.buffer, t.planned(t.revenue), revenue_total)
+    if t.new_customers is not None:
+        add("new_customers", "min", t.new_customers, t.buffer, t.planned(t.new_customers), allocation["new_customers"].sum())
+    if t.leads is not None:
+        add("leads", "min", t.leads, t.buffer, t.planned(t.leads), allocation["leads"].sum())
+    if s.budget.total is not None:
+        add("budget_total", "max", s.budget.total, 0.0, s.budget.total, spend)
+    value = allocation["revenue"] * _value_multiplier(model, allocation)
+    if t.min_roi is not None:
+        add("min_roi[portfolio]", "min", t.min_roi, 0.0, t.min_roi, _ratio(value.sum(), spend))
+    for c in s.channels:
+        if c.min_roi is not None:
+            mine = allocation["channel"] == c.name
+            achieved = _ratio(value[mine].sum(), allocation.loc[mine, "spend"].sum())
+            add(f"min_roi[{c.name}]", "min", c.min_roi, 0.0, c.min_roi, achieved)
+    for mix in t.mix:
+        column = "revenue_total" if mix.of == "revenue" else "spend"
+        mask = _mask(model, allocation, mix.select)
+        share = _ratio(allocation.loc[mask, column].sum(), allocation[column].sum())
+        for kind, bound in (("min", mix.min_share), ("max", mix.max_share)):
+            if bound is not None:
+                add(f"mix_{kind}_{mix.of}[{mix.select.label()}]", kind, bound, 0.0, bound, share)
+    return pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
+
+
+def constraints_table(model: PlanModel, result: SolveResult) -> pd.DataFrame:
+    lp = model.lp
+    activity = lp.row_activity(result.x)
+    lower, upper = lp.row_lower, lp.row_upper
+    equal = np.isfinite(lower) & np.isfinite(upper)
+    is_ge = np.isfinite(lower) & ~equal
+    sense = np.where(equal, "=", np.where(is_ge, ">=", "<="))
+    rhs = np.where(np.isfinite(lower), lower, upper)
+    slack = np.where(equal, np.abs(activity - rhs), np.where(is_ge, activity - rhs, rhs - activity))
+    binding = equal | (slack <= BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs)))
+    duals = result.row_duals if result.row_duals is not None else np.full(lp.n_rows, np.nan)
+    def tidy(values):  # rounded as written, without "-0.0000"
+        return np.round(values, DECIMALS) + 0.0
+
+    return pd.DataFrame({
+        "name": lp.row_names, "kind": model.row_kinds, "lhs": tidy(activity), "sense": sense, "rhs": rhs,
+        "slack": tidy(slack), "binding": binding, "shadow_price": tidy(duals),
+    })
+
+
+def _value_multiplier(model: PlanModel, allocation: pd.DataFrame) -> pd.Series:
+    if model.scenario.roi_basis != "lifetime_value":
+        return pd.Series(1.0, index=allocation.index)
+    multipliers = {t.name: t.value_multiplier for t in model.scenario.tiers}
+    return allocation["tier"].map(multipliers).astype(float)
+
+
+def _mask(model: PlanModel, allocation: pd.DataFrame, selection) -> np.ndarray:
+    from .cells import select
+
+    d = model.cells.dims
+    index = {name: {n: i for i, n in enumerate(names)} for name, names in
+             (("channel", d.channels), ("tier", d.tiers), ("product", d.products), ("period", d.periods))}
+    arrays = [allocation[k].map(index[k]).to_numpy(dtype=np.int64) for k in ("channel", "tier", "product", "period")]
+    return select(d, selection, *arrays)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator) / float(denominator) if denominator else float("nan")
+
+
+def _ratio_series(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    num = numerator.to_numpy(dtype=float)
+    den = denominator.to_numpy(dtype=float)
+    out = np.full(num.shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return pd.Series(out, index=numerator.index)

@@ -1,0 +1,287 @@
+"""Independent check of a written plan against its scenario.
+
+Written without the model builder on purpose: it recomputes every funnel
+number and every constraint from the scenario and allocation.csv with plain
+pandas arithmetic, so that a mistake in the builder cannot hide itself.
+Check names match the constraint names in constraints.csv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .csvsafe import restore_frame
+from .errors import ScenarioError
+from .schema import Scenario
+
+REQUIRED_COLUMNS = ["channel", "tier", "product", "period", "spend", "leads", "customers", "revenue",
+                    "baseline_revenue", "revenue_total"]
+REL_TOL = 1e-6
+ROUNDING = 1e-4  # allocation.csv carries 4 decimals; each written number may be off by half of this
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    lhs: float
+    sense: str
+    rhs: float
+    tolerance: float
+
+    @property
+    def excess(self) -> float:
+        if self.sense == "<=":
+            return self.lhs - self.rhs
+        if self.sense == ">=":
+            return self.rhs - self.lhs
+        return abs(self.lhs - self.rhs)
+
+    @property
+    def ok(self) -> bool:
+        return self.excess <= self.tolerance
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.lhs:,.4f} {self.sense} {self.rhs:,.4f} fails by {self.excess:,.4f}"
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # violations that are not a single inequality
+
+    @property
+    def violations(self) -> list[str]:
+        return self.problems + [c.describe() for c in self.checks if not c.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def add(self, name: str, lhs: float, sense: str, rhs: float, terms: int = 1, scale: float = 1.0) -> None:
+        """Record lhs (sense) rhs; the tolerance allows for relative solver precision and CSV rounding."""
+        tol = REL_TOL * max(1.0, abs(lhs), abs(rhs)) + ROUNDING * max(1, terms) * max(1.0, scale)
+        self.checks.append(Check(name, float(lhs), sense, float(rhs), tol))
+
+
+def read_allocation(folder: Path) -> pd.DataFrame:
+    path = Path(folder) / "allocation.csv"
+    if not path.is_file():
+        raise ScenarioError(path, "", "no such file", "a plan folder written by `allocator solve` (with allocation.csv)")
+    try:
+        frame = pd.read_csv(path, dtype={"channel": str, "tier": str, "product": str, "period": str},
+                            keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise ScenarioError(path, "", f"an unreadable table ({exc})", "the CSV written by `allocator solve`") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ScenarioError(path, "header", ", ".join(map(str, frame.columns)), f"columns including {', '.join(missing)}")
+    for column in REQUIRED_COLUMNS[4:]:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = numbers.isna() | ~np.isfinite(numbers)
+        if bad.any():
+            line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+            raise ScenarioError(path, f"line {line}, column {column}", frame[column].iloc[line - 2], "a finite number")
+        frame[column] = numbers.astype(float)
+    return restore_frame(frame, ["channel", "group", "tier", "kind", "product", "stage", "period"])
+
+
+def verify(s: Scenario, allocation: pd.DataFrame) -> Report:
+    report = Report()
+    a = allocation.copy()
+    channels = {c.name: c for c in s.channels}
+    tiers = {t.name: t for t in s.tiers}
+    products = {p.name: p for p in s.products}
+
+    known = a["channel"].isin(channels) & a["tier"].isin(tiers) & a["product"].isin(products) & a["period"].isin(s.periods)
+    for row in a[~known].itertuples():
+        report.problems.append(f"unknown_cell[{row.channel},{row.tier},{row.product},{row.period}]: not in the scenario")
+    a = a[known].reset_index(drop=True)
+    dup = a.duplicated(["channel", "tier", "product", "period"], keep="first")
+    for row in a[dup].itertuples():
+        report.problems.append(f"duplicate_cell[{row.channel},{row.tier},{row.product},{row.period}]: listed twice")
+    for row in a[a["spend"] < -ROUNDING].itertuples():
+        report.problems.append(f"nonnegative[{row.channel},{row.tier},{row.product},{row.period}]: spend {row.spend:,.4f} < 0")
+
+    # Funnel numbers each cell should have, from the scenario's own tables.
+    a["group"] = a["channel"].map({n: c.group for n, c in channels.items()})
+    a["kind"] = a["tier"].map({n: t.kind for n, t in tiers.items()})
+    a["stage"] = a["product"].map({n: p.stage for n, p in products.items()})
+    funnel = _funnel_lookup(s)
+    cpl, conv, value, eligible = [], [], [], []
+    for ch, ti, pr in zip(a["channel"], a["tier"], a["product"]):
+        f = funnel.get((ch, ti, pr), {})
+        cpl.append(f.get("cost_per_lead", channels[ch].cost_per_lead))
+        conv.append(f.get("conversion", tiers[ti].conversion))
+        value.append(f.get("order_value", tiers[ti].order_value) * products[pr].order_value_multiplier)
+        allowed = tiers[ti].channels is None or ch in tiers[ti].channels
+        eligible.append(bool(f.get("eligible", True)) and allowed)
+    a["exp_cpl"], a["exp_conv"], a["exp_value"], a["exp_eligible"] = cpl, conv, value, eligible
+    demand = s.seasonality.demand_index or {}
+    a["demand"] = a["period"].map(lambda p: demand.get(p, 1.0)).astype(float)
+
+    for row in a[(~a["exp_eligible"]) & (a["spend"] > ROUNDING)].itertuples():
+        report.problems.append(f"eligibility[{row.channel},{row.tier},{row.product},{row.period}]: spend {row.spend:,.4f} on a cell the scenario excludes")
+
+    _check_funnel_arithmetic(s, a, report)
+    _check_totals_and_limits(s, a, report)
+    return report
+
+
+def _funnel_lookup(s: Scenario) -> dict:
+    """(channel, tier, product) -> overrides, product-specific rows winning over rows for all products."""
+    out: dict = {}
+    generic = [r for r in s.funnel if r.product is None]
+    specific = [r for r in s.funnel if r.product is not None]
+    for rows, products in ((generic, [p.name for p in s.products]), (specific, None)):
+        for r in rows:
+            for p in (products if r.product is None else [r.product]):
+                entry = out.setdefault((r.channel, r.tier, p), {})
+                for key in ("cost_per_lead", "conversion", "order_value"):
+                    if getattr(r, key) is not None:
+                        entry[key] = getattr(r, key)
+                entry["eligible"] = r.eligible
+    return out
+
+
+def _check_funnel_arithmetic(s: Scenario, a: pd.DataFrame, report: Report) -> None:
+    curved = {c.name: c.response for c in s.channels if c.response}
+    full_leads = a["spend"] * a["demand"] / a["exp_cpl"]
+    for i, row in enumerate(a.itertuples()):
+        cell = f"{row.channel},{row.tier},{row.product},{row.period}"
+        lps = row.demand / row.exp_cpl
+        if row.channel in curved:
+            report.add(f"leads_at_most_curve[{cell}]", row.leads, "<=", full_leads.iloc[i] * curved[row.channel][0].efficiency, scale=lps)
+        else:
+            report.add(f"leads[{cell}]", row.leads, "=", full_leads.iloc[i], scale=lps)
+        report.add(f"customers[{cell}]", row.customers, "=", row.leads * row.exp_conv, scale=row.exp_conv)
+        report.add(f"revenue[{cell}]", row.revenue, "=", row.customers * row.exp_value, scale=row.exp_value)
+        report.add(f"revenue_total[{cell}]", row.revenue_total, "=", row.revenue + row.baseline_revenue, terms=2)
+
+    baseline = {(r.channel, r.tier, r.product, r.period): r.revenue for r in s.baseline}
+    listed = set()
+    for row in a.itertuples():
+        key = (row.channel, row.tier, row.product, row.period)
+        listed.add(key)
+        report.add(f"baseline[{','.join(key)}]", row.baseline_revenue, "=", baseline.get(key, 0.0))
+    for key, revenue in baseline.items():
+        if key not in listed and revenue > 0:
+            report.problems.append(f"baseline[{','.join(key)}]: baseline revenue {revenue:,.4f} is missing from the allocation")
+
+    # A curve's slices: a channel's effective spend in a period equals the concave curve at its spend.
+    for name, segments in curved.items():
+        for period in s.periods:
+            mine = a[(a["channel"] == name) & (a["period"] == period)]
+            spent = float(mine["spend"].sum())
+            effective = float((mine["leads"] * mine["exp_cpl"] / mine["demand"]).sum())
+            report.add(f"response_curve[{name},{period}]", effective, "=", _curve(segments, spent), terms=len(mine) + 1,
+                       scale=float((mine["exp_cpl"] / mine["demand"]).max()) if len(mine) else 1.0)
+
+
+def _curve(segments, spend: float) -> float:
+    """Effective spend (spend x efficiency, slice by slice) bought by `spend` on a concave curve."""
+    out, start = 0.0, 0.0
+    for seg in segments:
+        end = seg.up_to if seg.up_to is not None else np.inf
+        part = max(0.0, min(spend, end) - start)
+        out += part * seg.efficiency
+        start = end
+    return out
+
+
+def _pick(a: pd.DataFrame, selection) -> pd.Series:
+    mask = pd.Series(True, index=a.index)
+    for key, values in selection.items():
+        mask &= a[key].isin(values)
+    return mask
+
+
+def _per_period(value, period):
+    if value is None:
+        return None
+    return value.get(period) if isinstance(value, dict) else value
+
+
+def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> None:
+    n = len(a)
+    spend = float(a["spend"].sum())
+    revenue = float(a["revenue"].sum())
+    revenue_total = float(a["revenue_total"].sum())
+    value_multiplier = a["tier"].map({t.name: t.value_multiplier for t in s.tiers}) if s.roi_basis == "lifetime_value" else 1.0
+    value = a["revenue"] * value_multiplier
+    new = a["kind"].isin(["new", "prospect"])
+
+    if s.budget.total is not None:
+        report.add("budget_total", spend, "<=", s.budget.total, terms=n)
+    for limit in s.budget.limits:
+        label = limit.select.label()
+        picked = float(a.loc[_pick(a, limit.select), "spend"].sum())
+        if limit.min is not None:
+            report.add(f"budget_min[{label}]", picked, ">=", limit.min, terms=n)
+        if limit.max is not None:
+            report.add(f"budget_max[{label}]", picked, "<=", limit.max, terms=n)
+        if limit.min_share is not None:
+            report.add(f"budget_min_share[{label}]", picked, ">=", limit.min_share * spend, terms=n)
+        if limit.max_share is not None:
+            report.add(f"budget_max_share[{label}]", picked, "<=", limit.max_share * spend, terms=n)
+
+    by_channel_period = a.groupby(["channel", "period"])[["spend", "leads"]].sum()
+    for c in s.channels:
+        for period in s.periods:
+            got = by_channel_period.loc[(c.name, period)] if (c.name, period) in by_channel_period.index else None
+            sp = float(got["spend"]) if got is not None else 0.0
+            ld = float(got["leads"]) if got is not None else 0.0
+            for field_name, check, amount, sense in (("max_spend", "capacity_spend", sp, "<="), ("min_spend", "min_spend", sp, ">="),
+                                                     ("max_leads", "capacity_leads", ld, "<=")):
+                bound = _per_period(getattr(c, field_name), period)
+                if bound is not None and (sense == "<=" or bound > 0):
+                    report.add(f"{check}[{c.name},{period}]", amount, sense, bound, terms=n)
+        mine = a["channel"] == c.name
+        if c.min_roi is not None:
+            report.add(f"roi_floor[{c.name}]", float(value[mine].sum()), ">=", c.min_roi * float(a.loc[mine, "spend"].sum()),
+                       terms=n, scale=c.min_roi)
+        if c.min_spend_if_used is not None:
+            total = float(a.loc[mine, "spend"].sum())
+            if total > ROUNDING * max(1, n) and total < c.min_spend_if_used - REL_TOL * c.min_spend_if_used - ROUNDING * n:
+                report.problems.append(f"if_used_min[{c.name}]: spend {total:,.4f} is neither 0 nor at least {c.min_spend_if_used:,.4f}")
+            else:
+                report.checks.append(Check(f"if_used_min[{c.name}]", total, ">=", 0.0, 0.0))
+
+    if s.sales_capacity is not None:
+        leads_by_period = a.groupby("period")["leads"].sum()
+        for period in s.periods:
+            cap = _per_period(s.sales_capacity, period)
+            if cap is not None:
+                report.add(f"sales_capacity[{period}]", float(leads_by_period.get(period, 0.0)), "<=", cap, terms=n)
+
+    t = s.targets
+    if t.min_roi is not None:
+        report.add("roi_floor_portfolio", float(value.sum()), ">=", t.min_roi * spend, terms=n, scale=t.min_roi)
+    if t.revenue is not None:
+        report.add("target_revenue", revenue_total, ">=", t.revenue * (1 + t.buffer), terms=n)
+    if t.new_customers is not None:
+        report.add("target_new_customers", float(a.loc[new, "customers"].sum()), ">=", t.new_customers * (1 + t.buffer), terms=n)
+    if t.leads is not None:
+        report.add("target_leads", float(a["leads"].sum()), ">=", t.leads * (1 + t.buffer), terms=n)
+    for mix in t.mix:
+        column = "revenue_total" if mix.of == "revenue" else "spend"
+        total = revenue_total if mix.of == "revenue" else spend
+        picked = float(a.loc[_pick(a, mix.select), column].sum())
+        label = mix.select.label()
+        if mix.min_share is not None:
+            report.add(f"mix_min_{mix.of}[{label}]", picked, ">=", mix.min_share * total, terms=n)
+        if mix.max_share is not None:
+            report.add(f"mix_max_{mix.of}[{label}]", picked, "<=", mix.max_share * total, terms=n)
+
+    weights = s.seasonality.target_weights
+    if weights:
+        tol = s.seasonality.tolerance
+        by_period = a.groupby("period")["revenue_total"].sum()
+        for period in s.periods:
+            got = float(by_period.get(period, 0.0))
+            report.add(f"phasing_min[{period}]", got, ">=", weights[period] * (1 - tol) * revenue_total, terms=n)
+            report.add(f"phasing_max[{period}]", got, "<=", weights[period] * (1 + tol) * revenue_total, terms=n)
+    del revenue

@@ -1,0 +1,145 @@
+"""The solver-neutral linear program and the one small interface every backend implements.
+
+A `LinearProgram` is a sparse matrix in CSR form with row and column names,
+bounds and an objective. Rows are one-sided or equalities: a row with a finite
+lower bound and an infinite upper bound is ``>=``, the reverse is ``<=``, equal
+finite bounds are ``=``. Backends never see scenario concepts.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class Status(str, enum.Enum):
+    """Project-wide solve status; every backend maps its own codes into this."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    TIME_LIMIT_WITH_SOLUTION = "time_limit_with_solution"
+    NO_SOLUTION = "no_solution"
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (Status.OPTIMAL, Status.TIME_LIMIT_WITH_SOLUTION)
+
+
+class Sense(str, enum.Enum):
+    MINIMIZE = "minimize"
+    MAXIMIZE = "maximize"
+
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """A (mixed-integer) linear program in CSR form.
+
+    ``indptr``, ``indices`` and ``data`` describe the constraint matrix A
+    (rows x columns). Row i reads ``row_lower[i] <= A[i] @ x <= row_upper[i]``.
+    The objective is ``objective @ x + objective_offset``, optimised in ``sense``.
+    """
+
+    name: str
+    sense: Sense
+    objective: np.ndarray
+    objective_offset: float
+    col_names: list[str]
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    col_integer: np.ndarray
+    row_names: list[str]
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.col_names)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_names)
+
+    @property
+    def n_nonzeros(self) -> int:
+        return int(self.data.size)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.col_integer.any())
+
+    def row_activity(self, x: np.ndarray) -> np.ndarray:
+        """A @ x computed from the CSR arrays (no solver involved)."""
+        products = self.data * x[self.indices]
+        row_of_entry = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
+        return np.bincount(row_of_entry, weights=products, minlength=self.n_rows)
+
+    def objective_value(self, x: np.ndarray) -> float:
+        return float(self.objective @ x + self.objective_offset)
+
+    def to_csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The matrix in CSC form: (column pointers, row indices, values)."""
+        rows = np.repeat(np.arange(self.n_rows, dtype=np.int64), np.diff(self.indptr))
+        order = np.argsort(self.indices, kind="stable")
+        col_counts = np.bincount(self.indices, minlength=self.n_cols)
+        colptr = np.concatenate(([0], np.cumsum(col_counts))).astype(np.int64)
+        return colptr, rows[order], self.data[order]
+
+    def with_fixed_integers(self, x: np.ndarray) -> "LinearProgram":
+        """The LP left when every integer column is fixed at its (rounded) value in x."""
+        lower = self.col_lower.copy()
+        upper = self.col_upper.copy()
+        fixed = np.round(x[self.col_integer])
+        lower[self.col_integer] = fixed
+        upper[self.col_integer] = fixed
+        return LinearProgram(
+            name=self.name, sense=self.sense, objective=self.objective,
+            objective_offset=self.objective_offset, col_names=self.col_names,
+            col_lower=lower, col_upper=upper,
+            col_integer=np.zeros_like(self.col_integer),
+            row_names=self.row_names, row_lower=self.row_lower, row_upper=self.row_upper,
+            indptr=self.indptr, indices=self.indices, data=self.data,
+        )
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """What a caller may ask of any backend."""
+
+    time_limit: float | None = None  # seconds of wall time
+    mip_gap: float | None = None  # relative gap, 0-1
+    threads: int | None = None
+    log: bool = False  # stream the solver's own log to stderr
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    mip: bool
+    duals: bool
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What every backend returns.
+
+    ``row_duals`` and ``reduced_costs`` are in the objective's own sense:
+    the change in the objective per unit increase of the row's bound (or the
+    column's value). They are ``None`` when the solver gave none.
+    """
+
+    status: Status
+    solver: str
+    solver_version: str
+    message: str
+    solve_seconds: float
+    x: np.ndarray | None = None
+    objective: float | None = None
+    row_duals: np.ndarray | None = None
+    reduced_costs: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,182 @@
+"""CBC backend: the CBC binary that PuLP bundles, fed an MPS file written by `solvers.mps`."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .base import Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
+from .errors import SolverError, SolverUnavailable
+from .mps import mps_text
+
+NAME = "cbc"
+CAPABILITIES = Capabilities(mip=True, duals=True)
+
+# Seconds the binary may run past its own time limit before it is killed as hung.
+_GRACE_SECONDS = 30.0
+# Without a time limit a solve is still never allowed to hang forever.
+_DEFAULT_HARD_LIMIT = 24 * 3600.0
+
+
+def binary_path() -> Path:
+    """Where PuLP keeps its bundled CBC (imports PuLP, so only call when needed)."""
+    try:
+        from pulp.apis.coin_api import pulp_cbc_path
+    except ImportError as exc:  # pragma: no cover - pulp is a core dependency
+        raise SolverUnavailable(f"PuLP is not installed ({exc}); install allocator's dependencies") from exc
+    return Path(pulp_cbc_path).resolve()
+
+
+def available() -> bool:
+    try:
+        path = binary_path()
+    except SolverUnavailable:
+        return False
+    return path.is_file()
+
+
+def _status_from_line(line: str) -> tuple[Status, str]:
+    """Map the first line of a CBC solution file onto the project's Status."""
+    text = line.strip()
+    lowered = text.lower()
+    if lowered.startswith("optimal"):
+        return Status.OPTIMAL, text
+    if lowered.startswith("infeasible") or lowered.startswith("integer infeasible"):
+        return Status.INFEASIBLE, text
+    if lowered.startswith("unbounded"):
+        return Status.UNBOUNDED, text
+    if lowered.startswith("stopped"):
+        if "no integer solution" in lowered or "objective value" not in lowered:
+            return Status.NO_SOLUTION, text
+        return Status.TIME_LIMIT_WITH_SOLUTION, text
+    return Status.ERROR, f"unrecognised CBC status line: {text!r}"
+
+
+def read_status(path: Path) -> tuple[Status, str]:
+    """The status from the first line of CBC's text solution file."""
+    try:
+        with path.open() as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SolverError(f"CBC's solution file could not be read ({exc})") from exc
+    if not first.strip():
+        raise SolverError("CBC's solution file is empty")
+    return _status_from_line(first)
+
+
+def read_binary_solution(path: Path, n_rows: int, n_cols: int):
+    """Full-precision values from CBC's ``-saveSolution`` file.
+
+    Layout: int32 rows, int32 columns, float64 objective, then float64 arrays
+    of row activities, row duals, column values and reduced costs. The text
+    solution prints only 8 significant digits, too few for money in millions.
+    Returns (x, row_duals, reduced_costs) of the minimisation that was written.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SolverError(f"CBC wrote no readable solution values ({exc})") from exc
+    expected = 16 + 8 * (2 * n_rows + 2 * n_cols)
+    if len(raw) != expected:
+        raise SolverError(f"CBC's solution values have {len(raw)} bytes, expected {expected}")
+    rows, cols = (int(v) for v in np.frombuffer(raw[:8], dtype=np.int32))
+    if (rows, cols) != (n_rows, n_cols):
+        raise SolverError(f"CBC's solution is for {rows} rows x {cols} columns, not {n_rows} x {n_cols}")
+    values = np.frombuffer(raw[16:], dtype=np.float64)
+    duals = values[n_rows: 2 * n_rows].copy()
+    x = values[2 * n_rows: 2 * n_rows + n_cols].copy()
+    reduced = values[2 * n_rows + n_cols:].copy()
+    if not (np.isfinite(x).all() and np.isfinite(duals).all() and np.isfinite(reduced).all()):
+        raise SolverError("CBC's solution holds values that are not finite numbers")
+    return x, duals, reduced
+
+
+def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
+    path = binary_path()
+    if not path.is_file():
+        raise SolverUnavailable(f"the CBC binary bundled with PuLP is missing at {path}")
+    if not os.access(path, os.X_OK):
+        try:
+            path.chmod(path.stat().st_mode | 0o111)
+        except OSError as exc:
+            raise SolverUnavailable(f"the CBC binary at {path} is not executable ({exc})") from exc
+
+    with tempfile.TemporaryDirectory(prefix="allocator-cbc-") as tmp:
+        model_file = Path(tmp) / "model.mps"
+        solution_file = Path(tmp) / "solution.txt"
+        values_file = Path(tmp) / "solution.bin"
+        model_file.write_text(mps_text(lp))
+        args = [str(path), str(model_file)]
+        if options.time_limit is not None:
+            args += ["-sec", repr(float(options.time_limit))]
+        if options.mip_gap is not None:
+            args += ["-ratioGap", repr(float(options.mip_gap))]
+        if options.threads is not None:
+            args += ["-threads", str(int(options.threads))]
+        args += ["-solve" if lp.is_mip else "-initialSolve", "-saveSolution", str(values_file),
+                 "-solution", str(solution_file)]
+
+        hard_limit = (options.time_limit + _GRACE_SECONDS) if options.time_limit is not None else _DEFAULT_HARD_LIMIT
+        started = time.perf_counter()
+        log = _run(args, hard_limit, options.log)
+        seconds = time.perf_counter() - started
+        version_match = re.search(r"Version:\s*(\S+)", log)
+        version = version_match.group(1) if version_match else "unknown"
+        if not solution_file.exists():
+            tail = " | ".join(log.strip().splitlines()[-3:])
+            raise SolverError(f"CBC finished without writing a solution ({tail})")
+        status, message = read_status(solution_file)
+        if status is Status.ERROR:
+            raise SolverError(message)
+        if not status.has_solution:
+            return SolveResult(status=status, solver=NAME, solver_version=version, message=message, solve_seconds=seconds)
+        x, duals, reduced = read_binary_solution(values_file, lp.n_rows, lp.n_cols)
+
+    # The file holds the minimisation that was written; give duals in the problem's own sense.
+    sign = -1.0 if lp.sense is Sense.MAXIMIZE else 1.0
+    return SolveResult(
+        status=status, solver=NAME, solver_version=version, message=message, solve_seconds=seconds,
+        x=x, objective=lp.objective_value(x),
+        row_duals=None if lp.is_mip else duals * sign,
+        reduced_costs=None if lp.is_mip else reduced * sign,
+    )
+
+
+def _run(args: list[str], hard_limit: float, echo: bool) -> str:
+    try:
+        proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+        )
+    except OSError as exc:
+        raise SolverError(f"CBC could not be started ({exc})") from exc
+    if echo:
+        chunks = []
+        deadline = time.monotonic() + hard_limit
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stderr.write(line)
+            chunks.append(line)
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise SolverError(f"CBC ran past its time limit by {_GRACE_SECONDS:.0f} s and was stopped")
+        proc.wait()
+        output = "".join(chunks)
+    else:
+        try:
+            output, _ = proc.communicate(timeout=hard_limit)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise SolverError(f"CBC ran past its time limit by {_GRACE_SECONDS:.0f} s and was stopped") from None
+    if proc.returncode != 0:
+        tail = " | ".join(output.strip().splitlines()[-3:])
+        raise SolverError(f"CBC exited with code {proc.returncode} ({tail})")
+    return output

@@ -1,0 +1,135 @@
+"""HiGHS backend: passes the CSR matrix to highspy in one call (needs the `highs` extra)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+from .base import Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
+from .errors import SolverError, SolverUnavailable
+
+NAME = "highs"
+CAPABILITIES = Capabilities(mip=True, duals=True)
+
+
+def available() -> bool:
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _import():
+    try:
+        import highspy
+    except ImportError as exc:
+        raise SolverUnavailable("HiGHS is not installed: pip install 'allocator[highs]'") from exc
+    return highspy
+
+
+def _status_table(highspy) -> dict:
+    """HiGHS model statuses mapped onto the project's Status; anything else is an error."""
+    ms = highspy.HighsModelStatus
+    return {
+        ms.kOptimal: Status.OPTIMAL,
+        ms.kInfeasible: Status.INFEASIBLE,
+        ms.kUnbounded: Status.UNBOUNDED,
+        ms.kTimeLimit: Status.TIME_LIMIT_WITH_SOLUTION,
+        ms.kIterationLimit: Status.TIME_LIMIT_WITH_SOLUTION,
+        ms.kSolutionLimit: Status.TIME_LIMIT_WITH_SOLUTION,
+        ms.kInterrupt: Status.TIME_LIMIT_WITH_SOLUTION,
+    }
+
+
+def _new_highs(highspy, log: bool):
+    """A Highs instance; without a log its constructor's banner is kept off stdout.
+
+    highspy prints its banner from the constructor, before any option can be
+    set, so stdout's file descriptor is pointed at /dev/null for that call.
+    """
+    if log:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    h.setOptionValue("output_flag", bool(log))
+    return h
+
+
+def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
+    highspy = _import()
+    inf = highspy.kHighsInf
+    h = _new_highs(highspy, options.log)
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(options.time_limit))
+    if options.mip_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+
+    model = highspy.HighsLp()
+    model.num_col_ = lp.n_cols
+    model.num_row_ = lp.n_rows
+    model.sense_ = highspy.ObjSense.kMaximize if lp.sense is Sense.MAXIMIZE else highspy.ObjSense.kMinimize
+    model.offset_ = float(lp.objective_offset)
+    model.col_cost_ = np.asarray(lp.objective, dtype=np.float64)
+    model.col_lower_ = np.where(np.isfinite(lp.col_lower), lp.col_lower, -inf)
+    model.col_upper_ = np.where(np.isfinite(lp.col_upper), lp.col_upper, inf)
+    model.row_lower_ = np.where(np.isfinite(lp.row_lower), lp.row_lower, -inf)
+    model.row_upper_ = np.where(np.isfinite(lp.row_upper), lp.row_upper, inf)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    model.a_matrix_.num_col_ = lp.n_cols
+    model.a_matrix_.num_row_ = lp.n_rows
+    model.a_matrix_.start_ = np.asarray(lp.indptr, dtype=np.int32)
+    model.a_matrix_.index_ = np.asarray(lp.indices, dtype=np.int32)
+    model.a_matrix_.value_ = np.asarray(lp.data, dtype=np.float64)
+    if lp.is_mip:
+        integrality = np.where(lp.col_integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
+        model.integrality_ = list(integrality)
+
+    started = time.perf_counter()
+    if h.passModel(model) != highspy.HighsStatus.kOk:
+        raise SolverError("HiGHS rejected the model")
+    h.run()
+    model_status = h.getModelStatus()
+    if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        # Presolve could not tell which; the simplex without presolve can.
+        h.setOptionValue("presolve", "off")
+        h.run()
+        model_status = h.getModelStatus()
+    seconds = time.perf_counter() - started
+    version = h.version() if hasattr(h, "version") else getattr(highspy, "__version__", "unknown")
+    text = h.modelStatusToString(model_status)
+
+    status = _status_table(highspy).get(model_status)
+    if status is None:
+        raise SolverError(f"HiGHS stopped with status '{text}'")
+    info = h.getInfo()
+    feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status is Status.TIME_LIMIT_WITH_SOLUTION and not feasible:
+        status = Status.NO_SOLUTION
+    if not status.has_solution:
+        return SolveResult(status=status, solver=NAME, solver_version=str(version), message=text, solve_seconds=seconds)
+
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value, dtype=np.float64)
+    duals = reduced = None
+    if not lp.is_mip and solution.dual_valid:
+        # HiGHS reports duals as d(objective)/d(bound) in the problem's own sense.
+        duals = np.asarray(solution.row_dual, dtype=np.float64)
+        reduced = np.asarray(solution.col_dual, dtype=np.float64)
+    return SolveResult(
+        status=status, solver=NAME, solver_version=str(version), message=text, solve_seconds=seconds,
+        x=x, objective=lp.objective_value(x), row_duals=duals, reduced_costs=reduced,
+    )
