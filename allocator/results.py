@@ -56,7 +56,7 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     tables["constraints"] = constraints_table(model, result)
     totals = {k: float(allocation[k].sum()) for k in AMOUNTS}
     totals["roi"] = _ratio(totals["revenue"], totals["spend"])
-    return Plan(objective=result.objective, tables=tables, totals=totals, **common)
+    return Plan(objective=model.objective_value(result.x), tables=tables, totals=totals, **common)
 
 
 def allocation_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
