@@ -6,6 +6,10 @@ An infeasible plan is not an exception: it is a `Plan` whose status says so.
 from __future__ import annotations
 
 
+class Text(str):
+    """A description of a bad value (shown as is), as opposed to the value itself (shown quoted)."""
+
+
 class AllocatorError(Exception):
     """Base of every error the library raises on purpose."""
 
@@ -35,5 +39,5 @@ class SolveFailed(AllocatorError):
 
 
 def _show(value: object, limit: int = 80) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    text = str(value) if isinstance(value, Text) or not isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

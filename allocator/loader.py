@@ -10,18 +10,20 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import ScenarioError
+from .errors import ScenarioError, Text
 from .references import check_scenario
 from .schema import BaselineRow, FunnelRow, Scenario
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a scenario or table larger than this is refused unread
 MAX_YAML_ALIASES = 200  # anchors may be reused, but not to build an exponential "YAML bomb"
+MAX_YAML_NODES = 200_000  # nodes after expanding aliases; a real scenario has a few thousand
 
 # Tables that may come from a CSV file: section -> (row model, required columns).
 TABLES: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
@@ -45,7 +47,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     raw_bytes = _read_bytes(path)
     data = _parse(raw_bytes, path)
     if not isinstance(data, dict):
-        raise ScenarioError(path, "", type(data).__name__ if data is not None else "an empty document",
+        raise ScenarioError(path, "", Text(type(data).__name__ if data is not None else "an empty document"),
                             "a mapping of scenario fields (name, periods, channels, ...)")
     digest = hashlib.sha256(raw_bytes)
     tables: dict[str, Path] = {}
@@ -66,40 +68,39 @@ def load_scenario(path: str | Path) -> LoadedScenario:
 
 def _read_bytes(path: Path, what: str = "scenario file") -> bytes:
     if not path.exists():
-        raise ScenarioError(path, "", "a path that does not exist", f"an existing {what}")
+        raise ScenarioError(path, "", Text("a path that does not exist"), f"an existing {what}")
     if path.is_dir():
-        raise ScenarioError(path, "", "a folder", f"a {what}")
+        raise ScenarioError(path, "", Text("a folder"), f"a {what}")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ScenarioError(path, "", f"{size / 1e6:.1f} MB", f"a {what} of at most {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+            raise ScenarioError(path, "", Text(f"{size / 1e6:.1f} MB"), f"a {what} of at most {MAX_FILE_BYTES // (1024 * 1024)} MiB")
         return path.read_bytes()
     except OSError as exc:
-        raise ScenarioError(path, "", f"an unreadable file ({exc.strerror})", f"a readable {what}") from None
+        raise ScenarioError(path, "", Text(f"an unreadable file ({exc.strerror})"), f"a readable {what}") from None
 
 
 def _parse(raw: bytes, path: Path):
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(path, "", f"bytes that are not UTF-8 text (at byte {exc.start})", "a UTF-8 YAML or JSON file") from None
+        raise ScenarioError(path, "", Text(f"bytes that are not UTF-8 text (at byte {exc.start})"), "a UTF-8 YAML or JSON file") from None
     if "\x00" in text:
-        raise ScenarioError(path, "", "binary data (NUL bytes)", "a UTF-8 YAML or JSON file")
+        raise ScenarioError(path, "", Text("binary data (NUL bytes)"), "a UTF-8 YAML or JSON file")
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text, parse_constant=_reject_constant)
         except (json.JSONDecodeError, ValueError) as exc:
-            raise ScenarioError(path, "", f"invalid JSON ({exc})", "a JSON object") from None
+            raise ScenarioError(path, "", Text(f"invalid JSON ({exc})"), "a JSON object") from None
     try:
         return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 - a SafeLoader subclass
-    except _TooManyAliases:
-        raise ScenarioError(path, "", f"more than {MAX_YAML_ALIASES} YAML aliases",
-                            "a scenario without alias expansion bombs") from None
+    except _TooManyAliases as exc:
+        raise ScenarioError(path, "", Text(str(exc)), "a scenario without alias expansion bombs") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(path, where, f"a YAML syntax error ({problem})", "valid YAML") from None
+        raise ScenarioError(path, where, Text(f"a YAML syntax error ({problem})"), "valid YAML") from None
 
 
 def _reject_constant(name: str):
@@ -121,8 +122,30 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_YAML_ALIASES:
-                raise _TooManyAliases()
+                raise _TooManyAliases(f"more than {MAX_YAML_ALIASES} YAML aliases")
         return super().compose_node(parent, index)
+
+    def construct_document(self, node):
+        size = _expanded_size(node, {})
+        if size > MAX_YAML_NODES:
+            raise _TooManyAliases(f"YAML anchors expanding to {size:,} nodes (more than {MAX_YAML_NODES:,})")
+        return super().construct_document(node)
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """Nodes the document would have with every alias expanded (shared nodes counted each time)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # guards against recursive anchors
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        size = 1
+    memo[key] = size
+    return size
 
 
 def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseModel], required: tuple[str, ...]):
@@ -131,13 +154,17 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
     csv_path = (scenario_path.parent / spec["file"]).resolve()
     if csv_path.suffix.lower() != ".csv":
         raise ScenarioError(scenario_path, f"{section}.file", spec["file"], "a .csv file")
+    if not csv_path.exists():
+        raise ScenarioError(scenario_path, f"{section}.file", spec["file"], f"an existing CSV file (looked for {csv_path})")
+    if csv_path.is_dir():
+        raise ScenarioError(scenario_path, f"{section}.file", spec["file"], "a CSV file, not a folder")
     raw = _read_bytes(csv_path, "CSV file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ScenarioError(csv_path, "", "bytes that are not UTF-8 text", "a UTF-8 CSV file") from None
+        raise ScenarioError(csv_path, "", Text("bytes that are not UTF-8 text"), "a UTF-8 CSV file") from None
     if "\x00" in text:
-        raise ScenarioError(csv_path, "", "binary data (NUL bytes)", "a UTF-8 CSV file")
+        raise ScenarioError(csv_path, "", Text("binary data (NUL bytes)"), "a UTF-8 CSV file")
     import csv
     import io
 
@@ -145,9 +172,9 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
     try:
         all_rows = [row for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as exc:
-        raise ScenarioError(csv_path, "", f"malformed CSV ({exc})", "a comma-separated table with a header row") from None
+        raise ScenarioError(csv_path, "", Text(f"malformed CSV ({exc})"), "a comma-separated table with a header row") from None
     if not all_rows:
-        raise ScenarioError(csv_path, "", "an empty file", f"a header row with columns {', '.join(required)}")
+        raise ScenarioError(csv_path, "", Text("an empty file"), f"a header row with columns {', '.join(required)}")
     header = [h.strip() for h in all_rows[0]]
     allowed = list(model.model_fields)
     for name in header:
@@ -159,7 +186,7 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
     rows = []
     for line_no, row in enumerate(all_rows[1:], start=2):
         if len(row) != len(header):
-            raise ScenarioError(csv_path, f"line {line_no}", f"{len(row)} fields", f"{len(header)} fields, as in the header")
+            raise ScenarioError(csv_path, f"line {line_no}", Text(f"{len(row)} fields"), f"{len(header)} fields, as in the header")
         rows.append({k: v.strip() for k, v in zip(header, row) if v.strip() != ""})
     return csv_path, rows, raw
 
@@ -183,7 +210,7 @@ def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, P
     value = error.get("input")
     kind = error["type"]
     if kind == "missing":
-        return ScenarioError(file, field, "nothing", "a value (this field is required)")
+        return ScenarioError(file, field, Text("nothing"), "a value (this field is required)")
     if kind == "extra_forbidden":
         parent = _model_at(loc[:-1])
         known = list(parent.model_fields) if parent else []
@@ -191,7 +218,7 @@ def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, P
         expected = f"one of the known fields: {', '.join(known)}" if known else "no such field"
         if hint:
             expected = f"a known field (did you mean '{hint[0]}'?)"
-        return ScenarioError(file, field, f"unknown field '{loc[-1]}'", expected)
+        return ScenarioError(file, field, Text(f"unknown field '{loc[-1]}'"), expected)
     message = error["msg"]
     for prefix in ("Input should be ", "Value error, "):
         if message.startswith(prefix):
@@ -255,8 +282,12 @@ def _first_model(annotation, typing) -> type[BaseModel] | None:
     return None
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 60, 60
+
+
 def _short(value) -> object:
+    """The bad value, bounded in size whatever the input (a nested structure may be huge)."""
     if isinstance(value, (dict, list)):
-        text = json.dumps(value, default=str)
-        return text if len(text) <= 60 else text[:57] + "..."
+        return Text(_REPR.repr(value))
     return value

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -26,11 +28,30 @@ _DEFAULT_HARD_LIMIT = 24 * 3600.0
 
 
 def binary_path() -> Path:
-    """Where PuLP keeps its bundled CBC (imports PuLP, so only call when needed)."""
+    """The CBC binary bundled with PuLP.
+
+    Found from PuLP's install location without importing PuLP (whose import
+    also loads highspy and costs a quarter of a second); PuLP's own
+    ``pulp_cbc_path`` is the fallback when the layout is not the expected one.
+    """
+    spec = importlib.util.find_spec("pulp")
+    if spec is None or not spec.submodule_search_locations:
+        raise SolverUnavailable("PuLP is not installed; install allocator's dependencies (pulp>=3.3,<4)")
+    system = "win" if sys.platform in ("win32", "cli") else "osx" if sys.platform == "darwin" else "linux"
+    if sys.maxsize <= 2**32:
+        arch = "i32"
+    elif platform.machine().lower() in ("aarch64", "arm64") and system != "osx":
+        arch = "arm64"
+    else:
+        arch = "i64"
+    name = "cbc.exe" if system == "win" else "cbc"
+    candidate = Path(spec.submodule_search_locations[0]) / "solverdir" / "cbc" / system / arch / name
+    if candidate.is_file():
+        return candidate
     try:
         from pulp.apis.coin_api import pulp_cbc_path
     except ImportError as exc:  # pragma: no cover - pulp is a core dependency
-        raise SolverUnavailable(f"PuLP is not installed ({exc}); install allocator's dependencies") from exc
+        raise SolverUnavailable(f"PuLP could not be imported ({exc})") from exc
     return Path(pulp_cbc_path).resolve()
 
 
