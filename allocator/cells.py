@@ -85,11 +85,6 @@ def funnel_cube(s: Scenario):
     conv = np.broadcast_to(np.array([t.conversion for t in s.tiers])[None, :, None], (C, T, P)).copy()
     base_value = np.broadcast_to(np.array([t.order_value for t in s.tiers])[None, :, None], (C, T, P)).copy()
     eligible = np.ones((C, T, P), dtype=bool)
-    for t_i, tier in enumerate(s.tiers):
-        if tier.channels is not None:
-            allowed = np.zeros(C, dtype=bool)
-            allowed[[channel_index[name] for name in tier.channels]] = True
-            eligible[~allowed, t_i, :] = False
 
     # Rows for every product first, product-specific rows after, so the most specific wins.
     for row in sorted(s.funnel, key=lambda r: r.product is not None):
@@ -102,6 +97,12 @@ def funnel_cube(s: Scenario):
         if row.order_value is not None:
             base_value[c_i, t_i, p_sel] = row.order_value
         eligible[c_i, t_i, p_sel] = row.eligible
+    # A tier's channel list wins over any funnel row: a row may not re-admit an excluded channel.
+    for t_i, tier in enumerate(s.tiers):
+        if tier.channels is not None:
+            allowed = np.zeros(C, dtype=bool)
+            allowed[[channel_index[name] for name in tier.channels]] = True
+            eligible[~allowed, t_i, :] = False
     multiplier = np.array([p.order_value_multiplier for p in s.products])[None, None, :]
     return eligible, cpl, conv, base_value * multiplier
 
@@ -133,26 +134,18 @@ def build_cells(s: Scenario) -> Cells:
 
 def select(dims: Dimensions, selection, channel, tier, product, period) -> np.ndarray:
     """Boolean mask of the entries (given by index arrays) that a `Selection` picks."""
+    # Selection key -> (label of each index value, the index array it applies to).
+    labels = {
+        "channel": (dims.channels, channel), "group": (dims.channel_group, channel),
+        "tier": (dims.tiers, tier), "kind": (dims.tier_kind, tier),
+        "product": (dims.products, product), "stage": (dims.product_stage, product),
+        "period": (dims.periods, period),
+    }
     mask = np.ones(np.shape(channel), dtype=bool)
     for key, values in selection.items():
+        names, index = labels[key]
         wanted = set(values)
-        if key == "channel":
-            hit = np.array([n in wanted for n in dims.channels])[channel]
-        elif key == "group":
-            hit = np.array([g in wanted for g in dims.channel_group])[channel]
-        elif key == "tier":
-            hit = np.array([n in wanted for n in dims.tiers])[tier]
-        elif key == "kind":
-            hit = np.array([k in wanted for k in dims.tier_kind])[tier]
-        elif key == "product":
-            hit = np.array([n in wanted for n in dims.products])[product]
-        elif key == "stage":
-            hit = np.array([st in wanted for st in dims.product_stage])[product]
-        elif key == "period":
-            hit = np.array([n in wanted for n in dims.periods])[period]
-        else:  # pragma: no cover - the schema lists every key
-            raise KeyError(key)
-        mask &= hit
+        mask &= np.array([name in wanted for name in names], dtype=bool)[index]
     return mask
 
 

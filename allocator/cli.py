@@ -48,7 +48,7 @@ def main() -> None:
     product stages and periods with a linear program (solved by CBC).
 
     \b
-    Start here:
+    Example:
       allocator init my-plan
       allocator solve my-plan/example_q1.yaml --out out/q1
       allocator verify my-plan/example_q1.yaml out/q1

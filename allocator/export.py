@@ -15,8 +15,8 @@ def to_pulp(lp: LinearProgram):
 
     problem = pulp.LpProblem(lp.name, pulp.LpMaximize if lp.sense is Sense.MAXIMIZE else pulp.LpMinimize)
     variables = [
-        pulp.LpVariable(
-            name, lowBound=None if not np.isfinite(lo) else float(lo), upBound=None if not np.isfinite(up) else float(up),
+        problem.add_variable(
+            name, None if not np.isfinite(lo) else float(lo), None if not np.isfinite(up) else float(up),
             cat=pulp.LpInteger if is_int else pulp.LpContinuous,
         )
         for name, lo, up, is_int in zip(lp.col_names, lp.col_lower, lp.col_upper, lp.col_integer)

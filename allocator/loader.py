@@ -51,17 +51,19 @@ def load_scenario(path: str | Path) -> LoadedScenario:
                             "a mapping of scenario fields (name, periods, channels, ...)")
     digest = hashlib.sha256(raw_bytes)
     tables: dict[str, Path] = {}
+    table_lines: dict[str, list[int]] = {}
     for section, (model, required) in TABLES.items():
         value = data.get(section)
         if isinstance(value, dict):
-            csv_path, rows, table_bytes = _read_table(path, section, value, model, required)
+            csv_path, rows, table_bytes, line_numbers = _read_table(path, section, value, model, required)
             data = {**data, section: rows}
             tables[section] = csv_path
+            table_lines[section] = line_numbers
             digest.update(table_bytes)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _translate(exc, path, data, tables) from None
+        raise _translate(exc, path, data, tables, table_lines) from None
     check_scenario(scenario, str(path))
     return LoadedScenario(scenario=scenario, path=path, sha256=digest.hexdigest(), tables=tables)
 
@@ -170,12 +172,13 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
 
     reader = csv.reader(io.StringIO(text))
     try:
-        all_rows = [row for row in reader if any(cell.strip() for cell in row)]
+        # (line number in the file, cells), blank lines skipped but counted.
+        all_rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as exc:
         raise ScenarioError(csv_path, "", Text(f"malformed CSV ({exc})"), "a comma-separated table with a header row") from None
     if not all_rows:
         raise ScenarioError(csv_path, "", Text("an empty file"), f"a header row with columns {', '.join(required)}")
-    header = [h.strip() for h in all_rows[0]]
+    header = [h.strip() for h in all_rows[0][1]]
     allowed = list(model.model_fields)
     for name in header:
         if name not in allowed:
@@ -184,27 +187,32 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
     if missing:
         raise ScenarioError(csv_path, "header", ", ".join(header), f"columns including {', '.join(missing)}")
     rows = []
-    for line_no, row in enumerate(all_rows[1:], start=2):
+    line_numbers = []
+    for line_no, row in all_rows[1:]:
         if len(row) != len(header):
             raise ScenarioError(csv_path, f"line {line_no}", Text(f"{len(row)} fields"), f"{len(header)} fields, as in the header")
         rows.append({k: v.strip() for k, v in zip(header, row) if v.strip() != ""})
-    return csv_path, rows, raw
+        line_numbers.append(line_no)
+    return csv_path, rows, raw, line_numbers
 
 
-def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, Path]) -> ScenarioError:
+def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, Path],
+               table_lines: dict[str, list[int]]) -> ScenarioError:
     """Turn pydantic's first meaningful error into one ScenarioError."""
     errors = exc.errors(include_url=False)
     # Unions (a number or a per-period mapping) report one error per member;
     # prefer one that is about the value rather than about its type.
     def rank(e):
-        return 1 if e["type"] in ("dict_type", "list_type", "model_type", "string_type") else 0
+        if e["type"] == "extra_forbidden":  # a typo explains a "missing" error of the same key too
+            return 0
+        return 2 if e["type"] in ("dict_type", "list_type", "model_type", "string_type") else 1
 
     error = sorted(errors, key=rank)[0]
     loc = [part for part in error["loc"] if not _is_union_tag(part)]
     file: Path = path
     if loc and loc[0] in tables and len(loc) >= 2 and isinstance(loc[1], int):
         file = tables[loc[0]]
-        field = f"line {loc[1] + 2}" + (f", column {loc[2]}" if len(loc) > 2 else "")
+        field = f"line {table_lines[loc[0]][loc[1]]}" + (f", column {loc[2]}" if len(loc) > 2 else "")
     else:
         field = _field_path(loc, data)
     value = error.get("input")

@@ -57,12 +57,12 @@ class PlanModel:
     total_revenue_col: int
     used_cols: dict[str, int]  # channel -> binary column
     row_kinds: list[str]
-    primary_objective: np.ndarray  # the objective without the tie-break terms
-    primary_offset: float
+    waste: np.ndarray  # per column: spend that buys less than the channel's best slice (1 - efficiency)
+    segment_width: np.ndarray  # per spend column: width of its response slice (INF for open slices)
 
     def objective_value(self, x: np.ndarray) -> float:
-        """The user's objective (revenue, spend, profit or new customers) at x, tie-break excluded."""
-        return float(self.primary_objective @ x + self.primary_offset)
+        """The user's objective (revenue, spend, profit or new customers) at x."""
+        return self.lp.objective_value(x)
 
 
 def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
@@ -202,8 +202,9 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
         rows.add_one("min_spend_if_used", f"if_used_max[{channel.name}]", np.append(mine, u),
                      np.append(np.ones(mine.size), -big_m), -INF, 0.0)
 
-    primary, offset = _objective(objective, s, cells, spend, baseline, n_cols, S_col, R_col)
-    objective_vec = primary + _tie_break(SENSES[objective], primary, spend, S_col)
+    objective_vec, offset = _objective(objective, s, cells, spend, baseline, n_cols, S_col, R_col)
+    waste = np.zeros(n_cols)
+    waste[:n_spend] = 1.0 - spend.efficiency
     indptr, indices, data, row_lower, row_upper = rows.assemble(n_cols)
     col_upper = np.full(n_cols, INF)
     col_upper[list(used_cols.values())] = 1.0
@@ -218,7 +219,7 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     return PlanModel(
         scenario=s, lp=lp, cells=cells, baseline=baseline, spend=spend, total_spend_col=S_col,
         total_revenue_col=R_col, used_cols=used_cols, row_kinds=list(rows.kinds),
-        primary_objective=primary, primary_offset=offset,
+        waste=waste, segment_width=seg_width,
     )
 
 
@@ -308,33 +309,6 @@ def _objective(kind, s, cells, spend, baseline, n_cols, S_col, R_col):
     else:  # pragma: no cover - the schema restricts objectives
         raise ValueError(kind)
     return c, offset
-
-
-TIE_BREAK_WEIGHT = 1e-7  # relative to the largest objective coefficient per unit of spend
-
-
-def _tie_break(sense: Sense, primary: np.ndarray, spend: SpendColumns, S_col: int) -> np.ndarray:
-    """Tiny secondary terms that pick one plan among equally good ones.
-
-    Among plans with the same objective, prefer (1) filling response slices in
-    order: spend in a slice of efficiency e costs w x (1 - e), so a less
-    efficient slice is never used while a better one has room; and (2) for the
-    maximising objectives, spending less: money that buys no objective is left
-    unspent (cost w per unit). The weight w is TIE_BREAK_WEIGHT times the
-    largest objective value of a unit of spend, far too small to trade away
-    any objective; the reported objective excludes these terms.
-    """
-    per_spend = np.abs(primary[: spend.size])
-    scale = float(per_spend.max()) if per_spend.size and per_spend.max() > 0 else 1.0
-    if primary[S_col] != 0:
-        scale = max(scale, abs(float(primary[S_col])))
-    w = TIE_BREAK_WEIGHT * scale
-    penalty = np.zeros_like(primary)
-    penalty[: spend.size] = w * (1.0 - spend.efficiency)
-    if sense is Sense.MAXIMIZE:
-        penalty[S_col] += w
-        return -penalty
-    return penalty
 
 
 def _column_names(cells: Cells, spend: SpendColumns, used_channels: list[str]) -> list[str]:

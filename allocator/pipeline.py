@@ -15,6 +15,7 @@ from .errors import SolveFailed
 from .loader import LoadedScenario, load_scenario
 from .model import PlanModel, build_model
 from .results import Plan, make_plan
+from .tiebreak import refine
 
 VERSIONED_PACKAGES = ("allocator", "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")
 
@@ -41,8 +42,9 @@ def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | N
     started = time.perf_counter()
     model = build_model(loaded.scenario, objective)
     built = time.perf_counter()
+    options = options or SolveOptions()
     try:
-        result = solve(model.lp, solver, options or SolveOptions())
+        result = refine(model, solve(model.lp, solver, options), solver, options)
     except SolverError as exc:
         raise SolveFailed(f"solver {solver} failed: {exc}") from None
     solved = time.perf_counter()
@@ -80,6 +82,7 @@ def run_record(solved: SolvedScenario) -> dict:
         "solver": plan.solver,
         "solver_version": plan.solver_version,
         "duals_from": plan.duals_from,
+        "tie_break": plan.tie_break,
         "scenario": {
             "name": solved.loaded.scenario.name,
             "file": str(solved.loaded.path),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .errors import ScenarioError
+from .errors import ScenarioError, Text
 from .schema import OBJECTIVES, SELECTION_KEYS, STAGES, TIER_KINDS, Scenario, Selection
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -33,10 +33,13 @@ def check_scenario(s: Scenario, file: str) -> None:
         _check_min_below_max(c, s.periods, file, base)
         if c.response is not None:
             _check_response(c.response, file, f"{base}.response")
-        if c.min_spend_if_used is not None and c.max_spend is None and s.budget.total is None:
+        capped_every_period = c.max_spend is not None and (
+            not isinstance(c.max_spend, dict) or all(p in c.max_spend for p in s.periods)
+        )
+        if c.min_spend_if_used is not None and not capped_every_period and s.budget.total is None:
             raise ScenarioError(
                 file, f"{base}.min_spend_if_used", c.min_spend_if_used,
-                "a channel max_spend or a budget.total as well, to bound the channel's spend when it is used",
+                "a channel max_spend in every period or a budget.total as well, to bound the channel's spend when it is used",
             )
     for t in s.tiers:
         for i, name in enumerate(t.channels or []):
@@ -158,10 +161,10 @@ def _check_seasonality(s: Scenario, periods: set[str], file: str) -> None:
         _check_per_period(season.target_weights, periods, file, "seasonality.target_weights")
         missing = [p for p in s.periods if p not in season.target_weights]
         if missing:
-            raise ScenarioError(file, "seasonality.target_weights", f"no weight for {', '.join(missing)}", "a weight for every period")
+            raise ScenarioError(file, "seasonality.target_weights", Text(f"no weight for {', '.join(missing)}"), "a weight for every period")
         total = sum(season.target_weights.values())
         if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
-            raise ScenarioError(file, "seasonality.target_weights", f"weights summing to {total:.6g}", "weights summing to 1")
+            raise ScenarioError(file, "seasonality.target_weights", Text(f"weights summing to {total:.6g}"), "weights summing to 1")
 
 
 def _check_selection(sel: Selection, names: dict[str, set[str]], file: str, field: str) -> None:
@@ -203,7 +206,7 @@ def _check_objective(s: Scenario, file: str) -> None:
         )
     if s.objective == "min_spend" and t.revenue is None and t.new_customers is None and t.leads is None:
         raise ScenarioError(
-            file, "targets", "no revenue, new_customers or leads target",
+            file, "targets", Text("no revenue, new_customers or leads target"),
             "at least one target: objective min_spend finds the least spend that meets them",
         )
     if s.objective == "max_profit":

@@ -31,6 +31,7 @@ class Plan:
     solver: str
     solver_version: str
     duals_from: str
+    tie_break: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # file stem -> table
     totals: dict[str, float] = field(default_factory=dict)
 
@@ -43,6 +44,7 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     common = dict(
         status=result.status, message=result.message, objective_kind=objective_kind, solver=result.solver,
         solver_version=result.solver_version, duals_from=result.extra.get("duals_from", "none"),
+        tie_break=result.extra.get("tie_break", "not needed"),
     )
     if not result.status.has_solution:
         return Plan(objective=None, **common)
@@ -153,8 +155,11 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame) -> pd.DataFrame:
     spend = allocation["spend"].sum()
     revenue_total = allocation["revenue_total"].sum()
 
-    def add(name, kind, committed, buffer, planned, achieved):
-        tol = 1e-6 * max(1.0, abs(planned)) + 10 ** -DECIMALS * 10
+    # Amounts are sums of rows rounded to DECIMALS, so each row may add half a unit of rounding.
+    amount_tol = 0.5 * 10 ** -DECIMALS * max(1, len(allocation))
+
+    def add(name, kind, committed, buffer, planned, achieved, ratio=False):
+        tol = 1e-6 * max(1.0, abs(planned)) + (0.0 if ratio else amount_tol)
         if not np.isfinite(achieved):  # e.g. the ROI of a channel that gets no spend: nothing to fall short
             met = True
         else:
@@ -172,19 +177,19 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame) -> pd.DataFrame:
         add("budget_total", "max", s.budget.total, 0.0, s.budget.total, spend)
     value = allocation["revenue"] * _value_multiplier(model, allocation)
     if t.min_roi is not None:
-        add("min_roi[portfolio]", "min", t.min_roi, 0.0, t.min_roi, _ratio(value.sum(), spend))
+        add("min_roi[portfolio]", "min", t.min_roi, 0.0, t.min_roi, _ratio(value.sum(), spend), ratio=True)
     for c in s.channels:
         if c.min_roi is not None:
             mine = allocation["channel"] == c.name
             achieved = _ratio(value[mine].sum(), allocation.loc[mine, "spend"].sum())
-            add(f"min_roi[{c.name}]", "min", c.min_roi, 0.0, c.min_roi, achieved)
+            add(f"min_roi[{c.name}]", "min", c.min_roi, 0.0, c.min_roi, achieved, ratio=True)
     for mix in t.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
         mask = _mask(model, allocation, mix.select)
         share = _ratio(allocation.loc[mask, column].sum(), allocation[column].sum())
         for kind, bound in (("min", mix.min_share), ("max", mix.max_share)):
             if bound is not None:
-                add(f"mix_{kind}_{mix.of}[{mix.select.label()}]", kind, bound, 0.0, bound, share)
+                add(f"mix_{kind}_{mix.of}[{mix.select.label()}]", kind, bound, 0.0, bound, share, ratio=True)
     return pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
 
 

@@ -44,14 +44,21 @@ def mps_text(lp: LinearProgram) -> str:
     entry_values = list(map(_NUMBER, values.tolist()))
     objective_values = list(map(_NUMBER, objective.tolist()))
 
+    # Columns in index order (the solution file lists them in the order written),
+    # with INTORG/INTEND markers around each run of integer columns.
     integer = lp.col_integer
-    continuous_cols = np.flatnonzero(~integer).tolist()
-    integer_cols = np.flatnonzero(integer).tolist()
-    lines += _column_lines(continuous_cols, col_names, colptr, entry_rows, entry_values, objective_values)
-    if integer_cols:
-        lines.append("    MARKER                 'MARKER'                 'INTORG'")
-        lines += _column_lines(integer_cols, col_names, colptr, entry_rows, entry_values, objective_values)
-        lines.append("    MARKER                 'MARKER'                 'INTEND'")
+    boundaries = np.flatnonzero(np.diff(integer.astype(np.int8))) + 1
+    starts = np.concatenate(([0], boundaries)).tolist()
+    ends = np.concatenate((boundaries, [lp.n_cols])).tolist()
+    for start, end in zip(starts, ends):
+        if end <= start:
+            continue
+        run_is_integer = bool(integer[start])
+        if run_is_integer:
+            lines.append("    MARKER                 'MARKER'                 'INTORG'")
+        lines += _column_lines(range(start, end), col_names, colptr, entry_rows, entry_values, objective_values)
+        if run_is_integer:
+            lines.append("    MARKER                 'MARKER'                 'INTEND'")
 
     lines.append("RHS")
     if lp.objective_offset:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
@@ -21,13 +20,12 @@ LIVESTREAM_PUSH = REPO / "scenarios" / "example_q1_livestream_push.yaml"
 def backends() -> list[str]:
     """Solver names to parametrize over: cbc always, highs when highspy imports."""
     names = ["cbc"]
-    if importlib.util.find_spec("highspy") is not None:
-        try:
-            import highspy  # noqa: F401
-        except ImportError:  # pragma: no cover - broken install
-            pass
-        else:
-            names.append("highs")
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        names.append("highs")
     return names
 
 

@@ -104,10 +104,6 @@ LP_CASES = {
         make_lp(Sense.MAXIMIZE, [5, 1], [[2, 1], [0, 1]], [-INF, -INF], [5.5, 1], col_upper=[10, INF],
                 integer=[True, False]),
         Status.OPTIMAL, 11.0, [2, 1], [0, 1], duals_from="lp_with_integers_fixed",
-        marks=[("cbc", pytest.mark.xfail(strict=True, reason=(
-            "solvers/mps.py:48-53 writes continuous columns before integer ones, so CBC's column order "
-            "differs from the LP's, but solvers/cbc.py:94 reads the values back in the LP's order: "
-            "n and y are swapped (x = [1, 2], infeasible) and the fixed LP then returns 6 instead of 11")))],
     ),
 }
 
@@ -463,3 +459,48 @@ def test_infeasible_scenario(tmp_path, solver):
     data = base_scenario(targets={"revenue": 6000})
     solved = solve_and_verify(write_scenario(tmp_path, data), solver, status=Status.INFEASIBLE)
     assert solved.plan.objective is None and solved.plan.tables == {}
+
+
+@pytest.mark.parametrize("solver", [
+    pytest.param(s) for s in BACKENDS
+])
+def test_response_curve_fills_in_order_when_revenue_is_capped(tmp_path, solver):
+    # a: slices [0, 400] at efficiency 1 (rps 5), then 0.5 (rps 2.5).  b: rps 2.5 capped at 300 -> 750.
+    # a's revenue may be at most 50% of revenue, so a's revenue <= b's = 750: revenue 1500 at most.
+    # Any a-spend buying 750 is optimal for revenue alone; the tie-break must pick slice 1 only
+    # (docs/model.md: "a less efficient slice is never used while a more efficient one has room")
+    # and leave the rest unspent: a = 750 / 5 = 150, b = 300, spend 450 of the 10000 budget.
+    data = base_scenario(
+        channels=[
+            {"name": "a", "cost_per_lead": 10, "response": [{"up_to": 400, "efficiency": 1.0}, {"efficiency": 0.5}]},
+            {"name": "b", "cost_per_lead": 20, "max_spend": 300},
+        ],
+        budget={"total": 10000},
+        targets={"mix": [{"of": "revenue", "select": {"channel": "a"}, "max_share": 0.5}]},
+    )
+    plan = solve_and_verify(write_scenario(tmp_path, data), solver).plan
+    assert plan.objective == pytest.approx(1500.0, rel=1e-6)
+    alloc = plan.tables["allocation"]
+    assert spend_of(alloc, channel="a") == pytest.approx(150.0, rel=1e-6)
+    assert spend_of(alloc, channel="b") == pytest.approx(300.0, rel=1e-6)
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+@pytest.mark.parametrize("roi_basis, spend_b, revenue", [
+    # revenue basis: b returns 2.5 per unit < its floor 4 -> b unused; a (rps 5) capped at 600 -> 3000.
+    ("revenue", 0.0, 3000.0),
+    # lifetime_value basis: b's value is 2.5 x value_multiplier 2 = 5 >= 4 -> b takes the other 400 -> 4000.
+    ("lifetime_value", 400.0, 4000.0),
+])
+def test_roi_floor_on_lifetime_value(tmp_path, solver, roi_basis, spend_b, revenue):
+    data = base_scenario(
+        roi_basis=roi_basis,
+        tiers=[{"name": "n", "kind": "new", "conversion": 0.1, "order_value": 500, "value_multiplier": 2.0}],
+        channels=[{"name": "a", "cost_per_lead": 10, "max_spend": 600}, {"name": "b", "cost_per_lead": 20, "min_roi": 4}],
+    )
+    plan = solve_and_verify(write_scenario(tmp_path, data), solver).plan
+    assert plan.objective == pytest.approx(revenue, rel=1e-6)
+    assert spend_of(plan.tables["allocation"], channel="b") == pytest.approx(spend_b, rel=1e-6, abs=1e-6)
+    targets = plan.tables["targets"].set_index("target")
+    if spend_b:
+        assert targets.loc["min_roi[b]", "achieved"] == pytest.approx(5.0, rel=1e-6)
