@@ -24,14 +24,6 @@ def restore(value: object) -> object:
     return value
 
 
-def neutralise_frame(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    out = frame.copy()
-    for column in columns:
-        if column in out.columns:
-            out[column] = out[column].map(neutralise)
-    return out
-
-
 def restore_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for column in columns:

@@ -22,7 +22,6 @@ from .references import check_scenario
 from .schema import BaselineRow, FunnelRow, Scenario
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a scenario or table larger than this is refused unread
-MAX_YAML_ALIASES = 200  # anchors may be reused, but not to build an exponential "YAML bomb"
 MAX_YAML_NODES = 200_000  # nodes after expanding aliases; a real scenario has a few thousand
 
 # Tables that may come from a CSV file: section -> (row model, required columns).
@@ -95,7 +94,7 @@ def _parse(raw: bytes, path: Path):
         except (json.JSONDecodeError, ValueError) as exc:
             raise ScenarioError(path, "", Text(f"invalid JSON ({exc})"), "a JSON object") from None
     try:
-        return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return _load_yaml(text)
     except _TooManyAliases as exc:
         raise ScenarioError(path, "", Text(str(exc)), "a scenario without alias expansion bombs") from None
     except yaml.YAMLError as exc:
@@ -113,25 +112,28 @@ class _TooManyAliases(Exception):
     pass
 
 
-class _BoundedSafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses documents using more than MAX_YAML_ALIASES aliases."""
+# libyaml's safe loader when PyYAML was built with it (ten times faster), else the pure-Python one.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def __init__(self, stream):
-        super().__init__(stream)
-        self._aliases = 0
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_YAML_ALIASES:
-                raise _TooManyAliases(f"more than {MAX_YAML_ALIASES} YAML aliases")
-        return super().compose_node(parent, index)
+def _load_yaml(text: str):
+    """Safe-load one YAML document, refusing anchors that expand into a huge tree.
 
-    def construct_document(self, node):
+    The node graph is composed first (aliases share nodes, so this is cheap
+    even for a "billion laughs" document); its expanded size is checked before
+    any Python object is built from it.
+    """
+    loader = _SAFE_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
         size = _expanded_size(node, {})
         if size > MAX_YAML_NODES:
             raise _TooManyAliases(f"YAML anchors expanding to {size:,} nodes (more than {MAX_YAML_NODES:,})")
-        return super().construct_document(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _expanded_size(node, memo: dict) -> int:

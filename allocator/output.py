@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .csvsafe import neutralise_frame
+from .csvsafe import neutralise
+from .csvwrite import frame_to_csv
 from .errors import OutputError
 from .results import DECIMALS
 
-FLOAT_FORMAT = f"%.{DECIMALS}f"
 
 
 def prepare_target(out: Path, force: bool) -> None:
@@ -34,7 +34,7 @@ NAME_COLUMNS = ("channel", "group", "tier", "kind", "product", "stage", "period"
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    neutralise_frame(frame, NAME_COLUMNS).to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", na_rep="")
+    path.write_text(frame_to_csv(frame, DECIMALS, text_transform=neutralise, transform_columns=NAME_COLUMNS))
 
 
 def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_files: dict[str, str] | None = None,

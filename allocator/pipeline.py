@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import time
 from dataclasses import dataclass
@@ -98,11 +99,17 @@ def run_record(solved: SolvedScenario) -> dict:
     }
 
 
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
+@functools.lru_cache(maxsize=1)
+def _package_versions() -> tuple[tuple[str, str], ...]:
+    out = [("python", platform.python_version())]
     for name in VERSIONED_PACKAGES:
         try:
-            out[name] = metadata.version(name)
+            out.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
             continue
-    return out
+    return tuple(out)
+
+
+def versions() -> dict[str, str]:
+    return dict(_package_versions())
+

@@ -14,6 +14,7 @@ import pandas as pd
 
 from solvers import SolveResult, Status
 
+from .cells import funnel_cube, select
 from .model import PlanModel
 
 DECIMALS = 4
@@ -62,47 +63,37 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
 
 
 def allocation_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
+    """One row per eligible cell and per baseline cell, in channel, tier, product, period order."""
     cells, spend, base = model.cells, model.spend, model.baseline
     d = cells.dims
+    T, P, M = len(d.tiers), len(d.products), len(d.periods)
     n = cells.size
     xs = x[: spend.size]
 
     def per_cell(weights):
         return np.bincount(spend.cell, weights=xs * weights, minlength=n)
 
-    keys = np.stack([cells.channel, cells.tier, cells.product, cells.period], axis=1)
-    frame = pd.DataFrame(keys, columns=["c", "t", "p", "m"])
-    frame["spend"] = per_cell(np.ones(spend.size))
-    frame["leads"] = per_cell(spend.leads)
-    frame["customers"] = per_cell(spend.customers)
-    frame["new_customers"] = per_cell(spend.new_customers)
-    frame["revenue"] = per_cell(spend.revenue)
-    frame["cost_per_lead"] = cells.cost_per_lead
-    frame["conversion"] = cells.conversion
-    frame["order_value"] = cells.order_value
-    frame["eligible"] = True
+    # Rows: eligible cells, then baseline cells that have no spend variable; sorted by cell code.
+    cell_code = ((cells.channel * T + cells.tier) * P + cells.product) * M + cells.period
+    base_code = ((base.channel * T + base.tier) * P + base.product) * M + base.period
+    extra = np.setdiff1d(base_code, cell_code)
+    codes = np.concatenate((cell_code, extra))
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    c, rest = np.divmod(codes, T * P * M)
+    t, rest = np.divmod(rest, P * M)
+    p, m = np.divmod(rest, M)
 
-    # Baseline revenue sits in its own cell, which may have no spend variable.
-    b = pd.DataFrame({"c": base.channel, "t": base.tier, "p": base.product, "m": base.period, "baseline_revenue": base.revenue})
-    frame = frame.merge(b, on=["c", "t", "p", "m"], how="outer")
-    missing = frame["eligible"].isna()
-    if missing.any():
-        from .cells import funnel_cube
+    def rows_of(per_eligible_cell, fill=0.0):
+        return np.concatenate((per_eligible_cell, np.full(extra.size, fill)))[order]
 
-        _, cpl, conv, value = funnel_cube(model.scenario)
-        idx = frame.loc[missing, ["c", "t", "p"]].to_numpy(dtype=np.int64).T
-        frame.loc[missing, "cost_per_lead"] = cpl[idx[0], idx[1], idx[2]]
-        frame.loc[missing, "conversion"] = conv[idx[0], idx[1], idx[2]]
-        frame.loc[missing, "order_value"] = value[idx[0], idx[1], idx[2]]
-        frame.loc[missing, "eligible"] = False
-    frame = frame.fillna({k: 0.0 for k in ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue")})
-    frame = frame.sort_values(["c", "t", "p", "m"], kind="stable").reset_index(drop=True)
-    for column in ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue"):
-        frame[column] = frame[column].round(DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
-    frame["revenue_total"] = (frame["revenue"] + frame["baseline_revenue"]).round(DECIMALS)
-    frame["roi"] = _ratio_series(frame["revenue"], frame["spend"])
+    baseline_revenue = np.zeros(codes.size)
+    np.add.at(baseline_revenue, np.searchsorted(codes, base_code), base.revenue)
+    _, cpl, conv, value = funnel_cube(model.scenario)
 
-    c, t, p, m = (frame[k].to_numpy(dtype=np.int64) for k in ("c", "t", "p", "m"))
+    def money(values):  # rounded as written; + 0.0 turns -0.0 into 0.0
+        return np.round(values, DECIMALS) + 0.0
+
     out = pd.DataFrame({
         "channel": np.asarray(d.channels, dtype=object)[c],
         "group": d.channel_group[c],
@@ -111,11 +102,19 @@ def allocation_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
         "product": np.asarray(d.products, dtype=object)[p],
         "stage": d.product_stage[p],
         "period": np.asarray(d.periods, dtype=object)[m],
+        "spend": money(rows_of(per_cell(np.ones(spend.size)))),
+        "leads": money(rows_of(per_cell(spend.leads))),
+        "customers": money(rows_of(per_cell(spend.customers))),
+        "new_customers": money(rows_of(per_cell(spend.new_customers))),
+        "revenue": money(rows_of(per_cell(spend.revenue))),
+        "baseline_revenue": money(baseline_revenue),
     })
-    for column in ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total",
-                   "roi", "cost_per_lead", "conversion", "order_value", "eligible"):
-        out[column] = frame[column].to_numpy()
-    out["eligible"] = out["eligible"].astype(bool)
+    out["revenue_total"] = money(out["revenue"].to_numpy() + out["baseline_revenue"].to_numpy())
+    out["roi"] = _ratio_series(out["revenue"], out["spend"])
+    out["cost_per_lead"] = cpl[c, t, p]
+    out["conversion"] = conv[c, t, p]
+    out["order_value"] = value[c, t, p]
+    out["eligible"] = rows_of(np.ones(n, dtype=bool), fill=False).astype(bool)
     return out
 
 
@@ -178,14 +177,18 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame) -> pd.DataFrame:
     value = allocation["revenue"] * _value_multiplier(model, allocation)
     if t.min_roi is not None:
         add("min_roi[portfolio]", "min", t.min_roi, 0.0, t.min_roi, _ratio(value.sum(), spend), ratio=True)
-    for c in s.channels:
-        if c.min_roi is not None:
-            mine = allocation["channel"] == c.name
-            achieved = _ratio(value[mine].sum(), allocation.loc[mine, "spend"].sum())
+    floored = [c for c in s.channels if c.min_roi is not None]
+    if floored:
+        per_channel = pd.DataFrame({"channel": allocation["channel"], "value": value, "spend": allocation["spend"]}).groupby(
+            "channel", sort=False)[["value", "spend"]].sum()
+        for c in floored:
+            got = per_channel.loc[c.name] if c.name in per_channel.index else None
+            achieved = _ratio(got["value"], got["spend"]) if got is not None else float("nan")
             add(f"min_roi[{c.name}]", "min", c.min_roi, 0.0, c.min_roi, achieved, ratio=True)
+    codes = _codes(model, allocation) if t.mix else None
     for mix in t.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
-        mask = _mask(model, allocation, mix.select)
+        mask = select(model.cells.dims, mix.select, *codes)
         share = _ratio(allocation.loc[mask, column].sum(), allocation[column].sum())
         for kind, bound in (("min", mix.min_share), ("max", mix.max_share)):
             if bound is not None:
@@ -220,14 +223,11 @@ def _value_multiplier(model: PlanModel, allocation: pd.DataFrame) -> pd.Series:
     return allocation["tier"].map(multipliers).astype(float)
 
 
-def _mask(model: PlanModel, allocation: pd.DataFrame, selection) -> np.ndarray:
-    from .cells import select
-
+def _codes(model: PlanModel, allocation: pd.DataFrame) -> list[np.ndarray]:
+    """Index arrays (channel, tier, product, period) of the allocation rows."""
     d = model.cells.dims
-    index = {name: {n: i for i, n in enumerate(names)} for name, names in
-             (("channel", d.channels), ("tier", d.tiers), ("product", d.products), ("period", d.periods))}
-    arrays = [allocation[k].map(index[k]).to_numpy(dtype=np.int64) for k in ("channel", "tier", "product", "period")]
-    return select(d, selection, *arrays)
+    names = {"channel": d.channels, "tier": d.tiers, "product": d.products, "period": d.periods}
+    return [pd.Categorical(allocation[k], categories=names[k]).codes.astype(np.int64) for k in names]
 
 
 def _ratio(numerator: float, denominator: float) -> float:

@@ -32,6 +32,9 @@ from allocator.pipeline import run_record, solve_file  # noqa: E402
 from solvers import Status  # noqa: E402
 from solvers.mps import mps_text  # noqa: E402
 
+# The checkout whose `allocator` is imported: normally ROOT; another folder when PYTHONPATH points at a snapshot.
+LIB_ROOT = Path(sys.modules["allocator"].__file__).resolve().parent.parent
+
 # name -> (products, channels, tiers, periods), target for total / raw CBC
 SIZES = {
     "small": ("4x50x4x12", (4, 50, 4, 12), 1.5),
@@ -40,7 +43,7 @@ SIZES = {
 RSS_TARGET_MIB = 350.0
 STARTUP_TARGET = 2.0
 STARTUP_REPEATS = 5
-EXAMPLE = ROOT / "scenarios" / "example_q1.yaml"
+EXAMPLE_NAME = "scenarios/example_q1.yaml"
 
 
 # --- Instrumentation of the CBC backend (benchmark only: wraps, never edits, the library) -------------
@@ -73,20 +76,24 @@ def cli_command() -> list[str]:
 
 
 def source_state() -> str:
-    """Git commit plus a digest of the library's sources as they are on disk now (the library may be edited mid-run)."""
+    """Where the library is imported from, its git commit (if that is this checkout) and a digest of its sources
+    as they are on disk now (the library may be edited while the benchmark runs)."""
     import hashlib
 
     digest = hashlib.sha256()
-    for f in sorted([*ROOT.glob("allocator/*.py"), *ROOT.glob("solvers/*.py")]):
+    for f in sorted([*(LIB_ROOT / "allocator").glob("*.py"), *(LIB_ROOT / "solvers").glob("*.py")]):
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip() or "no-git"
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "allocator", "solvers"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = "no-git", ""
-    return f"{commit}{'+dirty' if dirty else ''} sources {digest.hexdigest()[:12]}"
+    where = "" if LIB_ROOT == ROOT else f"{LIB_ROOT} "
+    commit, dirty = "no-git", ""
+    if LIB_ROOT == ROOT:
+        try:
+            commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                    text=True, timeout=10).stdout.strip() or "no-git"
+            dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "allocator", "solvers"],
+                                   capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return f"{where}{commit}{'+dirty' if dirty else ''} sources {digest.hexdigest()[:12]}"
 
 
 def median(values: list[float]) -> float:
@@ -122,6 +129,7 @@ def in_process(path: Path, out: Path) -> dict:
         "load": t["load"], "build": t["build"], "solve": t["solve"], "tables": t["tables"], "write": write_seconds,
         "tables_write": t["tables"] + write_seconds, "total": total,
         "cbc_process": sum(_captured["cbc_process"]), "mps_text": sum(_captured["mps_text"]),
+        "cbc_runs": len(_captured["cbc_process"]),
         "_solved": solved,
     }
 
@@ -152,7 +160,12 @@ def python_only_rss(path: Path, out: Path) -> float:
             "except SystemExit as e:\n    code = e.code\n"
             "print('RSS_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
             "sys.exit(code)\n")
-    proc = run_checked([sys.executable, "-c", code, "solve", str(path), "--out", str(out), "--force"])
+    # Start it through a small intermediate Python: on Linux a process's ru_maxrss starts at the peak of the
+    # memory image it was exec'd from, so a child spawned straight from this (large) benchmark process would
+    # report this process's peak instead of its own.
+    spawn = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+    proc = run_checked([sys.executable, "-c", spawn, sys.executable, "-c", code,
+                        "solve", str(path), "--out", str(out), "--force"])
     kib = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("RSS_KIB")][0]
     return int(kib) / 1024.0
 
@@ -208,9 +221,10 @@ def bench_size(key: str, repeats: int, seed: int, tmp: Path) -> dict:
 
 
 def bench_startup(tmp: Path) -> dict:
-    print(f"\n== start-up: bare import vs CLI on {EXAMPLE.relative_to(ROOT)} (median of {STARTUP_REPEATS})", flush=True)
+    example = (LIB_ROOT if (LIB_ROOT / EXAMPLE_NAME).is_file() else ROOT) / EXAMPLE_NAME
+    print(f"\n== start-up: bare import vs CLI on {example} (median of {STARTUP_REPEATS})", flush=True)
     imports = [timed([sys.executable, "-c", "import pandas, pulp"]) for _ in range(STARTUP_REPEATS)]
-    cli = [timed([*cli_command(), "solve", str(EXAMPLE), "--out", str(tmp / "out_example"), "--force"])
+    cli = [timed([*cli_command(), "solve", str(example), "--out", str(tmp / "out_example"), "--force"])
            for _ in range(STARTUP_REPEATS)]
     fig = {"import": median(imports), "example_cli": median(cli)}
     fig["ratio"] = fig["example_cli"] / fig["import"]
@@ -245,6 +259,7 @@ def report(results: dict[str, dict], startup: dict | None, repeats: int) -> None
     line("solve, as the pipeline reports", "solve")
     line("  of which CBC subprocess", "cbc_process")
     line("  of which MPS text", "mps_text")
+    line("  CBC runs per solve (tie-break pass etc.)", "cbc_runs", "{:.0f}")
     line("tables (plan DataFrames)", "tables")
     line("CSV + run.json write", "write")
     line("tables + write", "tables_write")

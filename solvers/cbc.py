@@ -16,7 +16,7 @@ import numpy as np
 
 from .base import Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
 from .errors import SolverError, SolverUnavailable
-from .mps import mps_text
+from .mps import write_mps
 
 NAME = "cbc"
 CAPABILITIES = Capabilities(mip=True, duals=True)
@@ -133,7 +133,7 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         model_file = Path(tmp) / "model.mps"
         solution_file = Path(tmp) / "solution.txt"
         values_file = Path(tmp) / "solution.bin"
-        model_file.write_text(mps_text(lp))
+        write_mps(lp, model_file)
         args = [str(path), str(model_file)]
         if options.time_limit is not None:
             args += ["-sec", repr(float(options.time_limit))]

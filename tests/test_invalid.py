@@ -41,7 +41,7 @@ CASES: dict[str, list[str]] = {
     "csv_unknown_column.yaml": ["unknown_column.csv: header", "got 'discount'", "a column among: channel, tier"],
     "csv_bad_value.yaml": ["bad_conversion.csv: line 3, column conversion", "got '2.5'", "less than or equal to 1"],
     "csv_is_folder.yaml": ["baseline.file", "got 'a_folder.csv'", "not a folder"],
-    "alias_bomb.yaml": ["alias_bomb.yaml", "YAML aliases", "alias expansion bombs"],
+    "alias_bomb.yaml": ["alias_bomb.yaml", "YAML anchors expanding to", "alias expansion bombs"],
     "non_concave_response.yaml": ["channels[live].response[1].efficiency", "got 0.9", "at most the previous slice's 0.5"],
     "weights_not_summing_to_one.yaml": ["seasonality.target_weights", "0.9", "weights summing to 1"],
     "min_share_sum_above_one.yaml": ["targets.mix[1].min_share", "got 0.5", "summing to at most 1, not 1.2"],
