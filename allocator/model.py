@@ -74,10 +74,9 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     spend = _spend_columns(s, cells)
     n_spend = spend.size
     S_col, R_col = n_spend, n_spend + 1
-    period_cols = R_col + 1 + np.arange(M)  # incremental revenue per period
     used_channels = [c.name for c in s.channels if c.min_spend_if_used is not None]
-    used_cols = {name: R_col + 1 + M + i for i, name in enumerate(used_channels)}
-    n_cols = R_col + 1 + M + len(used_channels)
+    used_cols = {name: R_col + 1 + i for i, name in enumerate(used_channels)}
+    n_cols = R_col + 1 + len(used_channels)
 
     ch = cells.channel[spend.cell]
     per = cells.period[spend.cell]
@@ -85,11 +84,9 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     rows = RowBlocks()
     B = baseline.total
 
-    # Defined totals keep share and phasing rows sparse (one coefficient on a total, not one per column).
+    # Defined totals keep share rows sparse (one coefficient on a total, not one per column).
     rows.add_one("definition", "define_total_spend", np.append(cols, S_col), np.append(np.ones(n_spend), -1.0), 0.0, 0.0)
-    rows.add("definition", [f"define_period_revenue[{p}]" for p in dims.periods], np.concatenate((per, np.arange(M))),
-             np.concatenate((cols, period_cols)), np.concatenate((spend.revenue, -np.ones(M))), 0.0, 0.0)
-    rows.add_one("definition", "define_total_revenue", np.append(period_cols, R_col), np.append(np.ones(M), -1.0), 0.0, 0.0)
+    rows.add_one("definition", "define_total_revenue", np.append(cols, R_col), np.append(spend.revenue, -1.0), 0.0, 0.0)
 
     # Budget.
     if s.budget.total is not None:
@@ -189,9 +186,9 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
         base_by_period = np.bincount(baseline.period, weights=baseline.revenue, minlength=M)
         for bound, factor in (("min", 1.0 - tol), ("max", 1.0 + tol)):
             share = np.array([weights[p] for p in dims.periods]) * factor
-            local = np.repeat(np.arange(M), 2)
-            entry_cols = np.stack((period_cols, np.full(M, R_col)), axis=1).ravel()
-            vals = np.stack((np.ones(M), -share), axis=1).ravel()
+            local = np.concatenate((per, np.arange(M)))
+            entry_cols = np.concatenate((cols, np.full(M, R_col)))
+            vals = np.concatenate((spend.revenue, -share))
             rhs = share * B - base_by_period
             lo, up = (rhs, np.full(M, INF)) if bound == "min" else (np.full(M, -INF), rhs)
             rows.add("phasing", [f"phasing_{bound}[{p}]" for p in dims.periods], local, entry_cols, vals, lo, up)
@@ -328,8 +325,7 @@ def _column_names(cells: Cells, spend: SpendColumns, used_channels: list[str]) -
         f"spend[{cell_names[i]},slice{k + 1}]" if curved[i] else f"spend[{cell_names[i]}]"
         for i, k in zip(spend.cell.tolist(), spend.segment.tolist())
     ]
-    return (names + ["total_spend", "total_revenue"] + [f"period_revenue[{p}]" for p in d.periods]
-            + [f"used[{c}]" for c in used_channels])
+    return names + ["total_spend", "total_revenue"] + [f"used[{c}]" for c in used_channels]
 
 
 def _unique(names: list[str]) -> list[str]:
