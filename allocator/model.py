@@ -8,6 +8,7 @@ revenue), and one binary ``used[channel]`` per channel with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,7 +216,7 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     col_integer[list(used_cols.values())] = True
     lp = LinearProgram(
         name=_safe_name(s.name), sense=SENSES[objective], objective=objective_vec, objective_offset=offset,
-        col_names=_column_names(cells, spend, used_channels), col_lower=np.zeros(n_cols), col_upper=col_upper,
+        col_names=ColumnNames(cells, spend, used_channels), col_lower=np.zeros(n_cols), col_upper=col_upper,
         col_integer=col_integer, row_names=_unique(rows.names), row_lower=row_lower, row_upper=row_upper,
         indptr=indptr, indices=indices, data=data,
     )
@@ -312,6 +313,26 @@ def _objective(kind, s, cells, spend, baseline, n_cols, S_col, R_col):
     else:  # pragma: no cover - the schema restricts objectives
         raise ValueError(kind)
     return c, offset
+
+
+class ColumnNames(Sequence):
+    """Readable column names, built on first use: only exports and tests read them."""
+
+    def __init__(self, cells: Cells, spend: SpendColumns, used_channels: list[str]):
+        self._args = (cells, spend, used_channels)
+        self._names: list[str] | None = None
+        self._length = spend.size + 2 + len(used_channels)
+
+    def _all(self) -> list[str]:
+        if self._names is None:
+            self._names = _column_names(*self._args)
+        return self._names
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        return self._all()[index]
 
 
 def _column_names(cells: Cells, spend: SpendColumns, used_channels: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ finite bounds are ``=``. Backends never see scenario concepts.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,7 +48,7 @@ class LinearProgram:
     sense: Sense
     objective: np.ndarray
     objective_offset: float
-    col_names: list[str]
+    col_names: Sequence[str]  # any sequence: a builder may produce the names lazily
     col_lower: np.ndarray
     col_upper: np.ndarray
     col_integer: np.ndarray

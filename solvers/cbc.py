@@ -63,6 +63,12 @@ def available() -> bool:
     return path.is_file()
 
 
+def _scratch_dir() -> str | None:
+    """Memory-backed /dev/shm for the model and solution files when there is one, else the default temp folder."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def _status_from_line(line: str) -> tuple[Status, str]:
     """Map the first line of a CBC solution file onto the project's Status."""
     text = line.strip()
@@ -129,7 +135,7 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         except OSError as exc:
             raise SolverUnavailable(f"the CBC binary at {path} is not executable ({exc})") from exc
 
-    with tempfile.TemporaryDirectory(prefix="allocator-cbc-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="allocator-cbc-", dir=_scratch_dir()) as tmp:
         model_file = Path(tmp) / "model.mps"
         solution_file = Path(tmp) / "solution.txt"
         values_file = Path(tmp) / "solution.bin"

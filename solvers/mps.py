@@ -22,7 +22,6 @@ from .base import LinearProgram, Sense
 # 15 significant digits keep every coefficient to within 1e-15 relative, far below any solver tolerance.
 _NUMBER = "{:.15g}".format
 _MAX_INDEX = 9_999_999  # names are at most 8 characters: "x" or "r" and 7 digits
-_VALUE_WIDTH = 23  # "-1.23456789012345e-100" and a space
 _MARKERS = (
     b"    MARKER                 'MARKER'                 'INTORG'\n",
     b"    MARKER                 'MARKER'                 'INTEND'\n",
@@ -39,14 +38,11 @@ def mps_bytes(lp: LinearProgram) -> bytes:
     if max(lp.n_cols, lp.n_rows) > _MAX_INDEX:
         raise ValueError(f"at most {_MAX_INDEX} rows and columns can be written to MPS")
     sign = -1.0 if lp.sense is Sense.MAXIMIZE else 1.0
-    row_names = [f"r{i:<7d}" for i in range(lp.n_rows)]
+    row_tokens = _names("r", lp.n_rows)
+    col_tokens = _names("x", lp.n_cols)
 
-    head = ["NAME          ALLOCATOR", "ROWS", " N  OBJ"]
-    head += [f" {_row_type(lo, up)}  {name}" for name, lo, up in zip(row_names, lp.row_lower.tolist(), lp.row_upper.tolist())]
-    head.append("COLUMNS")
-
-    entries, first_entry = _column_entries(lp, row_names, sign)
-    parts = ["\n".join(head).encode("ascii") + b"\n"]
+    parts = [b"NAME          ALLOCATOR\nROWS\n N  OBJ\n", _lines(b" ", _row_types(lp), b"  ", row_tokens), b"COLUMNS\n"]
+    entries, first_entry = _column_entries(lp, row_tokens, col_tokens, sign)
     integer = lp.col_integer
     boundaries = np.flatnonzero(np.diff(integer.astype(np.int8))) + 1
     starts = np.concatenate(([0], boundaries)).astype(int).tolist()
@@ -57,17 +53,16 @@ def mps_bytes(lp: LinearProgram) -> bytes:
         block = entries[int(first_entry[start]): int(first_entry[end])].tobytes()
         parts.append(_MARKERS[0] + block + _MARKERS[1] if integer[start] else block)
 
-    tail = ["RHS"]
+    parts.append(b"RHS\n")
     if lp.objective_offset:
         # MPS stores the negated constant of the objective in the RHS of OBJ.
-        tail.append(f"    RHS       OBJ         {_NUMBER(-lp.objective_offset * sign)}")
+        parts.append(f"    RHS       OBJ       {_NUMBER(-lp.objective_offset * sign)}\n".encode("ascii"))
     rhs = np.where(np.isfinite(lp.row_lower), lp.row_lower, lp.row_upper)
-    for i in np.flatnonzero(np.isfinite(rhs) & (rhs != 0.0)).tolist():
-        tail.append(f"    RHS       {row_names[i]}  {_NUMBER(float(rhs[i]))}")
-    tail.append("BOUNDS")
-    tail += _bound_lines(lp.col_lower, lp.col_upper, integer)
-    tail.append("ENDATA")
-    parts.append(("\n".join(tail) + "\n").encode("ascii"))
+    listed = np.flatnonzero(np.isfinite(rhs) & (rhs != 0.0))
+    parts.append(_lines(b"    RHS       ", row_tokens[listed], b"  ", _numbers(rhs[listed])))
+    parts.append(b"BOUNDS\n")
+    parts.append(_bound_lines(lp.col_lower, lp.col_upper, integer, col_tokens))
+    parts.append(b"ENDATA\n")
     return b"".join(parts)
 
 
@@ -79,7 +74,7 @@ def write_mps(lp: LinearProgram, path: Path) -> None:
     Path(path).write_bytes(mps_bytes(lp))
 
 
-def _column_entries(lp: LinearProgram, row_names: list[str], sign: float):
+def _column_entries(lp: LinearProgram, row_tokens: np.ndarray, col_tokens: np.ndarray, sign: float):
     """Fixed-width lines, one per entry: each column's objective entry, then its matrix entries.
 
     Returns the (entries x width) uint8 matrix and, per column (plus one past
@@ -98,46 +93,65 @@ def _column_entries(lp: LinearProgram, row_names: list[str], sign: float):
     entry_value[~is_objective] = values
 
     which, distinct = pd.factorize(entry_value, use_na_sentinel=False)  # hashing beats np.unique's sort
-    value_bytes = _padded([f"{v:<{_VALUE_WIDTH}.15g}" for v in distinct.tolist()], _VALUE_WIDTH)
-    col_bytes = _padded([f"x{j:<7d}" for j in range(lp.n_cols)], 8)
-    row_bytes = _padded(row_names + ["OBJ     "], 8)
-
-    width = 4 + 8 + 2 + 8 + 2 + _VALUE_WIDTH + 1
-    lines = np.full((entry_col.size, width), ord(" "), dtype=np.uint8)
-    lines[:, 4:12] = col_bytes[entry_col]
-    lines[:, 14:22] = row_bytes[entry_row]
-    lines[:, 24:24 + _VALUE_WIDTH] = value_bytes[which.reshape(-1)]
+    value_tokens = _numbers(np.asarray(distinct, dtype=np.float64))
+    all_rows = np.concatenate((row_tokens, _padded(["OBJ"], 8)))
+    width = value_tokens.shape[1]
+    lines = np.empty((entry_col.size, 4 + 8 + 2 + 8 + 2 + width + 1), dtype=np.uint8)
+    lines[:, 0:4] = ord(" ")
+    lines[:, 4:12] = col_tokens[entry_col]
+    lines[:, 12:14] = ord(" ")
+    lines[:, 14:22] = all_rows[entry_row]
+    lines[:, 22:24] = ord(" ")
+    lines[:, 24:24 + width] = value_tokens[which]
     lines[:, -1] = ord("\n")
     return lines, first_entry
 
 
-def _padded(tokens: list[str], width: int) -> np.ndarray:
-    """ASCII tokens as a (len x width) uint8 matrix, padded with blanks."""
+def _names(prefix: str, count: int) -> np.ndarray:
+    """``x0``, ``x1``, ... as an (count x 8) uint8 matrix, blank-padded."""
+    return _padded([f"{prefix}{i}" for i in range(count)], 8)
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    """Each value with 15 significant digits, as a blank-padded uint8 matrix as wide as the longest."""
+    return _padded(list(map(_NUMBER, values.tolist())), None)
+
+
+def _padded(tokens: list[str], width: int | None) -> np.ndarray:
+    """ASCII tokens as a (len x width) uint8 matrix, padded with blanks (width None: the longest)."""
     if not tokens:
-        return np.zeros((0, width), dtype=np.uint8)
-    raw = np.array(tokens, dtype=f"S{width}").view(np.uint8).reshape(len(tokens), width).copy()
+        return np.zeros((0, width or 1), dtype=np.uint8)
+    raw = np.array(tokens, dtype="S" if width is None else f"S{width}")
+    raw = raw.view(np.uint8).reshape(len(tokens), -1).copy()
     raw[raw == 0] = ord(" ")
     return raw
 
 
-def _row_type(lower: float, upper: float) -> str:
-    if np.isfinite(lower) and np.isfinite(upper):
-        if lower != upper:
-            raise ValueError("ranged rows are not written; split them into two rows")
-        return "E"
-    if np.isfinite(lower):
-        return "G"
-    if np.isfinite(upper):
-        return "L"
-    return "N"
+def _lines(*parts) -> bytes:
+    """Lines made of fixed-width parts: bytes constants or (n x w) uint8 matrices, one row per line."""
+    matrices = [p for p in parts if isinstance(p, np.ndarray)]
+    n = matrices[0].shape[0]
+    if n == 0:
+        return b""
+    pieces = [np.broadcast_to(np.frombuffer(p, dtype=np.uint8), (n, len(p))) if isinstance(p, bytes) else p for p in parts]
+    pieces.append(np.full((n, 1), ord("\n"), dtype=np.uint8))
+    return np.concatenate(pieces, axis=1).tobytes()
 
 
-def _bound_lines(lower: np.ndarray, upper: np.ndarray, integer: np.ndarray) -> list[str]:
+def _row_types(lp: LinearProgram) -> np.ndarray:
+    lower, upper = np.isfinite(lp.row_lower), np.isfinite(lp.row_upper)
+    if (lower & upper & (lp.row_lower != lp.row_upper)).any():
+        raise ValueError("ranged rows are not written; split them into two rows")
+    kinds = np.where(lower & upper, "E", np.where(lower, "G", np.where(upper, "L", "N")))
+    return _padded(kinds.tolist(), 1)
+
+
+def _bound_lines(lower: np.ndarray, upper: np.ndarray, integer: np.ndarray, col_tokens: np.ndarray) -> bytes:
     out = []
     # Only columns whose bounds differ from the MPS default [0, inf) need a line (integers always get one).
     special = np.flatnonzero((lower != 0.0) | (upper != np.inf) | integer)
     for j in special.tolist():
-        name, lo, up, is_int = f"x{j:<7d}", float(lower[j]), float(upper[j]), bool(integer[j])
+        name, lo, up, is_int = col_tokens[j].tobytes().decode("ascii"), float(lower[j]), float(upper[j]), bool(integer[j])
         if lo == up:
             out.append(f" FX BND       {name}  {_NUMBER(lo)}")
             continue
@@ -153,4 +167,4 @@ def _bound_lines(lower: np.ndarray, upper: np.ndarray, integer: np.ndarray) -> l
         elif is_int:
             # Without an explicit bound some readers treat an integer column as binary.
             out.append(f" PL BND       {name}")
-    return out
+    return "".join(line + "\n" for line in out).encode("ascii")
