@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import remove_stale, replace_folder
 from .csvsafe import neutralise
 from .csvwrite import frame_to_csv
 from .errors import OutputError
@@ -47,6 +48,7 @@ def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_fi
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out.parent}: cannot create the folder ({exc.strerror})") from None
+    remove_stale(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     try:
         if staging.exists():
@@ -58,7 +60,7 @@ def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_fi
             (staging / name).write_text(text)
         run = {**run, "write_seconds": round(time.perf_counter() - started, 6)}
         (staging / "run.json").write_text(json.dumps(run, indent=2, sort_keys=False, default=str) + "\n")
-        _swap_into_place(staging, out)
+        replace_folder(staging, out)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"{out}: could not write the plan ({exc.strerror or exc})") from None
@@ -66,17 +68,3 @@ def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_fi
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return time.perf_counter() - started
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    if not out.exists():
-        staging.rename(out)
-        return
-    retired = out.parent / f".{out.name}.old-{os.getpid()}"
-    out.rename(retired)
-    try:
-        staging.rename(out)
-    except OSError:
-        retired.rename(out)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
