@@ -66,22 +66,26 @@ def main() -> None:
 @click.option("--log/--no-log", default=False, show_default=True, help="Show the solver's own log on stderr.")
 @click.option("--export-model", is_flag=True, help="Also write model.lp and model.mps (readable names) for auditors.")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@click.option("--diagnose/--no-diagnose", "diagnose_infeasible", default=True, show_default=True,
+              help="When no plan exists, find the conflicting demands and how far each must move (re-solves).")
 @_guard
-def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, export_model, force):
+def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, export_model, force, diagnose_infeasible):
     """Solve SCENARIO and write the budget and target breakdown to --out.
 
     \b
     Writes allocation.csv (one row per channel x tier x product x period),
     by_channel/by_tier/by_product/by_period.csv, targets.csv, budget_lines.csv,
-    constraints.csv (slack, binding, shadow price) and run.json. The folder is
-    written whole or not at all.
+    constraints.csv (slack, binding, shadow price), sensitivity.csv (what
+    binds and what relaxing it is worth), marginal.csv and run.json. When no
+    plan exists it writes diagnosis.csv: the demands that conflict and how far
+    each must move. The folder is written whole or not at all.
 
     \b
     Example:
       allocator solve scenarios/example_q1.yaml --out out/q1
       allocator solve scenarios/example_q1.yaml --out out/q1-min --objective min_spend --force
     """
-    from solvers import SolveOptions
+    from solvers import SolveOptions, Status
 
     from .output import prepare_target, write_folder
     from .pipeline import explain_status, run_record, solve_file
@@ -97,10 +101,22 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, e
 
         extra = export_texts(solved.model.lp)
     record = run_record(solved)
-    write_folder(out, plan.tables, record, extra_files=extra, force=force)
+    tables = dict(plan.tables)
+    summary_lines = []
+    if plan.status is Status.INFEASIBLE and diagnose_infeasible:
+        from .diagnose import diagnose
+
+        diagnosis = diagnose(solved.model, solver, options)
+        tables["diagnosis"] = diagnosis.table()
+        summary_lines = diagnosis.summary()
+        record["diagnosis"] = {"summary": summary_lines, "solves": diagnosis.solves,
+                               "seconds": round(diagnosis.seconds, 3)}
+    write_folder(out, tables, record, extra_files=extra, force=force)
     if not plan.solved:
         click.echo(f"{solved.loaded.scenario.name}: {explain_status(plan)}")
-        click.echo(f"Wrote {out}/run.json")
+        for line in summary_lines:
+            click.echo(line)
+        click.echo(f"Wrote {out}/: " + ", ".join([f"{k}.csv" for k in tables] + ["run.json"]))
         sys.exit(EXIT_NO_PLAN)
     click.echo(summary_text(solved))
     click.echo(f"Wrote {out}/: {', '.join(f'{k}.csv' for k in plan.tables)}, run.json" + (", model.lp, model.mps" if extra else ""))
@@ -157,6 +173,48 @@ def verify(scenario, folder):
         click.echo(f"violation: {line}")
     click.echo(f"{folder}: {len(report.violations)} violation(s) in {len(report.checks) + len(report.problems)} checks.")
     sys.exit(EXIT_NO_PLAN)
+
+
+@main.command("explain")
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), help="Also write sensitivity.csv and marginal.csv here.")
+@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
+@click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
+@click.option("--ranging", default=5, show_default=True, type=click.IntRange(min=0),
+              help="How many of the costliest limits get a price range (each takes a few dozen re-solves).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds each solve may run.")
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@_guard
+def explain_command(scenario, out, solver, objective, ranging, time_limit, force):
+    """Explain SCENARIO's plan: what binds, what one more unit of each limit is
+    worth and over which range, and each channel's return at the margin. When
+    no plan exists: which demands conflict and how far each must move.
+
+    \b
+    Example:
+      allocator explain scenarios/example_q1.yaml
+      allocator explain scenarios/example_q1.yaml --out out/q1-explain --ranging 10
+    """
+    from solvers import SolveOptions
+
+    from .explain import explain
+    from .output import prepare_target, write_folder
+    from .pipeline import explain_status, run_record, solve_file
+
+    if out is not None:
+        prepare_target(out, force)
+    options = SolveOptions(time_limit=time_limit)
+    solved = solve_file(scenario, solver=solver, objective=objective, options=options)
+    result = explain(solved, solver, options, ranged=ranging)
+    click.echo(f"{solved.loaded.scenario.name}: {explain_status(solved.plan)}")
+    for line in result.lines:
+        click.echo(line)
+    if out is not None:
+        record = {**run_record(solved), "explain_solves": result.solves}
+        write_folder(out, result.tables, record, force=force)
+        click.echo(f"Wrote {out}/: " + ", ".join([f"{k}.csv" for k in result.tables] + ["run.json"]))
+    if not solved.plan.solved:
+        sys.exit(EXIT_NO_PLAN)
 
 
 @main.command("solvers")

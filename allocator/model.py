@@ -16,6 +16,7 @@ import numpy as np
 from solvers import LinearProgram, Sense
 
 from .cells import Baseline, Cells, build_baseline, build_cells, select
+from .params import Lever, PeriodLever
 from .rows import INF, RowBlocks
 from .schema import Scenario
 
@@ -58,6 +59,7 @@ class PlanModel:
     total_revenue_col: int
     used_cols: dict[str, int]  # channel -> binary column
     row_kinds: list[str]
+    row_levers: list  # per row: the scenario number behind it (allocator.params.Lever), None for structural rows
     waste: np.ndarray  # per column: spend that buys less than the channel's best slice (1 - efficiency)
     segment_width: np.ndarray  # per spend column: width of its response slice (INF for open slices)
 
@@ -91,20 +93,25 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
 
     # Budget.
     if s.budget.total is not None:
-        rows.add_one("budget", "budget_total", [S_col], [1.0], -INF, s.budget.total)
-    for limit in s.budget.limits:
+        rows.add_one("budget", "budget_total", [S_col], [1.0], -INF, s.budget.total,
+                     lever=Lever(("budget", "total"), "budget.total", +1, s.budget.total))
+    for i, limit in enumerate(s.budget.limits):
         mask = select(dims, limit.select, ch, cells.tier[spend.cell], cells.product[spend.cell], per)
         label = limit.select.label()
         picked = cols[mask]
+        def limit_lever(field, relax, value, i=i):
+            return Lever(("budget", "limits", i, field), f"budget.limits[{i}].{field}", relax, value)
+
         if limit.min is not None:
-            rows.add_one("budget", f"budget_min[{label}]", picked, 1.0, limit.min, INF)
+            rows.add_one("budget", f"budget_min[{label}]", picked, 1.0, limit.min, INF, lever=limit_lever("min", -1, limit.min))
         if limit.max is not None:
-            rows.add_one("budget", f"budget_max[{label}]", picked, 1.0, -INF, limit.max)
+            rows.add_one("budget", f"budget_max[{label}]", picked, 1.0, -INF, limit.max, lever=limit_lever("max", +1, limit.max))
         for bound, share in (("min_share", limit.min_share), ("max_share", limit.max_share)):
             if share is not None:
                 lo, up = (0.0, INF) if bound == "min_share" else (-INF, 0.0)
                 rows.add_one("budget", f"budget_{bound}[{label}]", np.append(picked, S_col),
-                             np.append(np.ones(picked.size), -share), lo, up)
+                             np.append(np.ones(picked.size), -share), lo, up,
+                             lever=limit_lever(bound, -1 if bound == "min_share" else +1, share))
 
     # Channel capacity and minimums per period.
     channel_period = ch * M + per
@@ -117,16 +124,23 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
         codes = np.flatnonzero(np.isfinite(bound.ravel()) & ((bound.ravel() > 0) | upper))
         labels = [f"{name}[{dims.channels[c // M]},{dims.periods[c % M]}]" for c in codes]
         values = bound.ravel()[codes]
+        levers = [
+            PeriodLever(("channels", int(c // M), field), f"channels[{dims.channels[c // M]}].{field}[{dims.periods[c % M]}]",
+                        +1 if upper else -1, float(v), period=dims.periods[c % M])
+            for c, v in zip(codes.tolist(), values.tolist())
+        ]
         _add_indexed(rows, kind, codes, labels, channel_period, cols, coef,
                      np.full(codes.size, -INF) if upper else values, values if upper else np.full(codes.size, INF),
-                     size=len(dims.channels) * M)
+                     size=len(dims.channels) * M, levers=levers)
 
     # Sales team: leads handled per period.
     if s.sales_capacity is not None:
         cap = np.array([_at(s.sales_capacity, p) for p in dims.periods], dtype=float)
         codes = np.flatnonzero(np.isfinite(cap))
+        levers = [PeriodLever(("sales_capacity",), f"sales_capacity[{dims.periods[m]}]", +1, float(cap[m]),
+                              period=dims.periods[m]) for m in codes.tolist()]
         _add_indexed(rows, "capacity", codes, [f"sales_capacity[{dims.periods[m]}]" for m in codes], per, cols,
-                     spend.leads, np.full(codes.size, -INF), cap[codes], size=M)
+                     spend.leads, np.full(codes.size, -INF), cap[codes], size=M, levers=levers)
 
     # Response slices: a channel's spend in a period fills its slices, each up to its width.
     widths = _segment_widths(s)
@@ -146,25 +160,31 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     rows.add_grouped(
         "roi", ch[floored], cols[floored], (spend.value - min_roi[ch])[floored],
         lambda c: f"roi_floor[{dims.channels[c]}]", lambda codes: np.zeros(codes.size), lambda codes: np.full(codes.size, INF),
+        lever=lambda c: Lever(("channels", c, "min_roi"), f"channels[{dims.channels[c]}].min_roi", -1, float(min_roi[c])),
     )
     if s.targets.min_roi is not None:
+        portfolio = Lever(("targets", "min_roi"), "targets.min_roi", -1, s.targets.min_roi)
         if s.roi_basis == "revenue":  # value is revenue: use the defined total
-            rows.add_one("roi", "roi_floor_portfolio", [R_col, S_col], [1.0, -s.targets.min_roi], 0.0, INF)
+            rows.add_one("roi", "roi_floor_portfolio", [R_col, S_col], [1.0, -s.targets.min_roi], 0.0, INF, lever=portfolio)
         else:
-            rows.add_one("roi", "roi_floor_portfolio", np.append(cols, S_col), np.append(spend.value, -s.targets.min_roi), 0.0, INF)
+            rows.add_one("roi", "roi_floor_portfolio", np.append(cols, S_col), np.append(spend.value, -s.targets.min_roi),
+                         0.0, INF, lever=portfolio)
 
     # Targets, planned with the buffer.
     t = s.targets
     if t.revenue is not None:
-        rows.add_one("target", "target_revenue", [R_col], [1.0], t.planned(t.revenue) - B, INF)
+        rows.add_one("target", "target_revenue", [R_col], [1.0], t.planned(t.revenue) - B, INF,
+                     lever=Lever(("targets", "revenue"), "targets.revenue", -1, t.revenue))
     if t.new_customers is not None:
-        rows.add_one("target", "target_new_customers", cols, spend.new_customers, t.planned(t.new_customers), INF)
+        rows.add_one("target", "target_new_customers", cols, spend.new_customers, t.planned(t.new_customers), INF,
+                     lever=Lever(("targets", "new_customers"), "targets.new_customers", -1, t.new_customers))
     if t.leads is not None:
-        rows.add_one("target", "target_leads", cols, spend.leads, t.planned(t.leads), INF)
+        rows.add_one("target", "target_leads", cols, spend.leads, t.planned(t.leads), INF,
+                     lever=Lever(("targets", "leads"), "targets.leads", -1, t.leads))
 
     # Mix shares, linearised against the defined totals.
     tier, product = cells.tier[spend.cell], cells.product[spend.cell]
-    for mix in t.mix:
+    for i, mix in enumerate(t.mix):
         mask = select(dims, mix.select, ch, tier, product, per)
         label = mix.select.label()
         for bound, share in (("min", mix.min_share), ("max", mix.max_share)):
@@ -178,7 +198,9 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
             else:
                 rhs, entries, coef, total_col = 0.0, cols[mask], np.ones(int(mask.sum())), S_col
             lo, up = (rhs, INF) if bound == "min" else (-INF, rhs)
-            rows.add_one("mix", name, np.append(entries, total_col), np.append(coef, -share), lo, up)
+            lever = Lever(("targets", "mix", i, f"{bound}_share"), f"targets.mix[{i}].{bound}_share",
+                          -1 if bound == "min" else +1, share)
+            rows.add_one("mix", name, np.append(entries, total_col), np.append(coef, -share), lo, up, lever=lever)
 
     # Seasonal phasing: each period's share of total revenue within weight x (1 +/- tolerance).
     weights = s.seasonality.target_weights
@@ -192,7 +214,9 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
             vals = np.concatenate((spend.revenue, -share))
             rhs = share * B - base_by_period
             lo, up = (rhs, np.full(M, INF)) if bound == "min" else (np.full(M, -INF), rhs)
-            rows.add("phasing", [f"phasing_{bound}[{p}]" for p in dims.periods], local, entry_cols, vals, lo, up)
+            tolerance = Lever(("seasonality", "tolerance"), "seasonality.tolerance", +1, tol)
+            rows.add("phasing", [f"phasing_{bound}[{p}]" for p in dims.periods], local, entry_cols, vals, lo, up,
+                     [tolerance] * M)
 
     # Either off or at least min_spend_if_used (binary used[channel]).
     for c_i, channel in enumerate(s.channels):
@@ -202,7 +226,9 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
         big_m = _channel_spend_bound(s, c_i)
         u = used_cols[channel.name]
         rows.add_one("min_spend_if_used", f"if_used_min[{channel.name}]", np.append(mine, u),
-                     np.append(np.ones(mine.size), -channel.min_spend_if_used), 0.0, INF)
+                     np.append(np.ones(mine.size), -channel.min_spend_if_used), 0.0, INF,
+                     lever=Lever(("channels", c_i, "min_spend_if_used"), f"channels[{channel.name}].min_spend_if_used", -1,
+                                 channel.min_spend_if_used))
         rows.add_one("min_spend_if_used", f"if_used_max[{channel.name}]", np.append(mine, u),
                      np.append(np.ones(mine.size), -big_m), -INF, 0.0)
 
@@ -222,7 +248,7 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     )
     return PlanModel(
         scenario=s, lp=lp, cells=cells, baseline=baseline, spend=spend, total_spend_col=S_col,
-        total_revenue_col=R_col, used_cols=used_cols, row_kinds=list(rows.kinds),
+        total_revenue_col=R_col, used_cols=used_cols, row_kinds=list(rows.kinds), row_levers=list(rows.levers),
         waste=waste, segment_width=seg_width,
     )
 
@@ -284,14 +310,14 @@ def _channel_spend_bound(s: Scenario, c_i: int) -> float:
     return bound
 
 
-def _add_indexed(rows: RowBlocks, kind, codes, labels, code_of_col, cols, vals, lower, upper, size) -> None:
+def _add_indexed(rows: RowBlocks, kind, codes, labels, code_of_col, cols, vals, lower, upper, size, levers=None) -> None:
     """One row per code in `codes` (even with no entries); a column joins the row of its code."""
     position = np.full(size, -1, dtype=np.int64)
     position[codes] = np.arange(codes.size)
     local = position[code_of_col]
     keep = local >= 0
     vals = np.broadcast_to(np.asarray(vals, dtype=float), cols.shape)
-    rows.add(kind, labels, local[keep], cols[keep], vals[keep], lower, upper)
+    rows.add(kind, labels, local[keep], cols[keep], vals[keep], lower, upper, levers)
 
 
 def _objective(kind, s, cells, spend, baseline, n_cols, S_col, R_col):

@@ -57,6 +57,10 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     tables["targets"] = targets_table(model, allocation)
     tables["budget_lines"] = budget_lines(allocation)
     tables["constraints"] = constraints_table(model, result)
+    from .sensitivity import marginal_table, sensitivity_table  # imports this module's constants
+
+    tables["sensitivity"] = sensitivity_table(model, result, objective_kind)
+    tables["marginal"] = marginal_table(model, result, objective_kind)
     totals = {k: float(allocation[k].sum()) for k in AMOUNTS}
     totals["roi"] = _ratio(totals["revenue"], totals["spend"])
     return Plan(objective=model.objective_value(result.x), tables=tables, totals=totals, **common)

@@ -13,6 +13,7 @@ class RowBlocks:
     def __init__(self) -> None:
         self.names: list[str] = []
         self.kinds: list[str] = []
+        self.levers: list = []  # per row: the scenario number behind it (allocator.params.Lever) or None
         self._lower: list[np.ndarray] = []
         self._upper: list[np.ndarray] = []
         self._rows: list[np.ndarray] = []
@@ -23,14 +24,15 @@ class RowBlocks:
     def count(self) -> int:
         return len(self.names)
 
-    def add(self, kind: str, names: list[str], local_row, cols, vals, lower, upper) -> None:
-        """Add len(names) rows; entry e goes to row local_row[e] of this block."""
+    def add(self, kind: str, names: list[str], local_row, cols, vals, lower, upper, levers=None) -> None:
+        """Add len(names) rows; entry e goes to row local_row[e] of this block; levers: one per row, or None."""
         n = len(names)
         if n == 0:
             return
         offset = self.count
         self.names.extend(names)
         self.kinds.extend([kind] * n)
+        self.levers.extend(levers if levers is not None else [None] * n)
         self._lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n,)).copy())
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n,)).copy())
         cols = np.asarray(cols, dtype=np.int64)
@@ -38,21 +40,23 @@ class RowBlocks:
         self._cols.append(cols)
         self._vals.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), cols.shape).copy())
 
-    def add_one(self, kind: str, name: str, cols, vals, lower=-INF, upper=INF) -> None:
+    def add_one(self, kind: str, name: str, cols, vals, lower=-INF, upper=INF, lever=None) -> None:
         cols = np.asarray(cols, dtype=np.int64)
-        self.add(kind, [name], np.zeros(cols.size, dtype=np.int64), cols, vals, lower, upper)
+        self.add(kind, [name], np.zeros(cols.size, dtype=np.int64), cols, vals, lower, upper, [lever])
 
-    def add_grouped(self, kind: str, group_of_col: np.ndarray, cols: np.ndarray, vals, label, lower, upper) -> np.ndarray:
+    def add_grouped(self, kind: str, group_of_col: np.ndarray, cols: np.ndarray, vals, label, lower, upper,
+                    lever=None) -> np.ndarray:
         """One row per distinct group code among `cols`; returns the codes in row order.
 
         ``group_of_col`` gives each entry's group code (same length as cols);
         ``label(code)`` names the row; ``lower``/``upper`` are callables
-        ``f(codes) -> array`` giving each row's bounds.
+        ``f(codes) -> array`` giving each row's bounds; ``lever(code)`` its scenario number.
         """
         codes, local = np.unique(group_of_col, return_inverse=True)
         if codes.size == 0:
             return codes
-        self.add(kind, [label(int(code)) for code in codes], local, cols, vals, lower(codes), upper(codes))
+        levers = [lever(int(code)) for code in codes] if lever else None
+        self.add(kind, [label(int(code)) for code in codes], local, cols, vals, lower(codes), upper(codes), levers)
         return codes
 
     def assemble(self, n_cols: int):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from .pipeline import SolvedScenario, explain_status
 
 
@@ -45,6 +47,14 @@ def summary_text(solved: SolvedScenario) -> str:
         lines += ["", f"{'target':<34} {'planned':>16} {'achieved':>16} {'met':>4}"]
         for row in targets.itertuples():
             lines.append(f"{str(row.target)[:34]:<34} {row.planned:>16,.2f} {_num(row.achieved):>16} {'yes' if row.met else 'NO':>4}")
+    from .sensitivity import costliest
+
+    top = costliest(plan.tables.get("sensitivity", pd.DataFrame()))
+    if top:
+        lines += ["", "What costs the most (binding limits, by the gain from relaxing each by 10%):"]
+        lines += [f"  {i}. {line}" for i, line in enumerate(top, start=1)]
+        if plan.duals_from == "lp_with_integers_fixed":
+            lines.append("  (prices from the LP with the on/off channel choices fixed at the optimum)")
     timings = solved.timings
     lines.append("")
     lines.append(

@@ -50,13 +50,93 @@ CASES: dict[str, list[str]] = {
     # A misspelt required key ("cost_per_laed"): refused, naming the channel; the did-you-mean hint is
     # checked separately in test_typo_in_required_key_suggests_the_right_key.
     "unknown_key_typo.yaml": ["channels[live].cost_per_l"],
+    # --- unknown names, in every place a name is referenced
+    "funnel_unknown_tier.yaml": ["funnel_unknown_tier.yaml: funnel[0].tier", "got 'vip'", "a tier name (one of: fresh)"],
+    "funnel_unknown_product.yaml": ["funnel[0].product", "got 'gadget'", "a product name (one of: core)"],
+    "baseline_unknown_channel.yaml": ["baseline[0].channel", "got 'tv'", "a channel name (one of: live, web)"],
+    "baseline_unknown_tier.yaml": ["baseline[0].tier", "got 'vip'", "a tier name (one of: fresh)"],
+    "baseline_unknown_product.yaml": ["baseline[0].product", "got 'gadget'", "a product name (one of: core)"],
+    "tier_channels_unknown.yaml": ["tiers[fresh].channels[1]", "got 'radio'", "a channel name (one of: live, web)"],
+    "limit_unknown_channel.yaml": ["budget.limits[0].select.channel", "got 'tv'", "a known channel (one of: live, web)"],
+    "limit_unknown_group.yaml": ["budget.limits[0].select.group", "got 'offline'", "a known group (one of: other)"],
+    "limit_unknown_kind.yaml": ["budget.limits[0].select.kind", "got 'vip'", "a known kind (one of: existing, key_account, new, prospect)"],
+    "limit_unknown_product.yaml": ["budget.limits[0].select.product", "got 'gadget'", "a known product (one of: core)"],
+    "limit_unknown_stage.yaml": ["budget.limits[0].select.stage", "got 'sunset'", "a known stage (one of: decline, growth, introduction, maturity)"],
+    "limit_unknown_period.yaml": ["budget.limits[0].select.period", "got '2027-03'", "a known period (one of: 2027-01, 2027-02)"],
+    "mix_unknown_channel.yaml": ["targets.mix[0].select.channel", "got 'tv'", "a known channel (one of: live, web)"],
+    "mix_unknown_group.yaml": ["targets.mix[0].select.group", "got 'offline'", "a known group (one of: other)"],
+    "mix_unknown_tier.yaml": ["targets.mix[0].select.tier", "got 'vip'", "a known tier (one of: fresh)"],
+    "mix_unknown_kind.yaml": ["targets.mix[0].select.kind", "got 'returning'", "a known kind"],
+    "mix_unknown_product.yaml": ["targets.mix[0].select.product", "got 'gadget'", "a known product (one of: core)"],
+    "mix_unknown_stage.yaml": ["targets.mix[0].select.stage", "got 'sunset'", "a known stage"],
+    "mix_unknown_period.yaml": ["targets.mix[0].select.period", "got '2027-05'", "a known period (one of: 2027-01, 2027-02)"],
+    "max_spend_unknown_period.yaml": ["channels[live].max_spend.2027-04", "got '2027-04'", "one of the scenario's periods (one of: 2027-01, 2027-02)"],
+    "min_spend_unknown_period.yaml": ["channels[live].min_spend.2027-03", "got '2027-03'", "one of the scenario's periods"],
+    "max_leads_unknown_period.yaml": ["channels[live].max_leads.2027-1", "got '2027-1'", "one of the scenario's periods"],
+    "sales_capacity_unknown_period.yaml": ["sales_capacity.2027-12", "got '2027-12'", "one of the scenario's periods"],
+    "demand_index_unknown_period.yaml": ["seasonality.demand_index.2026-12", "got '2026-12'", "one of the scenario's periods"],
+    "target_weights_unknown_period.yaml": ["seasonality.target_weights.2027-03", "got '2027-03'", "one of the scenario's periods"],
+    "target_weights_missing_period.yaml": ["seasonality.target_weights", "no weight for 2027-02", "a weight for every period"],
+    # --- duplicate names and rows
+    "duplicate_tier.yaml": ["tiers[1].name", "got 'fresh'", "a name not already used in tiers"],
+    "duplicate_product.yaml": ["products[1].name", "got 'core'", "a name not already used in products"],
+    "duplicate_period.yaml": ["periods[1]", "got '2027-01'", "periods in order, each once"],
+    "funnel_duplicate_row.yaml": ["funnel[1]", "got 'web/fresh/*'", "each channel x tier (x product) cell at most once"],
+    "baseline_duplicate_row.yaml": ["baseline[1]", "got 'web/fresh/core/2027-01'", "at most once"],
+    # --- shares and limits that cannot hold
+    "mix_min_share_above_one.yaml": ["targets.mix[0].min_share", "got 1.5", "less than or equal to 1"],
+    "mix_max_share_below_min_share.yaml": ["targets.mix[0]", "min_share (0.6)", "max_share (0.25)"],
+    "limit_min_above_max.yaml": ["budget.limits[0]", "min (700)", "max (300)"],
+    "limit_max_share_below_min_share.yaml": ["budget.limits[0]", "min_share (0.8)", "max_share (0.4)"],
+    "limit_max_share_above_one.yaml": ["budget.limits[0].max_share", "got 2", "less than or equal to 1"],
+    "limit_min_above_budget_total.yaml": ["budget.limits[0].min", "got 1500", "at most budget.total (1000)"],
+    "limit_without_bounds.yaml": ["budget.limits[0]", "at least one of min, max, min_share, max_share"],
+    "selection_empty.yaml": ["targets.mix[0].select", "got {}", "at least one of: channel, group, tier"],
+    "mix_of_unknown.yaml": ["targets.mix[0].of", "got 'profit'", "'revenue' or 'spend'"],
+    # --- referenced tables
+    "csv_not_csv.yaml": ["csv_not_csv.yaml: funnel.file", "got 'funnel_table.txt'", "expected a .csv file"],
+    "csv_missing_column.yaml": ["baseline_no_revenue.csv: header", "got 'channel, tier, product, period'", "columns including revenue"],
+    "csv_not_utf8.yaml": ["latin1_funnel.csv", "bytes that are not UTF-8 text", "a UTF-8 CSV file"],
+    "csv_empty.yaml": ["empty_table.csv", "got an empty file", "a header row with columns channel, tier"],
+    "csv_ragged_row.yaml": ["ragged_funnel.csv: line 3", "got 4 fields", "3 fields, as in the header"],
+    "csv_unknown_tier.yaml": ["funnel[1].tier", "got 'vip'", "a tier name (one of: fresh)"],
+    "csv_spec_extra_key.yaml": ["csv_spec_extra_key.yaml: funnel", "'sep': ';'", "{file: name.csv}"],
+    # --- JSON
+    "json_infinity.json": ["json_infinity.json", "Infinity is not a number a scenario may hold", "a JSON object"],
+    "top_level_list.json": ["top_level_list.json: got list", "a mapping of scenario fields"],
+    "json_syntax_error.json": ["json_syntax_error.json", "invalid JSON", "line 2"],
+    # --- YAML safety: a Python tag is a YAML error for the safe loader, never a call
+    "python_object_tag.yaml": ["python_object_tag.yaml: line 12, column 14", "YAML syntax error",
+                               "could not determine a constructor", "expected valid YAML"],
+    # --- wrong types and malformed values
+    "periods_not_a_list.yaml": ["periods_not_a_list.yaml: periods", "got '2027-01'", "a valid list"],
+    "periods_dates.yaml": ["periods[0]", "got 2027-01-01", "a valid string"],
+    "channels_not_a_list.yaml": ["channels", "{'web': {'cost_per_lead': 10}}", "a valid list"],
+    "objective_unknown.yaml": ["objective", "got 'max_revnue'", "'max_revenue', 'min_spend', 'max_profit' or 'max_new_customers'"],
+    "period_week_53_malformed.yaml": ["periods[1]", "got '2027-W54'", "an ISO week YYYY-Www"],
+    "name_with_brackets.yaml": ["channels[web[1]].name", "got 'web[1]'", "pattern"],
+    # --- negative / infinite money
+    "negative_budget.yaml": ["budget.total", "got -1000", "greater than 0"],
+    "negative_revenue_target.yaml": ["targets.revenue", "got -5000", "greater than or equal to 0"],
+    "negative_max_spend_per_period.yaml": ["channels[live].max_spend", "'2027-02': -100"],
+    "negative_inf_baseline.yaml": ["baseline[0].revenue", "got -inf", "a finite number"],
+    # --- typos in nested keys (with the key meant)
+    "typo_in_limit.yaml": ["budget.limits[0].max_shar", "unknown field 'max_shar'", "did you mean 'max_share'?"],
+    "typo_in_seasonality.yaml": ["seasonality.tolerence", "unknown field 'tolerence'", "did you mean 'tolerance'?"],
+    "typo_in_response.yaml": ["channels[live].response[1].effciency", "unknown field 'effciency'", "did you mean 'efficiency'?"],
+    "typo_in_selection.yaml": ["targets.mix[0].select.chanel", "unknown field 'chanel'", "did you mean 'channel'?"],
+    "typo_in_targets.yaml": ["targets.revenu", "unknown field 'revenu'", "did you mean 'revenue'?"],
+    # --- other inconsistencies
+    "response_up_to_not_increasing.yaml": ["channels[live].response[1].up_to", "got 200", "more than the previous slice's end (300)"],
+    "min_spend_if_used_unbounded.yaml": ["channels[live].min_spend_if_used", "got 100", "a channel max_spend in every period or a budget.total"],
+    "min_spend_without_target.yaml": ["min_spend_without_target.yaml: targets", "no revenue, new_customers or leads target", "at least one target"],
 }
 
 
 def test_every_invalid_file_is_in_the_table():
     files = {p.name for p in INVALID.iterdir() if p.suffix in (".yaml", ".json")}
     assert files == set(CASES)
-    assert len(CASES) >= 20
+    assert len(CASES) >= 55
 
 
 def run_solve(scenario: Path, out: Path, *extra: str):

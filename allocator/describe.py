@@ -1,0 +1,138 @@
+"""Constraint rows in plain business words, in the scenario's own names.
+
+`limit_text` says what a row limits ("livestream spend in 2027-02 capped at
+300,000"); `lever_factor` converts a row's dual (objective per unit of the
+row's right-hand side) into objective per unit of the scenario number behind
+it (per unit of budget, of ROI floor, of share...).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .model import PlanModel
+
+_NAME = re.compile(r"^(?P<prefix>[a-z_]+)(?:\[(?P<args>.*)\])?(?:#\d+)?$")
+OBJECTIVE_UNITS = {"max_revenue": "revenue", "min_spend": "spend", "max_profit": "profit",
+                   "max_new_customers": "new customers"}
+
+
+def split_name(name: str) -> tuple[str, list[str]]:
+    """('capacity_spend', ['livestream', '2027-02']) from 'capacity_spend[livestream,2027-02]'."""
+    match = _NAME.match(name)
+    if not match:
+        return name, []
+    args = match.group("args")
+    if args is None:
+        return match.group("prefix"), []
+    # Selection labels (key=value&...) contain no commas between parts; cell args do.
+    return match.group("prefix"), [args] if "=" in args else args.split(",")
+
+
+def money(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def share(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def selection_words(label: str) -> str:
+    """'group=owned&period=2027-01' -> 'group owned in 2027-01'."""
+    parts = []
+    for item in label.split("&"):
+        key, _, values = item.partition("=")
+        values = values.replace("|", " or ")
+        parts.append(f"in {values}" if key == "period" else f"{key} {values}")
+    return " ".join(parts)
+
+
+def limit_text(model: PlanModel, row: int) -> str:
+    """What row `row` limits, in words."""
+    s = model.scenario
+    name = model.lp.row_names[row]
+    prefix, args = split_name(name)
+    lever = model.row_levers[row]
+    current = lever.current if lever is not None else None
+    t = s.targets
+    if prefix == "budget_total":
+        return f"total spend at most the budget of {money(current)}"
+    if prefix in ("budget_min", "budget_max"):
+        word = "at least" if prefix == "budget_min" else "at most"
+        return f"spend on {selection_words(args[0])} {word} {money(current)}"
+    if prefix in ("budget_min_share", "budget_max_share"):
+        word = "at least" if prefix == "budget_min_share" else "at most"
+        return f"spend on {selection_words(args[0])} {word} {share(current)} of total spend"
+    if prefix == "capacity_spend":
+        return f"{args[0]} spend in {args[1]} capped at {money(current)}"
+    if prefix == "min_spend":
+        return f"{args[0]} spend in {args[1]} at least {money(current)}"
+    if prefix == "capacity_leads":
+        return f"{args[0]} leads in {args[1]} capped at {money(current)}"
+    if prefix == "sales_capacity":
+        return f"sales team handles at most {money(current)} leads in {args[0]}"
+    if prefix == "response_segment":
+        return f"{args[0]} response slice {args[2]} in {args[1]} is full"
+    if prefix == "roi_floor":
+        return f"{args[0]} ROI at least {current:g}"
+    if prefix == "roi_floor_portfolio":
+        return f"portfolio ROI at least {current:g}"
+    if prefix == "target_revenue":
+        return f"revenue at least {money(t.planned(t.revenue))} (committed {money(t.revenue)} + {share(t.buffer)} buffer)"
+    if prefix == "target_new_customers":
+        return (f"new customers at least {money(t.planned(t.new_customers))} "
+                f"(committed {money(t.new_customers)} + {share(t.buffer)} buffer)")
+    if prefix == "target_leads":
+        return f"leads at least {money(t.planned(t.leads))} (committed {money(t.leads)} + {share(t.buffer)} buffer)"
+    if prefix.startswith("mix_"):
+        bound, of = prefix.split("_")[1], prefix.split("_")[2]
+        word = "at least" if bound == "min" else "at most"
+        return f"{selection_words(args[0])} {word} {share(current)} of {of}"
+    if prefix in ("phasing_min", "phasing_max"):
+        weights = s.seasonality.target_weights or {}
+        w = weights.get(args[0], 0.0)
+        tol = s.seasonality.tolerance
+        low, high = w * (1 - tol), w * (1 + tol)
+        if prefix == "phasing_min":
+            return f"{args[0]} revenue at least {share(low)} of the quarter (weight {share(w)} - {share(tol)} tolerance)"
+        return f"{args[0]} revenue at most {share(high)} of the quarter (weight {share(w)} + {share(tol)} tolerance)"
+    if prefix == "if_used_min":
+        return f"{args[0]} either off or at least {money(current)}"
+    if prefix == "if_used_max":
+        return f"{args[0]} spend only when the channel is on"
+    if prefix.startswith("define_"):
+        return "definition of " + prefix[len("define_"):].replace("_", " ")
+    return name
+
+
+def lever_factor(model: PlanModel, row: int, x: np.ndarray) -> float:
+    """d(row's right-hand side) / d(lever): multiply a dual by this to price the scenario number.
+
+    Exact for rows whose bound is the number (budgets, caps, targets); for
+    shares and ROI floors the number multiplies a total, evaluated at plan x.
+    """
+    name = model.lp.row_names[row]
+    prefix, args = split_name(name)
+    s = model.scenario
+    spend_total = float(x[model.total_spend_col])
+    revenue_total = float(x[model.total_revenue_col]) + model.baseline.total
+    if prefix in ("target_revenue", "target_new_customers", "target_leads"):
+        return 1.0 + s.targets.buffer
+    if prefix in ("budget_min_share", "budget_max_share", "mix_min_spend", "mix_max_spend", "roi_floor_portfolio"):
+        return spend_total
+    if prefix in ("mix_min_revenue", "mix_max_revenue"):
+        return revenue_total
+    if prefix == "roi_floor":
+        lp = model.lp
+        start, end = lp.indptr[row], lp.indptr[row + 1]
+        return float(x[lp.indices[start:end]].sum())  # the channel's spend
+    if prefix in ("phasing_min", "phasing_max"):
+        w = (s.seasonality.target_weights or {}).get(args[0], 0.0)
+        # Raising the tolerance lowers the min band (rhs down) and raises the max band (rhs up).
+        return (-w if prefix == "phasing_min" else w) * revenue_total
+    if prefix == "if_used_min":
+        used = model.used_cols.get(args[0])
+        return float(round(x[used])) if used is not None else 1.0
+    return 1.0

@@ -1,0 +1,149 @@
+"""What binds, what one more unit of each limit is worth, and where each channel stands at the margin.
+
+Shadow prices come from the solver's duals (for a MILP: of the LP with the
+binaries fixed). Each is restated per unit of the scenario number behind the
+constraint (`allocator.params.Lever`), with the gain from relaxing that number
+by 10%. Ranging (where a price stops holding) needs re-solves and is done by
+`explain` (`allocator.ranging`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from solvers import Sense, SolveResult
+
+from .describe import OBJECTIVE_UNITS, limit_text, lever_factor, money
+from .model import PlanModel
+from .results import BINDING_TOLERANCE
+
+SENSITIVITY_COLUMNS = ["constraint", "kind", "limit", "lever", "lever_value", "shadow_price", "price_per_lever_unit",
+                       "effect", "gain_if_relaxed_10pct", "valid_from", "valid_to"]
+
+
+def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str) -> pd.DataFrame:
+    """One row per binding business constraint, the costliest first."""
+    lp = model.lp
+    if result.row_duals is None or result.x is None:
+        return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
+    x = result.x
+    activity = lp.row_activity(x)
+    rhs = np.where(np.isfinite(lp.row_lower), lp.row_lower, lp.row_upper)
+    binding = np.abs(activity - rhs) <= BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs))
+    improve = 1.0 if lp.sense is Sense.MAXIMIZE else -1.0
+    unit = OBJECTIVE_UNITS[objective_kind]
+    rows = []
+    for i in np.flatnonzero(binding).tolist():
+        lever = model.row_levers[i]
+        if lever is None:
+            continue
+        dual = float(result.row_duals[i])
+        price = dual * lever_factor(model, i, x)  # objective per unit of the lever
+        step = 0.1 * abs(lever.current) if lever.current else 0.1
+        gain = improve * price * lever.relax * step
+        per = "1 percentage point of" if _is_share(lever.label) else "1 of"
+        per_amount = 0.01 if _is_share(lever.label) else 1.0
+        effect = (f"+{per} {lever.label} -> {'+' if price * per_amount >= 0 else '-'}"
+                  f"{money(abs(price * per_amount))} {unit}")
+        rows.append({
+            "constraint": lp.row_names[i], "kind": model.row_kinds[i], "limit": limit_text(model, i),
+            "lever": lever.label, "lever_value": lever.current, "shadow_price": dual, "price_per_lever_unit": price,
+            "effect": effect, "gain_if_relaxed_10pct": gain, "valid_from": np.nan, "valid_to": np.nan,
+        })
+    table = pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
+    if len(table):
+        order = np.lexsort((table["constraint"].to_numpy(), -np.abs(table["gain_if_relaxed_10pct"].to_numpy())))
+        table = table.iloc[order].reset_index(drop=True)
+    return table
+
+
+def _is_share(label: str) -> bool:
+    return label.endswith(("share", "tolerance"))
+
+
+def costliest(table: pd.DataFrame, count: int = 3) -> list[str]:
+    """Lines naming the constraints whose relaxation would gain the most."""
+    out = []
+    for row in table.head(count).itertuples():
+        if not row.gain_if_relaxed_10pct or abs(row.gain_if_relaxed_10pct) < 1e-9:
+            continue
+        out.append(f"{row.limit}: relaxing {row.lever} by 10% would gain about {money(row.gain_if_relaxed_10pct)} "
+                   f"[{row.constraint}]")
+    return out
+
+
+MARGINAL_COLUMNS = ["scope", "name", "spend", "revenue", "roi", "marginal_roi", "best_reduced_cost", "note"]
+
+
+def marginal_table(model: PlanModel, result: SolveResult, objective_kind: str) -> pd.DataFrame:
+    """Per channel and per period: average ROI, the ROI of the next unit of spend, and reduced costs.
+
+    ``marginal_roi`` is the revenue per unit of spend of the best cell and
+    response slice still open (not full) in the scope: what the next unit
+    would earn before any share or phasing limit. ``best_reduced_cost`` is
+    the largest reduced cost among the scope's spend columns (objective per
+    unit of spend): below zero for a scope left unfunded in a maximisation,
+    by how much it falls short.
+    """
+    if result.x is None:
+        return pd.DataFrame(columns=MARGINAL_COLUMNS)
+    spend_cols = model.spend
+    cells = model.cells
+    d = cells.dims
+    x = result.x[: spend_cols.size]
+    reduced = result.reduced_costs[: spend_cols.size] if result.reduced_costs is not None else None
+    if reduced is not None and model.lp.sense is Sense.MINIMIZE:
+        reduced = -reduced  # so that "higher is better" in both senses
+    channel = cells.channel[spend_cols.cell]
+    period = cells.period[spend_cols.cell]
+    open_slice = _open_slices(model, x)
+    rows = []
+    for scope, codes, names in (("channel", channel, d.channels), ("period", period, d.periods)):
+        for i, name in enumerate(names):
+            mine = codes == i
+            if not mine.any():
+                continue
+            spend = float(x[mine].sum())
+            revenue = float((x[mine] * spend_cols.revenue[mine]).sum())
+            available = mine & open_slice
+            marginal = float(spend_cols.revenue[available].max()) if available.any() else np.nan
+            best_rc = float(reduced[mine].max()) if reduced is not None else np.nan
+            note = ""
+            if spend <= 1e-6 and reduced is not None and best_rc < -1e-9:
+                note = _shortfall_note(objective_kind, -best_rc, model, mine)
+            elif spend <= 1e-6:
+                note = "unfunded"
+            rows.append({"scope": scope, "name": name, "spend": spend, "revenue": revenue,
+                         "roi": revenue / spend if spend > 1e-9 else np.nan, "marginal_roi": marginal,
+                         "best_reduced_cost": best_rc, "note": note})
+    return pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
+
+
+def _open_slices(model: PlanModel, x: np.ndarray) -> np.ndarray:
+    """Per spend column: may the next unit of spend go here (its slice is not full)?"""
+    spend = model.spend
+    cells = model.cells
+    M = len(cells.dims.periods)
+    K = int(spend.segment.max()) + 1 if spend.size else 1
+    group = (cells.channel[spend.cell] * M + cells.period[spend.cell]) * K + spend.segment
+    filled = np.bincount(group, weights=x, minlength=len(cells.dims.channels) * M * K)
+    full = filled[group] >= model.segment_width - 1e-6
+    # The next unit goes to the first slice that is not full.
+    first_open = np.full(len(cells.dims.channels) * M, K)
+    np.minimum.at(first_open, group // K, np.where(full, K, spend.segment))
+    return (spend.segment == first_open[group // K]) & ~full
+
+
+def _shortfall_note(objective_kind: str, gap: float, model: PlanModel, mine: np.ndarray) -> str:
+    if objective_kind == "max_revenue":
+        return f"would need ROI {gap:.2f} higher (revenue per unit of spend) to get budget"
+    if objective_kind == "max_profit":
+        margins = model.cells.margin[model.spend.cell][mine]
+        margin = float(np.nanmax(margins)) if np.isfinite(margins).any() else np.nan
+        if margin and np.isfinite(margin):
+            return f"would need ROI {gap / margin:.2f} higher to get budget (profit short by {gap:.2f} per unit)"
+        return f"profit per unit of spend short by {gap:.2f}"
+    if objective_kind == "max_new_customers":
+        return f"would need {gap:.4g} more new customers per unit of spend to get budget"
+    return f"each unit of spend here would cost {gap:.4g} more than the plan's alternatives"
