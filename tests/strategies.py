@@ -278,7 +278,7 @@ def _selection(draw, data: dict, allow_period: bool = True) -> dict:
 
 
 @st.composite
-def scenarios(draw, objective: str | None = None, max_cells: int = DEFAULT_MAX_CELLS, wild: float = 0.35,
+def scenarios(draw, objective: str | None = None, max_cells: int = DEFAULT_MAX_CELLS, wild: float = 0.5,
               require_revenue_target: bool = False, tricky_names: bool = True) -> dict:
     """A valid scenario dict (the YAML structure). See the module docstring.
 

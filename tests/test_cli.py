@@ -14,7 +14,7 @@ from allocator.cli import main
 
 PLAN_FILES = {
     "allocation.csv", "by_channel.csv", "by_tier.csv", "by_product.csv", "by_period.csv", "targets.csv",
-    "budget_lines.csv", "constraints.csv", "run.json",
+    "budget_lines.csv", "constraints.csv", "sensitivity.csv", "marginal.csv", "run.json",
 }
 ALLOCATION_COLUMNS = ["spend", "leads", "customers", "revenue", "baseline_revenue", "revenue_total", "roi",
                       "cost_per_lead", "conversion", "order_value"]
@@ -124,7 +124,7 @@ def test_targets_all_met(solved_folder):
 def test_infeasible_exits_1_with_one_explanation(tmp_path):
     # rps 5 and budget 1000 buy at most 5000 revenue: a 6000 target cannot be met.
     path = write_scenario(tmp_path, base_scenario(targets={"revenue": 6000}))
-    result = invoke("solve", path, "--out", tmp_path / "out")
+    result = invoke("solve", path, "--out", tmp_path / "out", "--no-diagnose")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     explaining = [line for line in result.output.splitlines() if not line.startswith("Wrote ")]
@@ -133,9 +133,31 @@ def test_infeasible_exits_1_with_one_explanation(tmp_path):
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["status"] == "infeasible" and run["objective"] is None
     assert not (tmp_path / "out" / "allocation.csv").exists()
+    assert not (tmp_path / "out" / "diagnosis.csv").exists()
 
 
-@pytest.mark.parametrize("command", ["solve", "validate", "verify", "solvers", "init"])
+def test_infeasible_is_diagnosed(tmp_path):
+    # The same conflict, diagnosed: the target and the budget cannot both hold.  Alone, the target can
+    # drop to what 1000 buys (5000), or the budget can rise to what 6000 needs (6000 / 5 = 1200).
+    path = write_scenario(tmp_path, base_scenario(targets={"revenue": 6000}))
+    result = invoke("solve", path, "--out", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("tiny: infeasible: no plan meets every target")
+    assert "These demands cannot all hold at once:" in lines
+    assert any("targets.revenue: 6,000 -> 5,000" in line for line in lines), result.output
+    assert any("budget.total: 1,000 -> 1,200" in line for line in lines), result.output
+    diagnosis = pd.read_csv(tmp_path / "out" / "diagnosis.csv").set_index("constraint")
+    assert set(diagnosis.index) == {"target_revenue", "budget_total"}
+    assert diagnosis.loc["target_revenue", "feasible_at"] == pytest.approx(5000, rel=1e-5)
+    assert diagnosis.loc["budget_total", "feasible_at"] == pytest.approx(1200, rel=1e-5)
+    assert diagnosis["enough_alone"].all()
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["diagnosis"]["summary"][0] == "These demands cannot all hold at once:"
+
+
+@pytest.mark.parametrize("command", ["solve", "validate", "verify", "explain", "solvers", "init"])
 def test_help_has_an_example(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0
