@@ -55,12 +55,21 @@ def replace_folder(new: Path, target: Path) -> None:
 
 
 def remove_stale(target: Path) -> None:
-    """Remove hidden staging folders left next to `target` by runs that were killed."""
-    for leftover in target.parent.glob(f".{target.name}.*-*"):
+    """Tidy hidden folders left next to `target` by runs that were killed.
+
+    A killed run's retired copy (``.NAME.old-PID``) is the old plan when the
+    kill fell between the two renames of the fallback swap and `target` is
+    missing: it is put back. Everything else of dead runs is removed.
+    """
+    for leftover in sorted(target.parent.glob(f".{target.name}.*-*")):
         kind, _, pid = leftover.name.rpartition("-")
         if not (kind.endswith(".partial") or kind.endswith(".old")) or not pid.isdigit():
             continue
-        if int(pid) != os.getpid() and not _alive(int(pid)):
+        if int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        if kind.endswith(".old") and not target.exists():
+            leftover.rename(target)
+        else:
             shutil.rmtree(leftover, ignore_errors=True)
 
 

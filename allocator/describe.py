@@ -14,9 +14,14 @@ import numpy as np
 
 from .model import PlanModel
 
-_NAME = re.compile(r"^(?P<prefix>[a-z_]+)(?:\[(?P<args>.*)\])?(?:#\d+)?$")
+_NAME = re.compile(r"^(?P<prefix>[a-z_]+)(?:\[(?P<args>.*)\])?(?:#\d+)?$", re.DOTALL)
 OBJECTIVE_UNITS = {"max_revenue": "revenue", "min_spend": "spend", "max_profit": "profit",
                    "max_new_customers": "new customers"}
+
+
+# Rows whose bracket holds "channel,period" (or "channel,period,slice"): split from the right,
+# because periods never contain commas while channel names may.
+_TRAILING_ARGS = {"capacity_spend": 1, "min_spend": 1, "capacity_leads": 1, "response_segment": 2}
 
 
 def split_name(name: str) -> tuple[str, list[str]]:
@@ -24,11 +29,12 @@ def split_name(name: str) -> tuple[str, list[str]]:
     match = _NAME.match(name)
     if not match:
         return name, []
-    args = match.group("args")
+    prefix, args = match.group("prefix"), match.group("args")
     if args is None:
-        return match.group("prefix"), []
-    # Selection labels (key=value&...) contain no commas between parts; cell args do.
-    return match.group("prefix"), [args] if "=" in args else args.split(",")
+        return prefix, []
+    if prefix in _TRAILING_ARGS:
+        return prefix, args.rsplit(",", _TRAILING_ARGS[prefix])
+    return prefix, [args]
 
 
 def money(value: float) -> str:

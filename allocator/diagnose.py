@@ -191,6 +191,10 @@ def _boundary(scenario: Scenario, lever: Lever, oracle: Oracle) -> float | None:
             good = middle
         else:
             bad = middle
+    # Bisection stops just inside the feasible side; the round figure next to it usually is feasible too.
+    rounded = float(f"{good:.6g}")
+    if rounded != good and abs(rounded - good) <= abs(bad - good) * 2 and ok(rounded):
+        return rounded
     return good
 
 

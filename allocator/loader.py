@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import json
 import reprlib
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _translate(exc, path, data, tables, table_lines) from None
-    check_scenario(scenario, str(path))
+    check_scenario(scenario, str(path), {k: (tables[k], table_lines[k]) for k in tables})
     return LoadedScenario(scenario=scenario, path=path, sha256=digest.hexdigest(), tables=tables)
 
 
@@ -73,10 +74,17 @@ def _read_bytes(path: Path, what: str = "scenario file") -> bytes:
     if path.is_dir():
         raise ScenarioError(path, "", Text("a folder"), f"a {what}")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(path, "", Text(f"{size / 1e6:.1f} MB"), f"a {what} of at most {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        return path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+            raise ScenarioError(path, "", Text("not a regular file (a pipe, socket or device)"), f"a {what}")
+        limit = MAX_FILE_BYTES
+        if info.st_size > limit:
+            raise ScenarioError(path, "", Text(f"{info.st_size / 1e6:.1f} MB"), f"a {what} of at most {limit // (1024 * 1024)} MiB")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # the file may have grown since stat
+        if len(data) > limit:
+            raise ScenarioError(path, "", Text(f"more than {limit // (1024 * 1024)} MiB"), f"a {what} of at most {limit // (1024 * 1024)} MiB")
+        return data
     except OSError as exc:
         raise ScenarioError(path, "", Text(f"an unreadable file ({exc.strerror})"), f"a readable {what}") from None
 
@@ -90,13 +98,18 @@ def _parse(raw: bytes, path: Path):
         raise ScenarioError(path, "", Text("binary data (NUL bytes)"), "a UTF-8 YAML or JSON file")
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        except _RepeatedKey as exc:
+            raise ScenarioError(path, "", Text(f"the key '{exc.key}' twice in one object"), "each key once") from None
         except (json.JSONDecodeError, ValueError) as exc:
             raise ScenarioError(path, "", Text(f"invalid JSON ({exc})"), "a JSON object") from None
     try:
         return _load_yaml(text)
     except _TooManyAliases as exc:
         raise ScenarioError(path, "", Text(str(exc)), "a scenario without alias expansion bombs") from None
+    except _RepeatedKey as exc:
+        raise ScenarioError(path, f"line {exc.line}", Text(f"the key '{exc.key}' twice in one mapping"),
+                            "each key once (the second would silently replace the first)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -112,8 +125,42 @@ class _TooManyAliases(Exception):
     pass
 
 
-# libyaml's safe loader when PyYAML was built with it (ten times faster), else the pure-Python one.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _RepeatedKey(Exception):
+    def __init__(self, key, line: int | None = None):
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+def _unique_keys(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
+    return out
+
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's safe loader when PyYAML was built with it (ten times faster), refusing repeated keys."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hashable = key in seen
+            except TypeError:
+                continue
+            if hashable:
+                raise _RepeatedKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_SAFE_LOADER = _UniqueKeyLoader
 
 
 def _load_yaml(text: str):

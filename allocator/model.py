@@ -60,6 +60,7 @@ class PlanModel:
     used_cols: dict[str, int]  # channel -> binary column
     row_kinds: list[str]
     row_levers: list  # per row: the scenario number behind it (allocator.params.Lever), None for structural rows
+    goals: list  # soft targets: allocator.model.Goal, one per soft row (empty when every target is hard)
     waste: np.ndarray  # per column: spend that buys less than the channel's best slice (1 - efficiency)
     segment_width: np.ndarray  # per spend column: width of its response slice (INF for open slices)
 
@@ -232,6 +233,13 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
         rows.add_one("min_spend_if_used", f"if_used_max[{channel.name}]", np.append(mine, u),
                      np.append(np.ones(mine.size), -big_m), -INF, 0.0)
 
+    # Soft targets: each gets a shortfall column (zero cost here; allocator.goals minimises them in priority order).
+    goals = _goal_rows(s, rows, spend, B)
+    for k, goal in enumerate(goals):
+        goals[k] = Goal(goal.name, goal.goal, goal.row, n_cols + k, goal.level, goal.scale, goal.sign)
+        rows.add_entries([goal.row], [n_cols + k], [goal.sign])
+    n_cols += len(goals)
+
     objective_vec, offset = _objective(objective, s, cells, spend, baseline, n_cols, S_col, R_col)
     waste = np.zeros(n_cols)
     waste[:n_spend] = 1.0 - spend.efficiency
@@ -242,14 +250,14 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     col_integer[list(used_cols.values())] = True
     lp = LinearProgram(
         name=_safe_name(s.name), sense=SENSES[objective], objective=objective_vec, objective_offset=offset,
-        col_names=ColumnNames(cells, spend, used_channels), col_lower=np.zeros(n_cols), col_upper=col_upper,
+        col_names=ColumnNames(cells, spend, used_channels, [g.name for g in goals]), col_lower=np.zeros(n_cols), col_upper=col_upper,
         col_integer=col_integer, row_names=_unique(rows.names), row_lower=row_lower, row_upper=row_upper,
         indptr=indptr, indices=indices, data=data,
     )
     return PlanModel(
         scenario=s, lp=lp, cells=cells, baseline=baseline, spend=spend, total_spend_col=S_col,
         total_revenue_col=R_col, used_cols=used_cols, row_kinds=list(rows.kinds), row_levers=list(rows.levers),
-        waste=waste, segment_width=seg_width,
+        goals=goals, waste=waste, segment_width=seg_width,
     )
 
 
@@ -344,14 +352,15 @@ def _objective(kind, s, cells, spend, baseline, n_cols, S_col, R_col):
 class ColumnNames(Sequence):
     """Readable column names, built on first use: only exports and tests read them."""
 
-    def __init__(self, cells: Cells, spend: SpendColumns, used_channels: list[str]):
+    def __init__(self, cells: Cells, spend: SpendColumns, used_channels: list[str], goal_rows: list[str]):
         self._args = (cells, spend, used_channels)
+        self._goal_rows = goal_rows
         self._names: list[str] | None = None
-        self._length = spend.size + 2 + len(used_channels)
+        self._length = spend.size + 2 + len(used_channels) + len(goal_rows)
 
     def _all(self) -> list[str]:
         if self._names is None:
-            self._names = _column_names(*self._args)
+            self._names = _column_names(*self._args) + [f"shortfall[{name}]" for name in self._goal_rows]
         return self._names
 
     def __len__(self) -> int:
@@ -359,6 +368,47 @@ class ColumnNames(Sequence):
 
     def __getitem__(self, index):
         return self._all()[index]
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A soft target: its row, its shortfall column and where it stands in the priority order."""
+
+    name: str  # the row's name, e.g. target_revenue
+    goal: str  # revenue, new_customers, leads, min_roi or mix
+    row: int
+    col: int
+    level: int
+    scale: float  # shortfalls are compared relative to this (the target's size, in the row's units)
+    sign: float  # +1: the shortfall is added to a >= row; -1: subtracted from a <= row
+
+
+def _goal_rows(s: Scenario, rows: RowBlocks, spend: SpendColumns, baseline_total: float) -> list[Goal]:
+    t = s.targets
+    budget = s.budget.total or 1.0
+    planned_revenue = t.planned(t.revenue) if t.revenue else None
+    revenue_scale = planned_revenue or max(1.0, baseline_total + budget * float(spend.revenue.max(initial=0.0)))
+    goal_of = {"target_revenue": "revenue", "target_new_customers": "new_customers", "target_leads": "leads",
+               "roi_floor_portfolio": "min_roi"}
+    goals = []
+    for i, name in enumerate(rows.names):
+        prefix = name.split("[", 1)[0]
+        goal = goal_of.get(prefix) or ("mix" if prefix.startswith("mix_") else None)
+        if goal is None or not t.is_soft(goal):
+            continue
+        if goal == "revenue":
+            scale = planned_revenue
+        elif goal == "new_customers":
+            scale = t.planned(t.new_customers)
+        elif goal == "leads":
+            scale = t.planned(t.leads)
+        elif goal == "min_roi":
+            scale = t.min_roi * budget
+        else:
+            scale = revenue_scale if prefix.endswith("_revenue") else budget
+        sign = -1.0 if prefix.startswith("mix_max") else 1.0
+        goals.append(Goal(name, goal, i, -1, t.level(goal), max(1.0, float(scale or 1.0)), sign))
+    return goals
 
 
 def _column_names(cells: Cells, spend: SpendColumns, used_channels: list[str]) -> list[str]:

@@ -30,12 +30,14 @@ def prepare_target(out: Path, force: bool) -> None:
         raise OutputError(f"{out}: folder exists and is not empty; pass --force to replace it, or choose another --out")
 
 
-# Columns that can carry names the user typed; only these are neutralised.
-NAME_COLUMNS = ("channel", "group", "tier", "kind", "product", "stage", "period", "name", "target", "statement")
+# Text columns holding only the tool's own vocabulary ("<=", ">=", "="): written as they are.
+OWN_VOCABULARY = ("sense",)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    path.write_text(frame_to_csv(frame, DECIMALS, text_transform=neutralise, transform_columns=NAME_COLUMNS))
+    """Every other text column is neutralised against formula injection (names reach many of them)."""
+    columns = tuple(c for c in frame.columns if c not in OWN_VOCABULARY)
+    path.write_text(frame_to_csv(frame, DECIMALS, text_transform=neutralise, transform_columns=columns))
 
 
 def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_files: dict[str, str] | None = None,

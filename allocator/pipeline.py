@@ -5,17 +5,18 @@ from __future__ import annotations
 import functools
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from solvers import SolveOptions, SolverError, solve
+from solvers import SolveOptions, SolveResult, SolverError
 
 from .errors import SolveFailed
 from .loader import LoadedScenario, load_scenario
 from .model import PlanModel, build_model
 from .results import Plan, make_plan
+from .goals import solve_with_goals
 from .tiebreak import refine
 
 VERSIONED_PACKAGES = ("allocator", "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")
@@ -45,7 +46,7 @@ def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | N
     built = time.perf_counter()
     options = options or SolveOptions()
     try:
-        result = refine(model, solve(model.lp, solver, options), solver, options)
+        result = solve_model(model, solver, options)
     except SolverError as exc:
         raise SolveFailed(f"solver {solver} failed: {exc}") from None
     solved = time.perf_counter()
@@ -53,6 +54,16 @@ def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | N
     tabled = time.perf_counter()
     timings = {"load": load_seconds, "build": built - started, "solve": solved - built, "tables": tabled - solved}
     return SolvedScenario(loaded=loaded, model=model, plan=plan, timings=timings)
+
+
+def solve_model(model: PlanModel, solver: str, options: SolveOptions) -> SolveResult:
+    """Soft targets in priority order, then the objective, then the tie-break; row duals of the model's rows."""
+    lp, result = solve_with_goals(model, solver, options)
+    result = refine(model, result, solver, options, lp=lp)
+    n_rows = model.lp.n_rows
+    if result.row_duals is not None and result.row_duals.size != n_rows:
+        result = replace(result, row_duals=result.row_duals[:n_rows])
+    return result
 
 
 def explain_status(plan: Plan) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from solvers import SolveOptions, solve
+from solvers import SolveOptions
 
 from .model import build_model
+from .pipeline import solve_model
 from .params import Lever
 from .schema import Scenario
 
@@ -42,7 +43,7 @@ def price_range(scenario: Scenario, objective: str, lever: Lever, price: float, 
             return False
         model = build_model(changed, objective)
         solves += 1
-        result = solve(model.lp, solver, options)
+        result = solve_model(model, solver, options)
         if not result.status.has_solution:
             return False
         moved = model.objective_value(result.x)

@@ -17,8 +17,20 @@ _WEEK = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
 WEIGHT_SUM_TOLERANCE = 1e-6
 
 
-def check_scenario(s: Scenario, file: str) -> None:
-    """Raise ScenarioError at the first inconsistency; return None when all hold."""
+def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
+    """Raise ScenarioError at the first inconsistency; return None when all hold.
+
+    ``tables`` maps a section read from a CSV (funnel, baseline) to (csv path,
+    line number of each row), so that its errors point into the CSV.
+    """
+    tables = tables or {}
+
+    def place(section: str, i: int, column: str | None = None) -> tuple[str, str]:
+        if section in tables:
+            csv_path, lines = tables[section]
+            return str(csv_path), f"line {lines[i]}" + (f", column {column}" if column else "")
+        return file, f"{section}[{i}]" + (f".{column}" if column else "")
+
     _check_periods(s, file)
     _check_unique(s, file)
     periods = set(s.periods)
@@ -48,26 +60,26 @@ def check_scenario(s: Scenario, file: str) -> None:
 
     seen = Counter()
     for i, row in enumerate(s.funnel):
-        _must_be(row.channel, channels, file, f"funnel[{i}].channel", "a channel name")
-        _must_be(row.tier, tiers, file, f"funnel[{i}].tier", "a tier name")
+        _must_be(row.channel, channels, *place("funnel", i, "channel"), "a channel name")
+        _must_be(row.tier, tiers, *place("funnel", i, "tier"), "a tier name")
         if row.product is not None:
-            _must_be(row.product, products, file, f"funnel[{i}].product", "a product name")
+            _must_be(row.product, products, *place("funnel", i, "product"), "a product name")
         key = (row.channel, row.tier, row.product)
         seen[key] += 1
         if seen[key] > 1:
             raise ScenarioError(
-                file, f"funnel[{i}]", f"{row.channel}/{row.tier}/{row.product or '*'}",
+                *place("funnel", i), f"{row.channel}/{row.tier}/{row.product or '*'}",
                 "each channel x tier (x product) cell at most once",
             )
     baseline_seen = set()
     for i, row in enumerate(s.baseline):
-        _must_be(row.channel, channels, file, f"baseline[{i}].channel", "a channel name")
-        _must_be(row.tier, tiers, file, f"baseline[{i}].tier", "a tier name")
-        _must_be(row.product, products, file, f"baseline[{i}].product", "a product name")
-        _must_be(row.period, periods, file, f"baseline[{i}].period", "one of the scenario's periods")
+        _must_be(row.channel, channels, *place("baseline", i, "channel"), "a channel name")
+        _must_be(row.tier, tiers, *place("baseline", i, "tier"), "a tier name")
+        _must_be(row.product, products, *place("baseline", i, "product"), "a product name")
+        _must_be(row.period, periods, *place("baseline", i, "period"), "one of the scenario's periods")
         key = (row.channel, row.tier, row.product, row.period)
         if key in baseline_seen:
-            raise ScenarioError(file, f"baseline[{i}]", "/".join(key), "each channel x tier x product x period at most once")
+            raise ScenarioError(*place("baseline", i), "/".join(key), "each channel x tier x product x period at most once")
         baseline_seen.add(key)
 
     _check_seasonality(s, periods, file)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 INF = np.inf
+ROUND_OFF = 1e-12  # coefficients are in natural units (money, leads per unit of spend): far above this
 
 
 class RowBlocks:
@@ -59,6 +60,13 @@ class RowBlocks:
         self.add(kind, [label(int(code)) for code in codes], local, cols, vals, lower(codes), upper(codes), levers)
         return codes
 
+    def add_entries(self, rows, cols, vals) -> None:
+        """Extra coefficients in rows that already exist (e.g. a shortfall column added later)."""
+        cols = np.asarray(cols, dtype=np.int64)
+        self._rows.append(np.asarray(rows, dtype=np.int64))
+        self._cols.append(cols)
+        self._vals.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), cols.shape).copy())
+
     def assemble(self, n_cols: int):
         """(indptr, indices, data, lower, upper) with duplicate entries summed and zeros dropped."""
         n_rows = self.count
@@ -73,7 +81,8 @@ class RowBlocks:
         key, vals = key[order], vals[order]
         unique_key, start = np.unique(key, return_index=True)
         summed = np.add.reduceat(vals, start) if vals.size else vals
-        keep = summed != 0.0
+        # Round-off leftovers (revenue per spend minus an equal ROI floor, say) are not coefficients.
+        keep = np.abs(summed) > ROUND_OFF
         unique_key, summed = unique_key[keep], summed[keep]
         row_of = unique_key // n_cols
         indices = unique_key % n_cols

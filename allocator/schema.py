@@ -16,6 +16,8 @@ STAGES = ("introduction", "growth", "maturity", "decline")
 OBJECTIVES = ("max_revenue", "min_spend", "max_profit", "max_new_customers")
 # Tiers whose converted customers count toward the new-customer target.
 NEW_CUSTOMER_KINDS = ("new", "prospect")
+# Targets that may be goals (soft), in their default priority order.
+GOALS = ("revenue", "new_customers", "leads", "min_roi", "mix")
 
 Name = Annotated[
     str,
@@ -205,9 +207,28 @@ class Targets(Strict):
         None, description="Portfolio floor: incremental revenue (or value) per unit of total spend."
     )
     mix: list[MixTarget] = Field(default_factory=list, description="Min/max shares of revenue or spend.")
+    mode: Literal["hard", "soft"] = Field(
+        "hard", description="hard: every target must hold (else no plan); soft: targets are goals, shortfalls allowed."
+    )
+    soft: list[Literal["revenue", "new_customers", "leads", "min_roi", "mix"]] = Field(
+        default_factory=list, description="Targets that are goals even when mode is hard (mix: every mix share)."
+    )
+    priority: list[Literal["revenue", "new_customers", "leads", "min_roi", "mix"]] = Field(
+        default_factory=lambda: list(GOALS),
+        description="Lexicographic order of soft targets: shortfalls of the first are minimised first.",
+    )
 
     def planned(self, committed: float | None) -> float | None:
         return None if committed is None else committed * (1.0 + self.buffer)
+
+    def is_soft(self, goal: str) -> bool:
+        return self.mode == "soft" or goal in self.soft
+
+    def level(self, goal: str) -> int:
+        """Priority level of a goal (0 first); goals not listed come after the listed ones, in GOALS order."""
+        if goal in self.priority:
+            return self.priority.index(goal)
+        return len(self.priority) + GOALS.index(goal)
 
 
 class Scenario(Strict):

@@ -44,7 +44,7 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
         gain = improve * price * lever.relax * step
         per = "1 percentage point of" if _is_share(lever.label) else "1 of"
         per_amount = 0.01 if _is_share(lever.label) else 1.0
-        effect = (f"+{per} {lever.label} -> {'+' if price * per_amount >= 0 else '-'}"
+        effect = (f"each extra {per} {lever.label} -> {'+' if price * per_amount >= 0 else '-'}"
                   f"{money(abs(price * per_amount))} {unit}")
         rows.append({
             "constraint": lp.row_names[i], "kind": model.row_kinds[i], "limit": limit_text(model, i),

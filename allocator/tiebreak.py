@@ -64,9 +64,9 @@ def _slices_out_of_order(model: PlanModel, x: np.ndarray) -> bool:
     return bool((room_before & used_after).any())
 
 
-def second_pass_lp(model: PlanModel, first: SolveResult) -> LinearProgram:
+def second_pass_lp(model: PlanModel, first: SolveResult, lp: LinearProgram | None = None) -> LinearProgram:
     """Minimise spend + wasted efficiency subject to the objective staying at its optimum."""
-    lp = model.lp
+    lp = lp if lp is not None else model.lp
     if lp.is_mip:
         lp = lp.with_fixed_integers(first.x)
     best = lp.objective @ first.x
@@ -85,14 +85,18 @@ def second_pass_lp(model: PlanModel, first: SolveResult) -> LinearProgram:
     )
 
 
-def refine(model: PlanModel, first: SolveResult, solver: str, options: SolveOptions) -> SolveResult:
-    """The first result, or the same optimum with the tie broken (duals kept from the first)."""
+def refine(model: PlanModel, first: SolveResult, solver: str, options: SolveOptions,
+           lp: LinearProgram | None = None) -> SolveResult:
+    """The first result, or the same optimum with the tie broken (duals kept from the first).
+
+    `lp` is the program `first` solved, when it is not `model.lp` (soft targets add rows).
+    """
     if not first.status.has_solution:
         return first
     reasons = needs_second_pass(model, first)
     if not reasons:
         return replace(first, extra={**first.extra, "tie_break": "not needed"})
-    second = solve(second_pass_lp(model, first), solver, replace(options, log=False))
+    second = solve(second_pass_lp(model, first, lp), solver, replace(options, log=False))
     if second.status is not Status.OPTIMAL:
         return replace(first, extra={**first.extra, "tie_break": f"second pass {second.status.value}; first plan kept"})
     n = model.lp.n_cols

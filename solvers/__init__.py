@@ -47,6 +47,32 @@ def describe(name: str) -> BackendInfo:
     return BackendInfo(name=name, capabilities=module.CAPABILITIES, available=ok, note=note)
 
 
+# A returned plan may break a bound or row by this much (relative to the bound's size) before it is refused.
+FEASIBILITY_TOLERANCE = 1e-6
+
+
+def check_solution(lp: LinearProgram, x, solver: str) -> None:
+    """Refuse a "solution" that breaks the program's own bounds or rows (a garbled or foreign file)."""
+    if x is None or np.shape(x) != (lp.n_cols,) or not np.isfinite(x).all():
+        raise SolverError(f"{solver} returned no usable values for the {lp.n_cols} columns")
+    tol_col = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(np.where(np.isfinite(lp.col_upper), lp.col_upper, 0.0)))
+    bad_col = (x < lp.col_lower - tol_col) | (x > lp.col_upper + tol_col)
+    if bad_col.any():
+        j = int(np.flatnonzero(bad_col)[0])
+        raise SolverError(f"{solver} returned a solution outside the bounds of column {lp.col_names[j]} ({x[j]:g})")
+    activity = lp.row_activity(x)
+    # Scale by the row's size: its bound and the magnitude of its terms (sums of large opposite terms).
+    magnitude = np.bincount(np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr)), weights=np.abs(lp.data * x[lp.indices]),
+                            minlength=lp.n_rows)
+    bound = np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0) + np.where(np.isfinite(lp.row_upper), np.abs(lp.row_upper), 0.0)
+    tol_row = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.maximum(magnitude, bound))
+    bad_row = (activity < lp.row_lower - tol_row) | (activity > lp.row_upper + tol_row)
+    if bad_row.any():
+        i = int(np.flatnonzero(bad_row)[0])
+        raise SolverError(f"{solver} returned a solution that violates row {lp.row_names[i]} "
+                          f"({activity[i]:g} not within [{lp.row_lower[i]:g}, {lp.row_upper[i]:g}])")
+
+
 def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None = None) -> SolveResult:
     """Solve `lp` with the named backend; for a MIP, duals come from the LP with integers fixed.
 
@@ -57,6 +83,8 @@ def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None =
     options = options or SolveOptions()
     module = backend(solver)
     result = module.solve(lp, options)
+    if result.status.has_solution:
+        check_solution(lp, result.x, solver)
     if not (lp.is_mip and result.status.has_solution and module.CAPABILITIES.duals):
         return replace(result, extra={**result.extra, "duals_from": "lp" if not lp.is_mip else "none"})
     fixed = module.solve(lp.with_fixed_integers(result.x), replace(options, log=False))

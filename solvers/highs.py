@@ -99,7 +99,8 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         model.integrality_ = list(integrality)
 
     started = time.perf_counter()
-    if h.passModel(model) != highspy.HighsStatus.kOk:
+    # kWarning is fine: HiGHS only says it dropped coefficients too small to matter.
+    if h.passModel(model) == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model")
     h.run()
     model_status = h.getModelStatus()

@@ -1,0 +1,51 @@
+"""Soft targets solved lexicographically: the first priority's shortfalls as small as possible, then the next...
+
+Each priority level is one solve that minimises the level's shortfalls (each
+relative to its target's size) with every earlier level held at its best. A
+final solve then optimises the scenario's objective with all levels held. The
+returned LP is that final one (the model's rows plus one row per level), so
+tie-breaking and shadow prices work on the plan that was actually chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from solvers import LinearProgram, Sense, SolveOptions, SolveResult, solve
+
+from .model import PlanModel
+
+# A level may end this much (relative, plus the same absolute amount) above its best.
+LEVEL_SLACK = 1e-7
+
+
+def solve_with_goals(model: PlanModel, solver: str, options: SolveOptions) -> tuple[LinearProgram, SolveResult]:
+    lp = model.lp
+    if not model.goals:
+        return lp, solve(lp, solver, options)
+    staged = lp
+    for level in sorted({g.level for g in model.goals}):
+        members = [g for g in model.goals if g.level == level]
+        cols = np.array([g.col for g in members], dtype=np.int64)
+        weights = np.array([1.0 / g.scale for g in members])
+        objective = np.zeros(lp.n_cols)
+        objective[cols] = weights
+        stage = replace(staged, sense=Sense.MINIMIZE, objective=objective, objective_offset=0.0)
+        result = solve(stage, solver, options)
+        if not result.status.has_solution:
+            return staged, result
+        best = float(weights @ result.x[cols])
+        staged = _with_row(staged, f"goal_level[{level + 1}]", cols, weights, best + LEVEL_SLACK * (1.0 + abs(best)))
+    return staged, solve(staged, solver, options)
+
+
+def _with_row(lp: LinearProgram, name: str, cols: np.ndarray, vals: np.ndarray, upper: float) -> LinearProgram:
+    order = np.argsort(cols)
+    return replace(
+        lp, row_names=list(lp.row_names) + [name],
+        row_lower=np.append(lp.row_lower, -np.inf), row_upper=np.append(lp.row_upper, upper),
+        indptr=np.append(lp.indptr, lp.indptr[-1] + cols.size),
+        indices=np.concatenate((lp.indices, cols[order])), data=np.concatenate((lp.data, vals[order])),
+    )
