@@ -1,7 +1,8 @@
 """Soft targets solved lexicographically: the first priority's shortfalls as small as possible, then the next...
 
-Each priority level is one solve that minimises the level's shortfalls (each
-relative to its target's size) with every earlier level held at its best. A
+Each priority level is one solve that minimises the sum of the level's
+shortfalls (in the rows' own units: money, customers or leads) with every
+earlier level held at its best. A
 final solve then optimises the scenario's objective with all levels held. The
 returned LP is that final one (the model's rows plus one row per level), so
 tie-breaking and shadow prices work on the plan that was actually chosen.
@@ -29,7 +30,8 @@ def solve_with_goals(model: PlanModel, solver: str, options: SolveOptions) -> tu
     for level in sorted({g.level for g in model.goals}):
         members = [g for g in model.goals if g.level == level]
         cols = np.array([g.col for g in members], dtype=np.int64)
-        weights = np.array([1.0 / g.scale for g in members])
+        # One goal kind per level by default, so the shortfalls of a level share a unit (money, or a count).
+        weights = np.ones(len(members))
         objective = np.zeros(lp.n_cols)
         objective[cols] = weights
         stage = replace(staged, sense=Sense.MINIMIZE, objective=objective, objective_offset=0.0)

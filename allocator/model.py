@@ -237,6 +237,9 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     goals = _goal_rows(s, rows, spend, B)
     for k, goal in enumerate(goals):
         goals[k] = Goal(goal.name, goal.goal, goal.row, n_cols + k, goal.level, goal.scale, goal.sign)
+        # The column is the shortfall in the row's own units (money, customers, leads). Dividing by the
+        # target's size would leave objective coefficients (~1e-8 per unit of spend) below the solvers'
+        # tolerances, and both CBC and HiGHS then stop at plans that are not lexicographically best.
         rows.add_entries([goal.row], [n_cols + k], [goal.sign])
     n_cols += len(goals)
 
@@ -379,7 +382,7 @@ class Goal:
     row: int
     col: int
     level: int
-    scale: float  # shortfalls are compared relative to this (the target's size, in the row's units)
+    scale: float  # the target's size in the row's units, to report a shortfall as a share
     sign: float  # +1: the shortfall is added to a >= row; -1: subtracted from a <= row
 
 

@@ -57,6 +57,8 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     tables["targets"] = targets_table(model, allocation)
     tables["budget_lines"] = budget_lines(allocation)
     tables["constraints"] = constraints_table(model, result)
+    if model.goals:
+        tables["shortfalls"] = shortfalls_table(model, x)
     from .sensitivity import marginal_table, sensitivity_table  # imports this module's constants
 
     tables["sensitivity"] = sensitivity_table(model, result, objective_kind)
@@ -198,6 +200,25 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame) -> pd.DataFrame:
             if bound is not None:
                 add(f"mix_{kind}_{mix.of}[{mix.select.label()}]", kind, bound, 0.0, bound, share, ratio=True)
     return pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
+
+
+def shortfalls_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
+    """Soft targets: how far the plan falls short of each, in priority order."""
+    lp = model.lp
+    activity = lp.row_activity(x)
+    rows = []
+    for g in sorted(model.goals, key=lambda g: (g.level, g.row)):
+        shortfall = float(x[g.col])
+        share = shortfall / g.scale
+        rhs = lp.row_lower[g.row] if np.isfinite(lp.row_lower[g.row]) else lp.row_upper[g.row]
+        rows.append({
+            "goal": lp.row_names[g.row], "priority": g.level + 1, "rhs": float(rhs),
+            "achieved_without_shortfall": float(activity[g.row] - g.sign * shortfall),
+            "shortfall": round(shortfall, DECIMALS) + 0.0, "shortfall_share": share,
+            "met": share <= 1e-7,
+        })
+    return pd.DataFrame(rows, columns=["goal", "priority", "rhs", "achieved_without_shortfall", "shortfall",
+                                       "shortfall_share", "met"])
 
 
 def constraints_table(model: PlanModel, result: SolveResult) -> pd.DataFrame:

@@ -52,6 +52,7 @@ class Check:
 class Report:
     checks: list[Check] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # violations that are not a single inequality
+    goals: list[Check] = field(default_factory=list)  # soft targets: a shortfall is reported, not a violation
 
     @property
     def violations(self) -> list[str]:
@@ -61,10 +62,15 @@ class Report:
     def ok(self) -> bool:
         return not self.violations
 
-    def add(self, name: str, lhs: float, sense: str, rhs: float, terms: int = 1, scale: float = 1.0) -> None:
+    def add(self, name: str, lhs: float, sense: str, rhs: float, terms: int = 1, scale: float = 1.0,
+            soft: bool = False) -> None:
         """Record lhs (sense) rhs; the tolerance allows for relative solver precision and CSV rounding."""
         tol = REL_TOL * max(1.0, abs(lhs), abs(rhs)) + ROUNDING * max(1, terms) * max(1.0, scale)
-        self.checks.append(Check(name, float(lhs), sense, float(rhs), tol))
+        (self.goals if soft else self.checks).append(Check(name, float(lhs), sense, float(rhs), tol))
+
+    @property
+    def shortfalls(self) -> list[str]:
+        return [c.describe().replace("fails by", "short by") for c in self.goals if not c.ok]
 
 
 def read_allocation(folder: Path) -> pd.DataFrame:
@@ -258,23 +264,26 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
                 report.add(f"sales_capacity[{period}]", float(leads_by_period.get(period, 0.0)), "<=", cap, terms=n)
 
     t = s.targets
+    soft = {goal: t.mode == "soft" or goal in t.soft for goal in ("revenue", "new_customers", "leads", "min_roi", "mix")}
     if t.min_roi is not None:
-        report.add("roi_floor_portfolio", float(value.sum()), ">=", t.min_roi * spend, terms=n, scale=t.min_roi)
+        report.add("roi_floor_portfolio", float(value.sum()), ">=", t.min_roi * spend, terms=n, scale=t.min_roi,
+                   soft=soft["min_roi"])
     if t.revenue is not None:
-        report.add("target_revenue", revenue_total, ">=", t.revenue * (1 + t.buffer), terms=n)
+        report.add("target_revenue", revenue_total, ">=", t.revenue * (1 + t.buffer), terms=n, soft=soft["revenue"])
     if t.new_customers is not None:
-        report.add("target_new_customers", float(a.loc[new, "customers"].sum()), ">=", t.new_customers * (1 + t.buffer), terms=n)
+        report.add("target_new_customers", float(a.loc[new, "customers"].sum()), ">=", t.new_customers * (1 + t.buffer),
+                   terms=n, soft=soft["new_customers"])
     if t.leads is not None:
-        report.add("target_leads", float(a["leads"].sum()), ">=", t.leads * (1 + t.buffer), terms=n)
+        report.add("target_leads", float(a["leads"].sum()), ">=", t.leads * (1 + t.buffer), terms=n, soft=soft["leads"])
     for mix in t.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
         total = revenue_total if mix.of == "revenue" else spend
         picked = float(a.loc[_pick(a, mix.select), column].sum())
         label = mix.select.label()
         if mix.min_share is not None:
-            report.add(f"mix_min_{mix.of}[{label}]", picked, ">=", mix.min_share * total, terms=n)
+            report.add(f"mix_min_{mix.of}[{label}]", picked, ">=", mix.min_share * total, terms=n, soft=soft["mix"])
         if mix.max_share is not None:
-            report.add(f"mix_max_{mix.of}[{label}]", picked, "<=", mix.max_share * total, terms=n)
+            report.add(f"mix_max_{mix.of}[{label}]", picked, "<=", mix.max_share * total, terms=n, soft=soft["mix"])
 
     weights = s.seasonality.target_weights
     if weights:
