@@ -164,10 +164,11 @@ def _boundary(scenario: Scenario, lever: Lever, oracle: Oracle) -> float | None:
         return changed is not None and oracle.scenario_feasible(changed)
 
     current = lever.current
-    if lever.relax < 0:  # lowering relaxes; 0 is the floor of every such number
-        if not ok(0.0):
+    if lever.relax < 0:  # lowering relaxes; 0 is the floor of every such number (or just above, if 0 is refused)
+        floor = 0.0 if lever.apply(scenario, 0.0) is not None else current * 1e-9
+        if not ok(floor):
             return None
-        bad, good = current, 0.0
+        bad, good = current, floor
     else:
         ceiling = 1.0 if lever.label.endswith(("share", "tolerance")) else None
         step = max(abs(current), 1.0) * 0.01

@@ -34,7 +34,8 @@ def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: 
     sensitivity = plan.tables["sensitivity"].copy()
     solves = 0
     for i in range(min(ranged, len(sensitivity))):
-        lever = model.row_levers[model.lp.row_names.index(sensitivity.at[i, "constraint"])]
+        first_row = sensitivity.at[i, "constraint"].split("; ")[0]
+        lever = model.row_levers[model.lp.row_names.index(first_row)]
         found = price_range(model.scenario, plan.objective_kind, lever, float(sensitivity.at[i, "price_per_lever_unit"]),
                             plan.objective, solver, options)
         solves += found.solves

@@ -312,13 +312,19 @@ def _per_channel_period(s: Scenario, field: str) -> np.ndarray:
     )
 
 
+# The on/off row's big-M is this many times the channel's real bound, so that it never is the row that
+# binds: the budget and the caps keep their own rows (with their scenario numbers), which the
+# infeasibility diagnosis can then name.
+BIG_M_HEADROOM = 10.0
+
+
 def _channel_spend_bound(s: Scenario, c_i: int) -> float:
-    """A finite upper bound on one channel's quarter spend (the big-M of its on/off binary)."""
+    """A finite bound on one channel's quarter spend, with headroom (the big-M of its on/off binary)."""
     caps = _per_channel_period(s, "max_spend")[c_i]
     bound = float(caps.sum()) if np.isfinite(caps).all() else INF
     if s.budget.total is not None:
         bound = min(bound, s.budget.total)
-    return bound
+    return BIG_M_HEADROOM * bound
 
 
 def _add_indexed(rows: RowBlocks, kind, codes, labels, code_of_col, cols, vals, lower, upper, size, levers=None) -> None:

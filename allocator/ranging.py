@@ -19,7 +19,7 @@ from .params import Lever
 from .schema import Scenario
 
 MAX_DOUBLINGS = 12  # the widest probe is 1% x 2^12 = 41 times the lever's value
-BISECTIONS = 8
+EDGE_PRECISION = 1e-4  # an edge is bisected until known to this, relative to the lever's value
 RELATIVE_TOLERANCE = 1e-6
 
 
@@ -68,7 +68,7 @@ def price_range(scenario: Scenario, objective: str, lever: Lever, price: float, 
                 bad = trial
                 break
         if bad is not None:
-            for _ in range(BISECTIONS):
+            while abs(good - bad) > EDGE_PRECISION * max(abs(lever.current), abs(good), 1e-9):
                 middle = (good + bad) / 2.0
                 if holds(middle):
                     good = middle

@@ -33,22 +33,30 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
     binding = np.abs(activity - rhs) <= BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs))
     improve = 1.0 if lp.sense is Sense.MAXIMIZE else -1.0
     unit = OBJECTIVE_UNITS[objective_kind]
-    rows = []
+    # Rows are grouped by the scenario number behind them: one number (the phasing tolerance, say)
+    # may set several rows, and its price is the sum of theirs.
+    groups: dict[str, list[int]] = {}
     for i in np.flatnonzero(binding).tolist():
-        lever = model.row_levers[i]
-        if lever is None:
-            continue
-        dual = float(result.row_duals[i])
-        price = dual * lever_factor(model, i, x)  # objective per unit of the lever
+        if model.row_levers[i] is not None:
+            groups.setdefault(model.row_levers[i].label, []).append(i)
+    rows = []
+    for label, members in groups.items():
+        lever = model.row_levers[members[0]]
+        duals = [float(result.row_duals[i]) for i in members]
+        price = float(sum(d * lever_factor(model, i, x) for d, i in zip(duals, members)))  # per unit of the lever
         step = 0.1 * abs(lever.current) if lever.current else 0.1
         gain = improve * price * lever.relax * step
         per = "1 percentage point of" if _is_share(lever.label) else "1 of"
         per_amount = 0.01 if _is_share(lever.label) else 1.0
         effect = (f"each extra {per} {lever.label} -> {'+' if price * per_amount >= 0 else '-'}"
                   f"{money(abs(price * per_amount))} {unit}")
+        limit = limit_text(model, members[0])
+        if len(members) > 1:
+            limit += f" (and {len(members) - 1} more row(s) set by {lever.label})"
         rows.append({
-            "constraint": lp.row_names[i], "kind": model.row_kinds[i], "limit": limit_text(model, i),
-            "lever": lever.label, "lever_value": lever.current, "shadow_price": dual, "price_per_lever_unit": price,
+            "constraint": "; ".join(lp.row_names[i] for i in members), "kind": model.row_kinds[members[0]],
+            "limit": limit, "lever": lever.label, "lever_value": lever.current,
+            "shadow_price": duals[0] if len(members) == 1 else float("nan"), "price_per_lever_unit": price,
             "effect": effect, "gain_if_relaxed_10pct": gain, "valid_from": np.nan, "valid_to": np.nan,
         })
     table = pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
