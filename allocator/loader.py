@@ -252,9 +252,9 @@ def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, P
     # Unions (a number or a per-period mapping) report one error per member;
     # prefer one that is about the value rather than about its type.
     def rank(e):
-        if e["type"] == "extra_forbidden":  # a typo explains a "missing" error of the same key too
-            return 0
-        return 2 if e["type"] in ("dict_type", "list_type", "model_type", "string_type") else 1
+        # A typo explains a "missing" error of the same key too; an error about the value beats one
+        # about its type (a union member the input was never meant for); the deeper path is the more precise.
+        return (0 if e["type"] == "extra_forbidden" else 1, 1 if e["type"] in _TYPE_ERRORS else 0, -len(e["loc"]))
 
     error = sorted(errors, key=rank)[0]
     loc = [part for part in error["loc"] if not _is_union_tag(part)]
@@ -276,6 +276,9 @@ def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, P
         if hint:
             expected = f"a known field (did you mean '{hint[0]}'?)"
         return ScenarioError(file, field, Text(f"unknown field '{loc[-1]}'"), expected)
+    if kind == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern", "")
+        return ScenarioError(file, field, _short(value), _PATTERN_MEANING.get(pattern, f"text matching {pattern}"))
     message = error["msg"]
     for prefix in ("Input should be ", "Value error, "):
         if message.startswith(prefix):
@@ -283,6 +286,15 @@ def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, P
     if kind in ("value_error", "assertion_error"):
         return ScenarioError(file, field, _short(value), message)
     return ScenarioError(file, field, _short(value), message)
+
+
+_TYPE_ERRORS = frozenset({
+    "dict_type", "list_type", "model_type", "model_attributes_type", "string_type", "float_type", "float_parsing",
+    "int_type", "int_parsing", "bool_type", "bool_parsing",
+})
+_PATTERN_MEANING = {
+    "^[^\\x00-\\x1f\\x7f\\[\\]]+$": "a name of printable characters without brackets [ ]",
+}
 
 
 def _is_union_tag(part) -> bool:

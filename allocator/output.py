@@ -23,7 +23,13 @@ from .results import DECIMALS
 
 
 def prepare_target(out: Path, force: bool) -> None:
-    """Refuse an existing non-empty folder (unless force) before any work is done."""
+    """Refuse an existing non-empty folder (unless force) before any work is done.
+
+    Leftovers of a killed run are tidied first: a plan it had moved aside is
+    put back, so that it too is protected by --force.
+    """
+    if out.parent.is_dir():
+        remove_stale(out.absolute())
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; choose another --out")
     if out.is_dir() and any(out.iterdir()) and not force:

@@ -90,10 +90,13 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
     }
     for i, limit in enumerate(s.budget.limits):
         _check_selection(limit.select, names, file, f"budget.limits[{i}].select")
+        _check_order(limit.min, limit.max, file, f"budget.limits[{i}]", "min", "max")
+        _check_order(limit.min_share, limit.max_share, file, f"budget.limits[{i}]", "min_share", "max_share")
         if s.budget.total is not None and limit.min is not None and limit.min > s.budget.total:
             raise ScenarioError(file, f"budget.limits[{i}].min", limit.min, f"at most budget.total ({s.budget.total:g})")
     for i, mix in enumerate(s.targets.mix):
         _check_selection(mix.select, names, file, f"targets.mix[{i}].select")
+        _check_order(mix.min_share, mix.max_share, file, f"targets.mix[{i}]", "min_share", "max_share")
     _check_mix_sums(s, file)
     _check_objective(s, file)
 
@@ -177,6 +180,11 @@ def _check_seasonality(s: Scenario, periods: set[str], file: str) -> None:
         total = sum(season.target_weights.values())
         if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
             raise ScenarioError(file, "seasonality.target_weights", Text(f"weights summing to {total:.6g}"), "weights summing to 1")
+
+
+def _check_order(low, high, file: str, base: str, low_name: str, high_name: str) -> None:
+    if low is not None and high is not None and low > high:
+        raise ScenarioError(file, f"{base}.{low_name}", low, f"at most {high_name} ({high:g})")
 
 
 def _check_selection(sel: Selection, names: dict[str, set[str]], file: str, field: str) -> None:

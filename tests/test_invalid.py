@@ -85,7 +85,6 @@ CASES: dict[str, list[str]] = {
     "baseline_duplicate_row.yaml": ["baseline[1]", "got 'web/fresh/core/2027-01'", "at most once"],
     # --- shares and limits that cannot hold
     "mix_min_share_above_one.yaml": ["targets.mix[0].min_share", "got 1.5", "less than or equal to 1"],
-    # Wording of the next three: see test_min_above_max_message_states_the_expectation (xfail).
     "mix_max_share_below_min_share.yaml": ["targets.mix[0]", "0.6", "0.25"],
     "limit_min_above_max.yaml": ["budget.limits[0]", "700", "300"],
     "limit_max_share_below_min_share.yaml": ["budget.limits[0]", "0.8", "0.4"],
@@ -119,7 +118,6 @@ CASES: dict[str, list[str]] = {
     # --- negative / infinite money
     "negative_budget.yaml": ["budget.total", "got -1000", "greater than 0"],
     "negative_revenue_target.yaml": ["targets.revenue", "got -5000", "greater than or equal to 0"],
-    # The period is not named yet; see test_negative_value_in_a_per_period_mapping_names_the_period (xfail).
     "negative_max_spend_per_period.yaml": ["channels[live].max_spend", "-100"],
     "negative_inf_baseline.yaml": ["baseline[0].revenue", "got -inf", "a finite number"],
     # --- typos in nested keys (with the key meant)
