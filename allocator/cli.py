@@ -87,13 +87,15 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, e
     """
     from solvers import SolveOptions, Status
 
-    from .output import prepare_target, write_folder
+    from .output import prepare_target, protect_inputs, write_folder
     from .pipeline import explain_status, run_record, solve_file
     from .summary import summary_text
 
+    protect_inputs(out, [scenario])
     prepare_target(out, force)  # refuse before spending time solving
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log)
     solved = solve_file(scenario, solver=solver, objective=objective, options=options)
+    protect_inputs(out, list(solved.loaded.tables.values()))
     plan = solved.plan
     extra = {}
     if export_model:
@@ -200,10 +202,11 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, force
     from solvers import SolveOptions
 
     from .explain import explain
-    from .output import prepare_target, write_folder
+    from .output import prepare_target, protect_inputs, write_folder
     from .pipeline import explain_status, run_record, solve_file
 
     if out is not None:
+        protect_inputs(out, [scenario])
         prepare_target(out, force)
     options = SolveOptions(time_limit=time_limit)
     solved = solve_file(scenario, solver=solver, objective=objective, options=options)

@@ -22,6 +22,15 @@ from .results import DECIMALS
 
 
 
+def protect_inputs(out: Path, inputs: list[Path]) -> None:
+    """Refuse an --out folder that holds (or is) one of the run's input files: --force would delete it."""
+    target = out.absolute().resolve()
+    for item in inputs:
+        source = Path(item).absolute().resolve()
+        if source == target or target in source.parents:
+            raise OutputError(f"{out}: holds the input {item}; writing the plan there would replace it - choose another --out")
+
+
 def prepare_target(out: Path, force: bool) -> None:
     """Refuse an existing non-empty folder (unless force) before any work is done.
 

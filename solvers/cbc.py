@@ -6,6 +6,7 @@ import importlib.util
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,21 @@ def _scratch_dir() -> str | None:
     """Memory-backed /dev/shm for the model and solution files when there is one, else the default temp folder."""
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+def _remove_dead_scratch(folder: str | None) -> None:
+    """Scratch folders of runs that were killed (their PID is gone) would otherwise stay in memory."""
+    base = Path(folder or tempfile.gettempdir())
+    for leftover in base.glob("allocator-cbc-*-*"):
+        pid = leftover.name.split("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except PermissionError:
+            continue
 
 
 def _status_from_line(line: str) -> tuple[Status, str]:
@@ -135,7 +151,9 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         except OSError as exc:
             raise SolverUnavailable(f"the CBC binary at {path} is not executable ({exc})") from exc
 
-    with tempfile.TemporaryDirectory(prefix="allocator-cbc-", dir=_scratch_dir()) as tmp:
+    scratch = _scratch_dir()
+    _remove_dead_scratch(scratch)
+    with tempfile.TemporaryDirectory(prefix=f"allocator-cbc-{os.getpid()}-", dir=scratch) as tmp:
         model_file = Path(tmp) / "model.mps"
         solution_file = Path(tmp) / "solution.txt"
         values_file = Path(tmp) / "solution.bin"

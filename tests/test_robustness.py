@@ -775,3 +775,16 @@ def test_min_above_max_message_states_the_expectation(name, field):
 def test_bad_name_message_has_no_regular_expression():
     _, expected = _message("name_with_brackets.yaml")
     assert "pattern" not in expected and "bracket" in expected
+
+
+def test_out_folder_holding_the_scenario_is_refused(tmp_path):
+    # --force would otherwise replace the folder that holds the inputs.
+    import shutil
+
+    for name in ("example_q1.yaml", "funnel.csv", "baseline.csv"):
+        shutil.copy(REPO / "scenarios" / name, tmp_path / name)
+    before = snapshot(tmp_path)
+    result = invoke("solve", tmp_path / "example_q1.yaml", "--out", tmp_path, "--force")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and "holds the input" in result.output
+    assert snapshot(tmp_path) == before
