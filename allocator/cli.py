@@ -66,10 +66,13 @@ def main() -> None:
 @click.option("--log/--no-log", default=False, show_default=True, help="Show the solver's own log on stderr.")
 @click.option("--export-model", is_flag=True, help="Also write model.lp and model.mps (readable names) for auditors.")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
 @click.option("--diagnose/--no-diagnose", "diagnose_infeasible", default=True, show_default=True,
               help="When no plan exists, find the conflicting demands and how far each must move (re-solves).")
 @_guard
-def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, export_model, force, diagnose_infeasible):
+def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, export_model, force, overrides,
+          diagnose_infeasible):
     """Solve SCENARIO and write the budget and target breakdown to --out.
 
     \b
@@ -84,6 +87,7 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, e
     Example:
       allocator solve scenarios/example_q1.yaml --out out/q1
       allocator solve scenarios/example_q1.yaml --out out/q1-min --objective min_spend --force
+      allocator solve scenarios/example_q1.yaml --out out/q1-4m --set budget.total=4e6
     """
     from solvers import SolveOptions, Status
 
@@ -94,8 +98,8 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, e
     protect_inputs(out, [scenario])
     prepare_target(out, force)  # refuse before spending time solving
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log)
-    solved = solve_file(scenario, solver=solver, objective=objective, options=options)
-    protect_inputs(out, list(solved.loaded.tables.values()))
+    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
+    protect_inputs(out, list(solved.loaded.tables.values()) + list(solved.loaded.sources))
     plan = solved.plan
     extra = {}
     if export_model:
@@ -126,8 +130,10 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, e
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
 @_guard
-def validate(scenario):
+def validate(scenario, overrides):
     """Check SCENARIO (and the CSV tables it references) without solving.
 
     \b
@@ -137,7 +143,7 @@ def validate(scenario):
     from .cells import build_cells
     from .loader import load_scenario
 
-    loaded = load_scenario(scenario)
+    loaded = load_scenario(scenario, overrides)
     s = loaded.scenario
     cells = build_cells(s)
     click.echo(
@@ -149,8 +155,9 @@ def validate(scenario):
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
 @click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="The same overrides the plan was solved with.")
 @_guard
-def verify(scenario, folder):
+def verify(scenario, folder, overrides):
     """Re-check every constraint of SCENARIO against FOLDER/allocation.csv.
 
     The check recomputes leads, customers and revenue from each cell's spend
@@ -166,7 +173,7 @@ def verify(scenario, folder):
     from .verify import read_allocation
     from .verify import verify as run_verify
 
-    loaded = load_scenario(scenario)
+    loaded = load_scenario(scenario, overrides)
     report = run_verify(loaded.scenario, read_allocation(folder))
     for line in report.shortfalls:
         click.echo(f"soft target not met (allowed): {line}")
@@ -188,8 +195,10 @@ def verify(scenario, folder):
               help="How many of the costliest limits get a price range (each takes a few dozen re-solves).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds each solve may run.")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
 @_guard
-def explain_command(scenario, out, solver, objective, ranging, time_limit, force):
+def explain_command(scenario, out, solver, objective, ranging, time_limit, force, overrides):
     """Explain SCENARIO's plan: what binds, what one more unit of each limit is
     worth and over which range, and each channel's return at the margin. When
     no plan exists: which demands conflict and how far each must move.
@@ -209,7 +218,7 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, force
         protect_inputs(out, [scenario])
         prepare_target(out, force)
     options = SolveOptions(time_limit=time_limit)
-    solved = solve_file(scenario, solver=solver, objective=objective, options=options)
+    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
     result = explain(solved, solver, options, ranged=ranging)
     click.echo(f"{solved.loaded.scenario.name}: {explain_status(solved.plan)}")
     for line in result.lines:

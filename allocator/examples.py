@@ -6,7 +6,8 @@ from pathlib import Path
 
 from .errors import OutputError
 
-EXAMPLE_FILES = ("example_q1.yaml", "example_q1_livestream_push.yaml", "funnel.csv", "baseline.csv", "README.md")
+EXAMPLE_FILES = ("example_q1.yaml", "example_q1_livestream_push.yaml", "example_q1_budget_4m.yaml", "funnel.csv",
+                 "baseline.csv", "README.md")
 
 
 def examples_dir() -> Path:

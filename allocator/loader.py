@@ -21,7 +21,9 @@ from pydantic import BaseModel, ValidationError
 from .errors import ScenarioError, Text
 from .references import check_scenario
 from .schema import BaselineRow, FunnelRow, Scenario
+from .variants import Provenance, apply_sets, is_path, merge_variant, parse_path
 
+MAX_EXTENDS_DEPTH = 10  # a variant may extend a variant ... at most this deep
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a scenario or table larger than this is refused unread
 MAX_YAML_NODES = 200_000  # nodes after expanding aliases; a real scenario has a few thousand
 
@@ -38,24 +40,33 @@ class LoadedScenario:
 
     scenario: Scenario
     path: Path
-    sha256: str  # of the scenario file's bytes followed by each referenced table's bytes
+    sha256: str  # of the scenario files' bytes (base first), any --set lines, then each table's bytes
     tables: dict[str, Path]  # section -> CSV file it was read from
+    sources: tuple = ()  # every scenario file read: the base first, the file that was run last
+    overrides: tuple = ()  # --set PATH=VALUE assignments applied after the files
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
+def load_scenario(path: str | Path, overrides: list[str] | tuple = ()) -> LoadedScenario:
+    """Read, merge (``extends``), override (``--set PATH=VALUE``) and validate a scenario.
+
+    Every error names the file that holds the bad value: the variant, its
+    base, a CSV table, or ``--set``.
+    """
     path = Path(path)
-    raw_bytes = _read_bytes(path)
-    data = _parse(raw_bytes, path)
-    if not isinstance(data, dict):
-        raise ScenarioError(path, "", Text(type(data).__name__ if data is not None else "an empty document"),
-                            "a mapping of scenario fields (name, periods, channels, ...)")
-    digest = hashlib.sha256(raw_bytes)
+    data, provenance, raws, sources = _read_document(path, ())
+    if overrides:
+        data, provenance = apply_sets(data, provenance, list(overrides))
+    digest = hashlib.sha256(b"".join(raws))  # the scenario files' bytes (base first), then each table's
+    if overrides:
+        digest.update("\n".join(overrides).encode("utf-8"))
     tables: dict[str, Path] = {}
     table_lines: dict[str, list[int]] = {}
     for section, (model, required) in TABLES.items():
         value = data.get(section)
         if isinstance(value, dict):
-            csv_path, rows, table_bytes, line_numbers = _read_table(path, section, value, model, required)
+            defined_in = provenance.file_for((section,))
+            base = path if defined_in == "--set" else Path(defined_in)
+            csv_path, rows, table_bytes, line_numbers = _read_table(base, section, value, model, required)
             data = {**data, section: rows}
             tables[section] = csv_path
             table_lines[section] = line_numbers
@@ -63,9 +74,70 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _translate(exc, path, data, tables, table_lines) from None
-    check_scenario(scenario, str(path), {k: (tables[k], table_lines[k]) for k in tables})
-    return LoadedScenario(scenario=scenario, path=path, sha256=digest.hexdigest(), tables=tables)
+        raise _translate(exc, path, data, tables, table_lines, provenance) from None
+    try:
+        check_scenario(scenario, str(path), {k: (tables[k], table_lines[k]) for k in tables})
+    except ScenarioError as exc:
+        raise _from_its_file(exc, data, provenance, str(path)) from None
+    return LoadedScenario(scenario=scenario, path=path, sha256=digest.hexdigest(), tables=tables,
+                          sources=tuple(sources), overrides=tuple(overrides))
+
+
+def _read_document(path: Path, chain: tuple) -> tuple[dict, Provenance, list[bytes], list[Path]]:
+    """The scenario mapping in `path`, merged onto its ``extends`` base (recursively)."""
+    raw = _read_bytes(path)
+    data = _parse(raw, path)
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", Text(type(data).__name__ if data is not None else "an empty document"),
+                            "a mapping of scenario fields (name, periods, channels, ...)")
+    if "extends" not in data:
+        for key in data:
+            if is_path(key):
+                raise ScenarioError(path, key, Text("a field path"), "plain field names (paths like budget.total "
+                                    "are overrides, allowed only in a file that has extends: base.yaml)")
+        return data, Provenance(str(path)), [raw], [path]
+    data = dict(data)
+    base_name = data.pop("extends")
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise ScenarioError(path, "extends", base_name, "the path of the base scenario file, e.g. extends: example_q1.yaml")
+    here = path.resolve()
+    if here in chain or len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(path, "extends", base_name, f"a chain of at most {MAX_EXTENDS_DEPTH} files without cycles")
+    base_path = path.parent / base_name
+    base, base_provenance, raws, sources = _read_document(base_path, chain + (here,))
+    merged, provenance = merge_variant(base, base_provenance, data, str(path))
+    return merged, provenance, raws + [raw], sources + [path]
+
+
+def _from_its_file(exc: ScenarioError, data: dict, provenance: Provenance, top: str) -> ScenarioError:
+    """Re-address a cross-reference error to the file that holds the field (when it is not the top file)."""
+    if exc.file != top or not exc.field:
+        return exc
+    try:
+        steps = parse_path(exc.field)
+    except ValueError:
+        return exc
+    concrete: list = []
+    node = data
+    for step in steps:
+        if isinstance(step, tuple):
+            if not isinstance(node, list):
+                break
+            index = next((i for i, item in enumerate(node) if isinstance(item, dict)
+                          and (str(item.get("name")) == str(step[1]) if step[0] == "name" else i == step[1])), None)
+            if index is None:
+                break
+            concrete.append(index)
+            node = node[index]
+        else:
+            if not isinstance(node, dict) or step not in node:
+                break
+            concrete.append(step)
+            node = node[step]
+    source = provenance.file_for(tuple(concrete))
+    if source == top:
+        return exc
+    return ScenarioError(source, exc.field, exc.value, exc.expected)
 
 
 def _read_bytes(path: Path, what: str = "scenario file") -> bytes:
@@ -246,7 +318,7 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
 
 
 def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, Path],
-               table_lines: dict[str, list[int]]) -> ScenarioError:
+               table_lines: dict[str, list[int]], provenance: Provenance | None = None) -> ScenarioError:
     """Turn pydantic's first meaningful error into one ScenarioError."""
     errors = exc.errors(include_url=False)
     # Unions (a number or a per-period mapping) report one error per member;
@@ -264,6 +336,9 @@ def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, P
         field = f"line {table_lines[loc[0]][loc[1]]}" + (f", column {loc[2]}" if len(loc) > 2 else "")
     else:
         field = _field_path(loc, data)
+        if provenance is not None:
+            source = provenance.file_for(tuple(loc))
+            file = Path(source) if source != "--set" else "--set"
     value = error.get("input")
     kind = error["type"]
     if kind == "missing":

@@ -31,9 +31,9 @@ class SolvedScenario:
 
 
 def solve_file(path: str | Path, solver: str = "cbc", objective: str | None = None,
-               options: SolveOptions | None = None) -> SolvedScenario:
+               options: SolveOptions | None = None, overrides: tuple | list = ()) -> SolvedScenario:
     started = time.perf_counter()
-    loaded = load_scenario(path)
+    loaded = load_scenario(path, overrides)
     loaded_at = time.perf_counter()
     return solve_loaded(loaded, solver, objective, options, load_seconds=loaded_at - started)
 
@@ -98,6 +98,8 @@ def run_record(solved: SolvedScenario) -> dict:
         "scenario": {
             "name": solved.loaded.scenario.name,
             "file": str(solved.loaded.path),
+            "extends": [str(p) for p in solved.loaded.sources[:-1]],
+            "overrides": list(solved.loaded.overrides),
             "tables": {k: str(v) for k, v in solved.loaded.tables.items()},
             "sha256": solved.loaded.sha256,
         },
