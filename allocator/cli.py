@@ -231,6 +231,44 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, force
         sys.exit(EXIT_NO_PLAN)
 
 
+@main.command()
+@click.argument("plans", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), help="Write comparison.csv (and run.json) here.")
+@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@_guard
+def compare(plans, out, solver, force):
+    """Compare plans side by side: totals, target attainment, per channel /
+    tier / product / period, limits that start or stop binding, and the inputs
+    that differ. Each PLAN is a scenario file (solved here) or a folder written
+    by `allocator solve`; differences are against the first.
+
+    \b
+    Example:
+      allocator compare scenarios/example_q1.yaml scenarios/example_q1_livestream_push.yaml --out out/cmp
+      allocator compare out/q1 out/q1-4m
+    """
+    from solvers import SolveOptions
+
+    from .compare import comparison_table, summary_lines, unique_labels, view_of
+    from .output import prepare_target, protect_inputs, write_folder
+
+    if len(plans) < 2:
+        raise ScenarioError("compare", "PLANS", len(plans), "at least two scenario files or plan folders")
+    if out is not None:
+        protect_inputs(out, list(plans))
+        prepare_target(out, force)
+    views = [view_of(p, solver, SolveOptions()) for p in plans]
+    table = comparison_table(views)
+    labels = unique_labels(views)
+    for line in summary_lines(table, labels):
+        click.echo(line)
+    if out is not None:
+        record = {"plans": [str(p) for p in plans], "labels": labels, "statuses": [v.status for v in views]}
+        write_folder(out, {"comparison": table}, record, force=force)
+        click.echo(f"Wrote {out}/: comparison.csv, run.json")
+
+
 @main.command("solvers")
 def list_solvers():
     """List the solver backends and whether each can run here.
