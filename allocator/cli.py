@@ -6,6 +6,7 @@ violations); 2 bad input; 3 solver failure.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -267,6 +268,101 @@ def compare(plans, out, solver, force):
         record = {"plans": [str(p) for p in plans], "labels": labels, "statuses": [v.status for v in views]}
         write_folder(out, {"comparison": table}, record, force=force)
         click.echo(f"Wrote {out}/: comparison.csv, run.json")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="PATH=start:stop:count|a,b,c",
+              help="A parameter and its values; several --vary make a grid.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Write frontier.csv (and frontier.png) here.")
+@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
+@click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
+@click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: all cores).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds each solve may run.")
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every variant.")
+@_guard
+def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit, force, overrides):
+    """Solve SCENARIO for every combination of the --vary values and write the
+    frontier: one row per variant with its parameters, status, objective,
+    totals, the marginal ROI of budget (its shadow price) and the channels it
+    funds. Infeasible variants are rows with their diagnosis.
+
+    \b
+    Example:
+      allocator sweep scenarios/example_q1.yaml --vary budget.total=2e6:5e6:13 --out out/frontier
+      allocator sweep scenarios/example_q1.yaml --vary budget.total=3e6,4e6 --vary targets.buffer=0.1,0.15 --out out/grid
+    """
+    import time as _time
+
+    from .output import prepare_target, protect_inputs, write_folder
+    from .sweep import frontier_chart, grid, parse_vary, run_sweep
+
+    axes = [parse_vary(v) for v in vary]
+    load_scenario_checked(scenario, overrides)  # a bad base file is reported once, before any work
+    protect_inputs(out, [scenario])
+    prepare_target(out, force)
+    total = len(grid(axes))
+    started = _time.perf_counter()
+    with _progress(total) as progress:
+        frame = run_sweep(scenario, axes, tuple(overrides), objective, solver, time_limit, workers, scheduler, progress)
+    seconds = _time.perf_counter() - started
+    import tempfile
+
+    extra = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        chart = Path(tmp) / "frontier.png"
+        if frontier_chart(frame, axes, chart):
+            extra["frontier.png"] = chart.read_bytes()
+    counts = frame["status"].value_counts().to_dict()
+    per_variant = frame.attrs.get("seconds") or [0.0]
+    slowest = int(max(range(len(per_variant)), key=per_variant.__getitem__))
+    record = {"scenario": str(scenario), "vary": list(vary), "overrides": list(overrides), "variants": total,
+              "statuses": counts, "seconds": round(seconds, 3), "solver": solver,
+              "variant_seconds": {"mean": round(sum(per_variant) / len(per_variant), 4),
+                                  "slowest": round(per_variant[slowest], 4), "slowest_row": slowest},
+              "executor": scheduler or f"local processes ({workers or os.cpu_count()})"}
+    write_folder(out, {"frontier": frame}, record, extra_files=extra, force=force)
+    click.echo(f"{total} variants in {seconds:.1f}s: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if "frontier.png" not in extra:
+        click.echo("(no chart: install matplotlib, e.g. pip install 'allocator[charts]')")
+    click.echo(f"Wrote {out}/: frontier.csv" + (", frontier.png" if extra else "") + ", run.json")
+
+
+def load_scenario_checked(scenario, overrides):
+    from .loader import load_scenario
+
+    return load_scenario(scenario, overrides)
+
+
+class _progress:
+    """A rich progress bar with ETA when rich is installed and stderr is a terminal; else silent."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self._bar = None
+
+    def __enter__(self):
+        if self.total >= 20 and sys.stderr.isatty():
+            try:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+                self._bar = Progress("sweep", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+                self._bar.start()
+                self._task = self._bar.add_task("sweep", total=self.total)
+            except ImportError:
+                self._bar = None
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+
+    def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.stop()
+        return False
 
 
 @main.command("solvers")

@@ -55,7 +55,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     path.write_text(frame_to_csv(frame, DECIMALS, text_transform=neutralise, transform_columns=columns))
 
 
-def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_files: dict[str, str] | None = None,
+def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_files: dict[str, str | bytes] | None = None,
                  force: bool = False) -> float:
     """Write tables as CSVs plus run.json into `out` atomically; returns seconds spent writing."""
     started = time.perf_counter()
@@ -73,8 +73,11 @@ def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_fi
         staging.mkdir()
         for stem, frame in tables.items():
             write_csv(frame, staging / f"{stem}.csv")
-        for name, text in (extra_files or {}).items():
-            (staging / name).write_text(text)
+        for name, content in (extra_files or {}).items():
+            if isinstance(content, bytes):
+                (staging / name).write_bytes(content)
+            else:
+                (staging / name).write_text(content)
         run = {**run, "write_seconds": round(time.perf_counter() - started, 6)}
         (staging / "run.json").write_text(json.dumps(run, indent=2, sort_keys=False, default=str) + "\n")
         replace_folder(staging, out)

@@ -1,0 +1,245 @@
+"""`allocator sweep`: solve a grid of variants of one scenario, on all local cores or a Dask cluster.
+
+Each ``--vary PATH=start:stop:count`` (evenly spaced, both ends included) or
+``--vary PATH=a,b,c`` gives a list of values; the variants are the grid of
+all lists. A variant is the scenario with ``--set PATH=value`` overrides, so
+it is validated like any scenario and an invalid one becomes a row that says
+why. Infeasible variants carry their diagnosis. Rows come back in grid order
+whichever way they ran, so results are identical on one core, many, or a
+cluster.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solvers import SolveOptions, SolverError, Status
+
+from .errors import AllocatorError, ScenarioError
+
+FRONTIER_FIXED_COLUMNS = ["status", "objective", "spend", "revenue_total", "new_customers", "leads", "roi",
+                          "budget_shadow_price", "channels_used", "message"]
+
+
+@dataclass(frozen=True)
+class Axis:
+    path: str
+    values: tuple
+
+
+def parse_vary(text: str) -> Axis:
+    """``budget.total=2e6:5e6:13`` or ``targets.buffer=0.1,0.15``."""
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip() or not spec.strip():
+        raise ScenarioError("--vary", text, "no PATH=VALUES", "PATH=start:stop:count or PATH=a,b,c")
+    spec = spec.strip()
+    if ":" in spec and "," not in spec:
+        parts = spec.split(":")
+        try:
+            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+        except (ValueError, IndexError):
+            raise ScenarioError("--vary", path, spec, "start:stop:count with numbers and a whole count, e.g. 2e6:5e6:13") from None
+        if len(parts) != 3 or count < 1 or count > 100_000:
+            raise ScenarioError("--vary", path, spec, "start:stop:count with 1 <= count <= 100000")
+        values = tuple(float(v) for v in np.linspace(start, stop, count))
+    else:
+        values = tuple(v.strip() for v in spec.split(",") if v.strip())
+        if not values:
+            raise ScenarioError("--vary", path, spec, "at least one value")
+    return Axis(path.strip(), values)
+
+
+def grid(axes: list[Axis]) -> list[tuple]:
+    return list(itertools.product(*(axis.values for axis in axes)))
+
+
+def _format_value(value) -> str:
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else f"{value:.1f}"
+    return str(value)
+
+
+def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver: str, time_limit: float | None) -> dict:
+    """One grid point -> one frontier row (plain data, so it crosses process and network boundaries)."""
+    from .diagnose import diagnose
+    from .model import build_model
+    from .pipeline import solve_model
+
+    started = time.perf_counter()
+    options = SolveOptions(time_limit=time_limit)
+    try:
+        loaded = _load(scenario, overrides)
+        model = build_model(loaded.scenario, objective)
+        result = solve_model(model, solver, options)
+    except ScenarioError as exc:
+        return {"status": "invalid", "message": str(exc), "seconds": time.perf_counter() - started}
+    except (SolverError, AllocatorError) as exc:
+        return {"status": "error", "message": str(exc), "seconds": time.perf_counter() - started}
+    row = {"status": result.status.value, "seconds": 0.0}
+    if result.status.has_solution:
+        x = result.x
+        spend = float(x[model.total_spend_col])
+        revenue = float(x[model.total_revenue_col])
+        n = model.spend.size
+        row.update({
+            "objective": model.objective_value(x), "spend": spend, "revenue_total": revenue + model.baseline.total,
+            "new_customers": float(model.spend.new_customers @ x[:n]), "leads": float(model.spend.leads @ x[:n]),
+            "roi": revenue / spend if spend > 1e-9 else float("nan"),
+            "budget_shadow_price": _budget_price(model, result),
+            "channels_used": ";".join(_channels_used(model, x)),
+        })
+    elif result.status is Status.INFEASIBLE:
+        diagnosis = diagnose(model, solver, options)
+        row["message"] = " ".join(diagnosis.summary())
+    else:
+        row["message"] = result.message
+    row["seconds"] = time.perf_counter() - started
+    return row
+
+
+@functools.lru_cache(maxsize=64)
+def _load(scenario: str, overrides: tuple):
+    from .loader import load_scenario
+
+    return load_scenario(scenario, list(overrides))
+
+
+def _budget_price(model, result) -> float:
+    if result.row_duals is None or "budget_total" not in model.lp.row_names:
+        return float("nan")
+    return float(result.row_duals[model.lp.row_names.index("budget_total")])
+
+
+def _channels_used(model, x) -> list[str]:
+    spend = np.bincount(model.cells.channel[model.spend.cell], weights=x[: model.spend.size],
+                        minlength=len(model.cells.dims.channels))
+    return [name for name, amount in zip(model.cells.dims.channels, spend.tolist()) if amount > 1e-6]
+
+
+def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), objective: str | None = None,
+              solver: str = "cbc", time_limit: float | None = None, workers: int | None = None,
+              scheduler: str | None = None, progress=None) -> pd.DataFrame:
+    """Solve every grid point; returns frontier rows in grid order.
+
+    ``scheduler``: address of an existing Dask distributed scheduler
+    (``tcp://host:port``); otherwise a local process pool with ``workers``
+    processes (default: all cores). ``progress(done, total)`` is called as
+    results arrive.
+    """
+    points = grid(axes)
+    jobs = [tuple(base_overrides) + tuple(f"{a.path}={_format_value(v)}" for a, v in zip(axes, point)) for point in points]
+    args = [(str(scenario), job, objective, solver, time_limit) for job in jobs]
+    if scheduler:
+        rows = _run_dask(scheduler, args, progress)
+    elif (workers or os.cpu_count() or 1) <= 1 or len(args) == 1:
+        rows = []
+        for i, a in enumerate(args):
+            rows.append(solve_variant(*a))
+            if progress:
+                progress(i + 1, len(args))
+    else:
+        rows = _run_pool(workers or os.cpu_count() or 1, args, progress)
+    frame = pd.DataFrame(rows)
+    for i, axis in enumerate(axes):
+        frame.insert(i, axis.path, [point[i] for point in points])
+    for column in FRONTIER_FIXED_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = np.nan if column not in ("channels_used", "message", "status") else ""
+    # Timings vary from run to run; they go to run.json, so that frontier.csv is the same every time.
+    frame.attrs["seconds"] = frame["seconds"].tolist() if "seconds" in frame.columns else []
+    ordered = [a.path for a in axes] + FRONTIER_FIXED_COLUMNS
+    seconds = frame.attrs["seconds"]
+    frame = frame[ordered]
+    frame.attrs["seconds"] = seconds
+    frame["channels_used"] = frame["channels_used"].fillna("")
+    frame["message"] = frame["message"].fillna("")
+    return frame
+
+
+def _run_pool(workers: int, args: list, progress) -> list[dict]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, len(args) // (workers * 8))
+    rows = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for i, row in enumerate(pool.map(_call, args, chunksize=chunk)):
+            rows.append(row)
+            if progress:
+                progress(i + 1, len(args))
+    return rows
+
+
+def _call(a: tuple) -> dict:
+    return solve_variant(*a)
+
+
+def _run_dask(address: str, args: list, progress) -> list[dict]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise ScenarioError("--scheduler", address, "dask.distributed is not installed",
+                            "pip install 'allocator[dask]' to run on a Dask cluster") from exc
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ScenarioError("--scheduler", address, f"no scheduler answering ({exc})", "the address of a running Dask scheduler") from None
+    try:
+        futures = client.map(_call, args, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        rows: list = [None] * len(futures)
+        for done, future in enumerate(as_completed(futures), start=1):
+            rows[index[future.key]] = future.result()
+            if progress:
+                progress(done, len(futures))
+        return rows
+    finally:
+        client.close()
+
+
+def frontier_chart(frame: pd.DataFrame, axes: list[Axis], path: Path) -> bool:
+    """A PNG of the objective (or revenue, when the budget is varied) along the first varied parameter.
+
+    Marks where each channel first gets budget. Returns False when matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    axis = axes[0].path
+    solved = frame[frame["status"].isin(["optimal", "time_limit_with_solution"])].copy()
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    y_column = "revenue_total" if axis == "budget.total" else "objective"
+    if len(solved):
+        xs = pd.to_numeric(solved[axis], errors="coerce")
+        ax.plot(xs, solved[y_column], marker="o", lw=1.5, color="#1f5fa6")
+        seen: set[str] = set()
+        for x, y, used in zip(xs, solved[y_column], solved["channels_used"]):
+            for channel in (used.split(";") if used else []):
+                if channel not in seen:
+                    seen.add(channel)
+                    if x != xs.iloc[0]:
+                        ax.annotate(f"+{channel}", (x, y), textcoords="offset points", xytext=(4, -12), fontsize=8)
+    infeasible = frame[frame["status"] == "infeasible"]
+    if len(infeasible):
+        ax.scatter(pd.to_numeric(infeasible[axis], errors="coerce"), [ax.get_ylim()[0]] * len(infeasible),
+                   marker="x", color="#b22", label="infeasible")
+        ax.legend()
+    ax.set_xlabel(axis)
+    ax.set_ylabel(y_column.replace("_", " "))
+    ax.set_title("Efficient frontier" if axis == "budget.total" else f"{y_column} along {axis}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
