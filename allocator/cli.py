@@ -365,6 +365,70 @@ class _progress:
         return False
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--samples", default=2000, show_default=True, type=click.IntRange(min=10, max=1_000_000), help="Monte Carlo samples.")
+@click.option("--seed", default=7, show_default=True, type=int, help="Random seed (same seed, same numbers).")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Also find the smallest buffer whose plan meets committed revenue with this probability.")
+@click.option("--out", "out", type=click.Path(path_type=Path), help="Write risk.csv (and run.json) here.")
+@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
+@click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario field.")
+@_guard
+def risk(scenario, samples, seed, confidence, out, solver, objective, force, overrides):
+    """Monte Carlo the optimal plan of SCENARIO under its `uncertainty` entries:
+    P10/P50/P90 of revenue, new customers and leads, and the probability of
+    meeting each committed target. With --confidence, the smallest planning
+    buffer that meets committed revenue with that probability.
+
+    \b
+    Example:
+      allocator risk scenarios/example_q1.yaml --samples 2000 --seed 7
+      allocator risk scenarios/example_q1.yaml --confidence 0.9 --out out/risk
+    """
+    from solvers import SolveOptions
+
+    from .output import prepare_target, protect_inputs, write_folder
+    from .pipeline import explain_status, solve_file
+    from .risk import risk_table, smallest_buffer
+
+    if out is not None:
+        protect_inputs(out, [scenario])
+        prepare_target(out, force)
+    options = SolveOptions()
+    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
+    s = solved.loaded.scenario
+    if not s.uncertainty:
+        click.echo("note: the scenario has no `uncertainty` entries; every sample equals the plan")
+    if not solved.plan.solved:
+        click.echo(f"{s.name}: {explain_status(solved.plan)}")
+        sys.exit(EXIT_NO_PLAN)
+    table = risk_table(solved.model, solved.x, samples, seed)
+    click.echo(f"{s.name}: {samples} samples, seed {seed}")
+    click.echo(f"{'metric':<16}{'as planned':>16}{'P10':>16}{'P50':>16}{'P90':>16}{'P(meet committed)':>20}")
+    for row in table.itertuples():
+        chance = "-" if row.probability_meets_committed != row.probability_meets_committed else f"{row.probability_meets_committed:.1%}"
+        click.echo(f"{row.metric:<16}{row.as_planned:>16,.0f}{row.p10:>16,.0f}{row.p50:>16,.0f}{row.p90:>16,.0f}{chance:>20}")
+    record = {"scenario": str(scenario), "samples": samples, "seed": seed, "uncertainty": len(s.uncertainty)}
+    tables = {"risk": table}
+    if confidence is not None:
+        buffer, trail = smallest_buffer(s, objective, confidence, samples, seed, solver, options)
+        import pandas as pd
+
+        tables["buffer_search"] = pd.DataFrame(trail)
+        record["confidence"] = confidence
+        record["smallest_buffer"] = buffer
+        if buffer is None:
+            click.echo(f"No buffer up to 100% gives a plan that meets committed revenue with {confidence:.0%} probability.")
+        else:
+            click.echo(f"Smallest buffer meeting committed revenue with {confidence:.0%} probability: {buffer:.1%}")
+    if out is not None:
+        write_folder(out, tables, record, force=force)
+        click.echo(f"Wrote {out}/: " + ", ".join([f"{k}.csv" for k in tables] + ["run.json"]))
+
+
 @main.command("solvers")
 def list_solvers():
     """List the solver backends and whether each can run here.

@@ -28,6 +28,7 @@ class SolvedScenario:
     model: PlanModel
     plan: Plan
     timings: dict[str, float]  # seconds: load, build, solve, tables
+    x: object = None  # the solved column values (numpy array), None without a plan
 
 
 def solve_file(path: str | Path, solver: str = "cbc", objective: str | None = None,
@@ -53,7 +54,7 @@ def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | N
     plan = make_plan(model, result, objective)
     tabled = time.perf_counter()
     timings = {"load": load_seconds, "build": built - started, "solve": solved - built, "tables": tabled - solved}
-    return SolvedScenario(loaded=loaded, model=model, plan=plan, timings=timings)
+    return SolvedScenario(loaded=loaded, model=model, plan=plan, timings=timings, x=result.x)
 
 
 def solve_model(model: PlanModel, solver: str, options: SolveOptions) -> SolveResult:

@@ -97,6 +97,9 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
     for i, mix in enumerate(s.targets.mix):
         _check_selection(mix.select, names, file, f"targets.mix[{i}].select")
         _check_order(mix.min_share, mix.max_share, file, f"targets.mix[{i}]", "min_share", "max_share")
+    for i, item in enumerate(s.uncertainty):
+        if item.select is not None:
+            _check_selection(item.select, names, file, f"uncertainty[{i}].select")
     _check_mix_sums(s, file)
     _check_objective(s, file)
 

@@ -225,6 +225,34 @@ class Targets(Strict):
         return len(self.priority) + GOALS.index(goal)
 
 
+class Uncertainty(Strict):
+    """A random multiplier on one funnel number for the cells a selection picks (1.0 = as planned)."""
+
+    what: Literal["cost_per_lead", "conversion", "order_value", "demand_index"] = Field(
+        description="The funnel number that is uncertain."
+    )
+    select: Selection | None = Field(None, description="The cells it applies to (default: all).")
+    dist: Literal["uniform", "triangular", "normal", "lognormal"] = Field(description="Distribution of the multiplier.")
+    low: Factor | None = Field(None, description="uniform/triangular: smallest multiplier.")
+    mode: Factor | None = Field(None, description="triangular: most likely multiplier.")
+    high: Factor | None = Field(None, description="uniform/triangular: largest multiplier.")
+    mean: Factor | None = Field(None, description="normal/lognormal: mean multiplier.")
+    sd: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(None, description="normal/lognormal: standard deviation.")
+
+    @model_validator(mode="after")
+    def _parameters(self) -> "Uncertainty":
+        needs = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"), "normal": ("mean", "sd"),
+                 "lognormal": ("mean", "sd")}[self.dist]
+        missing = [k for k in needs if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.dist} distribution needs {', '.join(needs)} (missing {', '.join(missing)})")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low at most high (here {self.low:g} > {self.high:g})")
+        if self.mode is not None and not (self.low <= self.mode <= self.high):
+            raise ValueError(f"mode within [low, high] (here {self.mode:g} outside [{self.low:g}, {self.high:g}])")
+        return self
+
+
 class Scenario(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="Scenario name.")
     currency: Annotated[str, Field(min_length=1, max_length=10)] = Field("CNY", description="Currency label.")
@@ -243,3 +271,4 @@ class Scenario(Strict):
     targets: Targets = Field(default_factory=Targets)
     sales_capacity: PerPeriodCount | None = Field(None, description="Leads the sales team can handle per period.")
     objective: Literal["max_revenue", "min_spend", "max_profit", "max_new_customers"] = Field("max_revenue")
+    uncertainty: list[Uncertainty] = Field(default_factory=list, description="Random multipliers for `allocator risk`.")
