@@ -55,6 +55,21 @@ def selection_words(label: str) -> str:
     return " ".join(parts)
 
 
+_TEMPLATES = {
+    "budget_total": "total spend at most the budget of {money}",
+    "capacity_spend": "{a0} spend in {a1} capped at {money}",
+    "min_spend": "{a0} spend in {a1} at least {money}",
+    "capacity_leads": "{a0} leads in {a1} capped at {money}",
+    "sales_capacity": "sales team handles at most {money} leads in {a0}",
+    "response_segment": "{a0} response slice {a2} in {a1} is full",
+    "roi_floor": "{a0} ROI at least {value}",
+    "roi_floor_portfolio": "portfolio ROI at least {value}",
+    "if_used_min": "{a0} either off or at least {money}",
+    "if_used_max": "{a0} spend only when the channel is on",
+}
+_TARGETS = {"target_revenue": "revenue", "target_new_customers": "new customers", "target_leads": "leads"}
+
+
 def limit_text(model: PlanModel, row: int) -> str:
     """What row `row` limits, in words."""
     s = model.scenario
@@ -63,35 +78,19 @@ def limit_text(model: PlanModel, row: int) -> str:
     lever = model.row_levers[row]
     current = lever.current if lever is not None else None
     t = s.targets
-    if prefix == "budget_total":
-        return f"total spend at most the budget of {money(current)}"
-    if prefix in ("budget_min", "budget_max"):
-        word = "at least" if prefix == "budget_min" else "at most"
-        return f"spend on {selection_words(args[0])} {word} {money(current)}"
-    if prefix in ("budget_min_share", "budget_max_share"):
-        word = "at least" if prefix == "budget_min_share" else "at most"
-        return f"spend on {selection_words(args[0])} {word} {share(current)} of total spend"
-    if prefix == "capacity_spend":
-        return f"{args[0]} spend in {args[1]} capped at {money(current)}"
-    if prefix == "min_spend":
-        return f"{args[0]} spend in {args[1]} at least {money(current)}"
-    if prefix == "capacity_leads":
-        return f"{args[0]} leads in {args[1]} capped at {money(current)}"
-    if prefix == "sales_capacity":
-        return f"sales team handles at most {money(current)} leads in {args[0]}"
-    if prefix == "response_segment":
-        return f"{args[0]} response slice {args[2]} in {args[1]} is full"
-    if prefix == "roi_floor":
-        return f"{args[0]} ROI at least {current:g}"
-    if prefix == "roi_floor_portfolio":
-        return f"portfolio ROI at least {current:g}"
-    if prefix == "target_revenue":
-        return f"revenue at least {money(t.planned(t.revenue))} (committed {money(t.revenue)} + {share(t.buffer)} buffer)"
-    if prefix == "target_new_customers":
-        return (f"new customers at least {money(t.planned(t.new_customers))} "
-                f"(committed {money(t.new_customers)} + {share(t.buffer)} buffer)")
-    if prefix == "target_leads":
-        return f"leads at least {money(t.planned(t.leads))} (committed {money(t.leads)} + {share(t.buffer)} buffer)"
+    if prefix in _TEMPLATES:
+        padded = list(args) + [""] * 3
+        return _TEMPLATES[prefix].format(a0=padded[0], a1=padded[1], a2=padded[2],
+                                         money=money(current) if current is not None else "",
+                                         value=f"{current:g}" if current is not None else "")
+    if prefix in ("budget_min", "budget_max", "budget_min_share", "budget_max_share"):
+        word = "at least" if "_min" in prefix else "at most"
+        amount = f"{share(current)} of total spend" if prefix.endswith("_share") else money(current)
+        return f"spend on {selection_words(args[0])} {word} {amount}"
+    if prefix in _TARGETS:
+        noun, committed = _TARGETS[prefix], getattr(t, prefix[len("target_"):])
+        return (f"{noun} at least {money(t.planned(committed))} "
+                f"(committed {money(committed)} + {share(t.buffer)} buffer)")
     if prefix.startswith("mix_"):
         bound, of = prefix.split("_")[1], prefix.split("_")[2]
         word = "at least" if bound == "min" else "at most"
@@ -104,10 +103,6 @@ def limit_text(model: PlanModel, row: int) -> str:
         if prefix == "phasing_min":
             return f"{args[0]} revenue at least {share(low)} of the quarter (weight {share(w)} - {share(tol)} tolerance)"
         return f"{args[0]} revenue at most {share(high)} of the quarter (weight {share(w)} + {share(tol)} tolerance)"
-    if prefix == "if_used_min":
-        return f"{args[0]} either off or at least {money(current)}"
-    if prefix == "if_used_max":
-        return f"{args[0]} spend only when the channel is on"
     if prefix.startswith("define_"):
         return "definition of " + prefix[len("define_"):].replace("_", " ")
     return name
