@@ -23,6 +23,8 @@ def format_float(values: np.ndarray, decimals: int) -> np.ndarray:
 
 
 def _format_distinct(values: np.ndarray, decimals: int) -> np.ndarray:
+    if values.size == 0:
+        return np.array([], dtype=str)
     finite = np.isfinite(values)
     scale = 10 ** decimals
     clean = np.where(finite, values, 0.0)
@@ -55,6 +57,9 @@ def format_text(values: pd.Series, transform=None) -> np.ndarray:
 
 def frame_to_csv(frame: pd.DataFrame, decimals: int, text_transform=None, transform_columns=()) -> str:
     """The CSV text of `frame` (header line, one line per row, trailing newline)."""
+    header = ",".join(quote(text_transform(str(c)) if text_transform else str(c)) for c in frame.columns)
+    if len(frame) == 0:
+        return header + "\n"
     columns = []
     for name in frame.columns:
         series = frame[name]
@@ -66,8 +71,7 @@ def frame_to_csv(frame: pd.DataFrame, decimals: int, text_transform=None, transf
             columns.append(format_float(series.to_numpy(dtype=np.float64), decimals))
         else:
             columns.append(format_text(series, text_transform if name in transform_columns else None))
-    header = ",".join(quote(text_transform(str(c)) if text_transform else str(c)) for c in frame.columns)
-    if not columns or len(frame) == 0:
+    if not columns:
         return header + "\n"
     lines = map(",".join, zip(*(column.tolist() for column in columns)))
     return header + "\n" + "\n".join(lines) + "\n"

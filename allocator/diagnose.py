@@ -125,8 +125,11 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     notes = []
     if not feasible(background + candidates):
         conflict = _quickxplain(feasible, background, candidates)
-    else:  # pragma: no cover - only when the caller passes a feasible model
-        return Diagnosis([], oracle.solves, time.perf_counter() - started, ["the plan is feasible"])
+    else:  # the LP has plans, but none that follows the concave response curves (see pipeline.CURVE_MESSAGE)
+        return Diagnosis([], oracle.solves, time.perf_counter() - started, [
+            "The limits can all hold only by wasting spend in a less efficient response slice while a better one "
+            "has room. Lower the spend that is forced (channels' min_spend or min_spend_if_used, budget minimums, "
+            "spend shares) or raise the caps on leads and revenue (max_leads, sales_capacity, phasing, revenue shares)."])
     if not conflict:
         notes.append("the structural rows alone are infeasible")
     relaxations = []

@@ -10,14 +10,14 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from solvers import SolveOptions, SolveResult, SolverError
+from solvers import SolveOptions, SolveResult, SolverError, Status
 
 from .errors import SolveFailed
 from .loader import LoadedScenario, load_scenario
 from .model import PlanModel, build_model
 from .results import Plan, make_plan
 from .goals import solve_with_goals
-from .tiebreak import refine
+from .tiebreak import refine, slices_out_of_order
 
 VERSIONED_PACKAGES = ("allocator", "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")
 
@@ -62,9 +62,21 @@ def solve_model(model: PlanModel, solver: str, options: SolveOptions) -> SolveRe
     lp, result = solve_with_goals(model, solver, options)
     result = refine(model, result, solver, options, lp=lp)
     n_rows = model.lp.n_rows
-    if result.row_duals is not None and result.row_duals.size != n_rows:
-        result = replace(result, row_duals=result.row_duals[:n_rows])
+    k = model.objective_scale
+    duals = None if result.row_duals is None else result.row_duals[:n_rows] / k
+    reduced = None if result.reduced_costs is None else result.reduced_costs / k
+    objective = None if result.x is None else model.objective_value(result.x)
+    result = replace(result, row_duals=duals, reduced_costs=reduced, objective=objective)
+    if result.status.has_solution and slices_out_of_order(model, result.x):
+        # The LP can only meet every demand by wasting spend in a less efficient slice while a better one
+        # has room; the real (concave) curve allows no such plan.
+        return replace(result, status=Status.INFEASIBLE, x=None, objective=None, row_duals=None, reduced_costs=None,
+                       message=CURVE_MESSAGE)
     return result
+
+
+CURVE_MESSAGE = ("no plan follows the response curves: the spend that minimums force could only be placed in a "
+                 "less efficient slice while a better one has room, because leads or revenue are capped")
 
 
 def explain_status(plan: Plan) -> str:

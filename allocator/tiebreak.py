@@ -32,7 +32,7 @@ def needs_second_pass(model: PlanModel, first: SolveResult) -> list[str]:
     """The reasons the first plan may not be the one to keep (empty: keep it)."""
     reasons = []
     x = first.x
-    if _slices_out_of_order(model, x):
+    if slices_out_of_order(model, x):
         reasons.append("response slices filled out of order")
     if model.lp.sense is Sense.MAXIMIZE and float(x[model.total_spend_col]) > SPEND_TOLERANCE:
         # If one more unit of budget is worth nothing, some of the money spent may buy nothing either.
@@ -48,7 +48,7 @@ def _budget_price(model: PlanModel, first: SolveResult) -> float | None:
     return float(first.row_duals[model.lp.row_names.index("budget_total")])
 
 
-def _slices_out_of_order(model: PlanModel, x: np.ndarray) -> bool:
+def slices_out_of_order(model: PlanModel, x: np.ndarray) -> bool:
     spend = model.spend
     if not (spend.segment > 0).any():
         return False

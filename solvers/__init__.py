@@ -90,8 +90,12 @@ def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None =
     fixed = module.solve(lp.with_fixed_integers(result.x), replace(options, log=False))
     if fixed.status is not Status.OPTIMAL or fixed.row_duals is None:
         return replace(result, extra={**result.extra, "duals_from": "none"})
-    # Keep the MIP's status and plan; the fixed LP only supplies the prices.
+    # Keep the MIP's status and plan; the fixed LP supplies the prices (and its plan only if strictly better,
+    # e.g. after a time limit: an LP solver may stop a hair short where the MIP's own plan was exact).
     x = np.where(lp.col_integer, np.round(result.x), fixed.x)
+    better = (lp.objective_value(x) > lp.objective_value(result.x)) == (lp.sense is Sense.MAXIMIZE)
+    if not better or lp.objective_value(x) == lp.objective_value(result.x):
+        x = result.x
     return replace(
         result, x=x, objective=lp.objective_value(x), row_duals=fixed.row_duals,
         reduced_costs=fixed.reduced_costs, solve_seconds=result.solve_seconds + fixed.solve_seconds,

@@ -109,12 +109,17 @@ class LinearProgram:
         )
 
 
+# Solvers' own defaults differ (HiGHS stops at 1e-4, CBC proves optimality): one project default instead,
+# so that "optimal" means the same plan whichever backend ran.
+DEFAULT_MIP_GAP = 1e-9
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """What a caller may ask of any backend."""
 
     time_limit: float | None = None  # seconds of wall time
-    mip_gap: float | None = None  # relative gap, 0-1
+    mip_gap: float | None = None  # relative gap, 0-1; None: DEFAULT_MIP_GAP for every backend
     threads: int | None = None
     log: bool = False  # stream the solver's own log to stderr
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
+from .base import DEFAULT_MIP_GAP, Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
 from .errors import SolverError, SolverUnavailable
 from .mps import write_mps
 
@@ -161,8 +161,8 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         args = [str(path), str(model_file)]
         if options.time_limit is not None:
             args += ["-sec", repr(float(options.time_limit))]
-        if options.mip_gap is not None:
-            args += ["-ratioGap", repr(float(options.mip_gap))]
+        if lp.is_mip:
+            args += ["-ratioGap", repr(float(options.mip_gap if options.mip_gap is not None else DEFAULT_MIP_GAP))]
         if options.threads is not None:
             args += ["-threads", str(int(options.threads))]
         args += ["-solve" if lp.is_mip else "-initialSolve", "-saveSolution", str(values_file),

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from .base import Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
+from .base import DEFAULT_MIP_GAP, Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
 from .errors import SolverError, SolverUnavailable
 
 NAME = "highs"
@@ -45,6 +45,15 @@ def _status_table(highspy) -> dict:
     }
 
 
+def _installed_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("highspy")
+    except metadata.PackageNotFoundError:  # pragma: no cover - highspy imported, so it is installed
+        return ""
+
+
 def _new_highs(highspy, log: bool):
     """A Highs instance; without a log its constructor's banner is kept off stdout.
 
@@ -73,8 +82,11 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
     h = _new_highs(highspy, options.log)
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
-    if options.mip_gap is not None:
-        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap if options.mip_gap is not None else DEFAULT_MIP_GAP))
+    if _installed_version().startswith("1.16."):
+        # HiGHS 1.16's Fourier-Motzkin presolve rule (bit 22) can loop for minutes on small MIPs
+        # (tests/regressions/highs_presolve_hang.yaml); the bit is checked only for this version.
+        h.setOptionValue("presolve_rule_off", 1 << 22)
     if options.threads is not None:
         h.setOptionValue("threads", int(options.threads))
 
