@@ -17,6 +17,7 @@ from .loader import LoadedScenario, load_scenario
 from .model import PlanModel, build_model
 from .results import Plan, make_plan
 from .goals import solve_with_goals
+from .ordering import ordered_model
 from .tiebreak import refine, slices_out_of_order
 
 VERSIONED_PACKAGES = ("allocator", "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")
@@ -58,7 +59,29 @@ def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | N
 
 
 def solve_model(model: PlanModel, solver: str, options: SolveOptions) -> SolveResult:
-    """Soft targets in priority order, then the objective, then the tie-break; row duals of the model's rows."""
+    """Soft targets in priority order, then the objective, then the tie-break; row duals of the model's rows.
+
+    When the LP's plan breaks a response curve's slice order (forced spend, capped outputs), the model is
+    solved again with ordering binaries (allocator.ordering), which follow the curve exactly.
+    """
+    result = _solve_once(model, solver, options)
+    if result.status.has_solution and slices_out_of_order(model, result.x):
+        ordered = ordered_model(model)
+        result = _solve_once(ordered, solver, options)
+        if result.status.has_solution:
+            n_cols, n_rows = model.lp.n_cols, model.lp.n_rows
+            result = replace(
+                result, x=result.x[:n_cols],
+                row_duals=None if result.row_duals is None else result.row_duals[:n_rows],
+                reduced_costs=None if result.reduced_costs is None else result.reduced_costs[:n_cols],
+                extra={**result.extra, "curve": "slices ordered with binaries"},
+            )
+        elif result.status is Status.INFEASIBLE:
+            result = replace(result, message=CURVE_MESSAGE)
+    return result
+
+
+def _solve_once(model: PlanModel, solver: str, options: SolveOptions) -> SolveResult:
     lp, result = solve_with_goals(model, solver, options)
     result = refine(model, result, solver, options, lp=lp)
     n_rows = model.lp.n_rows
@@ -66,13 +89,7 @@ def solve_model(model: PlanModel, solver: str, options: SolveOptions) -> SolveRe
     duals = None if result.row_duals is None else result.row_duals[:n_rows] / k
     reduced = None if result.reduced_costs is None else result.reduced_costs / k
     objective = None if result.x is None else model.objective_value(result.x)
-    result = replace(result, row_duals=duals, reduced_costs=reduced, objective=objective)
-    if result.status.has_solution and slices_out_of_order(model, result.x):
-        # The LP can only meet every demand by wasting spend in a less efficient slice while a better one
-        # has room; the real (concave) curve allows no such plan.
-        return replace(result, status=Status.INFEASIBLE, x=None, objective=None, row_duals=None, reduced_costs=None,
-                       message=CURVE_MESSAGE)
-    return result
+    return replace(result, row_duals=duals, reduced_costs=reduced, objective=objective)
 
 
 CURVE_MESSAGE = ("no plan follows the response curves: the spend that minimums force could only be placed in a "
