@@ -17,7 +17,7 @@ draws, one or two numbers are pushed past the reference ("wild" edits: a
 revenue target around what the whole budget could buy in the best cell, an ROI
 floor above the channel's reference ROI, a capacity below the reference...).
 Those draws may be infeasible or merely tight; either is a useful test case.
-In practice 90-98% of draws are feasible.
+In practice 85-95% of draws are feasible.
 
 Numbers stay in realistic ranges (cost per lead 5-500, conversion 0.01-0.5,
 order value 50-50000, budgets 1e4-1e7), drawn on an integer grid and rounded to
