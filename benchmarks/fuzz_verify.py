@@ -24,7 +24,7 @@ recorded as a failure and the campaign goes on with a fresh worker.
 
 Prints the counts (generated, optimal / infeasible / unbounded, verified, disagreed, monotonicity
 failures), the slowest case, and every failure. Failures that match a known library bug (one with an
-xfail(strict=True) regression test in tests/regressions/, see KNOWN_BUGS in tests/strategies.py)
+xfail(strict=True) regression test in tests/regressions/, see KNOWN_BUGS in tests/checks.py)
 are counted apart. Exit status 1 when any check failed, known bugs included; with --allow-known,
 1 only for failures no known bug explains.
 
@@ -48,6 +48,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
+import checks as C  # noqa: E402
 import strategies as S  # noqa: E402
 
 WARM_UP = {"name": "warm-up", "periods": ["2027-01"], "channels": [{"name": "a", "cost_per_lead": 10}],
@@ -79,19 +80,19 @@ def monotonicity_check(data: dict, pick: int) -> tuple[str, str | None]:
         loose, tight = data, S.with_channel_roi(data, i, S.sig(old * 1.3 + 0.5, 6))
     else:
         return "none", None
-    a = S.solve_outcome(loose, "cbc", override, write=False)
-    b = S.solve_outcome(tight, "cbc", override, write=False)
-    if a.status not in S.STATUS_CLASSES or b.status not in S.STATUS_CLASSES:
+    a = C.solve_outcome(loose, "cbc", override, write=False)
+    b = C.solve_outcome(tight, "cbc", override, write=False)
+    if a.status not in C.STATUS_CLASSES or b.status not in C.STATUS_CLASSES:
         return kind, f"{kind}: unexpected status looser {a.status}, tighter {b.status}"
     if a.status == "infeasible" and b.status != "infeasible":
         return kind, f"{kind}: the looser problem is infeasible but the tighter one is {b.status}"
-    if a.status == "optimal" and b.status == "optimal" and not S.not_worse(a.objective, b.objective, sense):
+    if a.status == "optimal" and b.status == "optimal" and not C.not_worse(a.objective, b.objective, sense):
         return kind, f"{kind}: looser optimum {a.objective!r} is worse than tighter {b.objective!r}"
     return kind, None
 
 
 def worker(conn) -> None:
-    S.run_case(WARM_UP)  # imports, the CBC binary, highspy
+    C.run_case(WARM_UP)  # imports, the CBC binary, highspy
     conn.send("ready")
     while True:
         message = conn.recv()
@@ -100,7 +101,7 @@ def worker(conn) -> None:
         data, pick, monotonicity = message
         started = time.perf_counter()
         try:
-            outcomes = S.run_case(data)
+            outcomes = C.run_case(data)
             seconds = time.perf_counter() - started
             mono = monotonicity_check(data, pick) if monotonicity else None
             conn.send(("ok", outcomes, seconds, mono))
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     def save(name: str, comment: str, data: dict) -> None:
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
-            (args.save / name).write_text(f"# {comment}\n" + S.dump(data), encoding="utf-8")
+            (args.save / name).write_text(f"# {comment}\n" + C.dump(data), encoding="utf-8")
 
     def fail(kind: str, message: str, data: dict) -> None:
         failures.append((kind, message, data))
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         nonlocal slowest, slowest_clean
         data = case.data
         counts["generated"] += 1
-        sizes.append(S.size_of(data)["cells"])
+        sizes.append(C.size_of(data)["cells"])
         save("current.yaml", "being solved", data)
         answer = state["worker"].run((data, rng.randrange(10**6), args.monotonicity), args.case_timeout)
         if answer is None:
@@ -212,22 +213,22 @@ def main(argv: list[str] | None = None) -> int:
                     clean = False
                     counts[f"verify_failed_{name}"] += 1
                     fail(f"verify-{name}", "; ".join(outcome.violations[:5]), data)
-        why = S.disagreement(outcomes)
+        why = C.disagreement(outcomes)
         if why:
             clean = False
             counts["disagreed"] += 1
-            explained = S.known_disagreement(data, outcomes)
+            explained = C.known_disagreement(data, outcomes)
             if explained:
                 counts["disagreed_known"] += 1
                 known(explained, why, data)
             else:
                 fail("disagree", why, data)
-        usable, failure = S.check_reference(case, outcomes)
+        usable, failure = C.check_reference(case, outcomes)
         counts["reference_usable"] += usable
         if failure:
             clean = False
             counts["reference_failed"] += 1
-            explained = S.known_reference_failure(case, outcomes)
+            explained = C.known_reference_failure(case, outcomes)
             if explained:
                 counts["reference_known"] += 1
                 known(explained, failure, data)
@@ -253,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
 
     n = counts["generated"]
-    solved = sum(status[k] for k in S.STATUS_CLASSES)
+    solved = sum(status[k] for k in C.STATUS_CLASSES)
     scenarios_by_bug = collections.Counter(bug for bug, _ in known_scenarios)
     print()
     print(f"fuzz_verify: seed {args.seed}, max cells {args.max_cells}, {elapsed:.1f} s")
@@ -277,17 +278,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"monotonicity failed:  {counts['monotonicity_failed']} ({ran})")
     for label, (seconds, data) in (("slowest case", slowest), ("slowest clean case", slowest_clean)):
         if data is not None:
-            print(f"{label + ':':<22}{seconds:.2f} s (CBC + HiGHS + write + verify), {S.describe_size(data)}, "
+            print(f"{label + ':':<22}{seconds:.2f} s (CBC + HiGHS + write + verify), {C.describe_size(data)}, "
                   f"objective {data['objective']}")
     if slowest[1] is not None:
         save("slowest.yaml", f"{slowest[0]:.2f} s", slowest[1])
     by_bug = collections.Counter(bug for bug, _, _ in known_cases)
     for bug, count in sorted(by_bug.items()):
-        print(f"known bug {bug}: {scenarios_by_bug[bug]} scenario(s), {count} finding(s): {S.KNOWN_BUGS[bug]}")
+        print(f"known bug {bug}: {scenarios_by_bug[bug]} scenario(s), {count} finding(s): {C.KNOWN_BUGS[bug]}")
     for bug, message, data in known_cases:
-        print(f"KNOWN {bug}: {message} [{S.describe_size(data)}]")
+        print(f"KNOWN {bug}: {message} [{C.describe_size(data)}]")
     for kind, message, data in failures:
-        print(f"FAIL {kind}: {message} [{S.describe_size(data)}]")
+        print(f"FAIL {kind}: {message} [{C.describe_size(data)}]")
     if failures or (known_cases and not args.allow_known):
         return 1
     return 0

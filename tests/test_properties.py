@@ -22,7 +22,7 @@ a bigger draw), e.g.
 benchmarks/fuzz_verify.py runs the same checks as a 1,000-scenario campaign with a summary.
 Soft targets are drawn for (a), (b), (d) only; the monotonicity properties use hard targets.
 
-Known library bugs (KNOWN_BUGS in tests/strategies.py, each an xfail(strict=True) regression in
+Known library bugs (KNOWN_BUGS in tests/checks.py, each an xfail(strict=True) regression in
 tests/regressions/) are tolerated only in their exact signature and counted with `event()`
 (see them with --hypothesis-show-statistics).
 """
@@ -35,6 +35,7 @@ from helpers import backends
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
+import checks as C
 import strategies as S
 
 SCALE = int(os.environ.get("ALLOCATOR_FUZZ_EXAMPLES", "0") or 0)
@@ -51,7 +52,7 @@ SETTINGS = dict(
 )
 
 
-def _check_plans(outcomes: dict[str, S.Outcome]) -> None:
+def _check_plans(outcomes: dict[str, C.Outcome]) -> None:
     for outcome in outcomes.values():
         assert not outcome.violations, (
             f"{outcome.solver} plan ({outcome.status}, objective {outcome.objective!r}, tie-break "
@@ -62,45 +63,45 @@ def _check_plans(outcomes: dict[str, S.Outcome]) -> None:
 @given(case=S.scenario_cases(max_cells=MAX_CELLS))
 def test_plans_pass_verify_and_solvers_agree(case):
     data = case.data
-    note(S.dump(data))
-    outcomes = S.run_case(data, solvers=BACKENDS)
+    note(C.dump(data))
+    outcomes = C.run_case(data, solvers=BACKENDS)
     cbc = outcomes["cbc"]
     event(f"cbc status: {cbc.status}")
     event(f"objective: {data['objective']}")
-    assert cbc.status in S.STATUS_CLASSES, f"CBC: {cbc.status} ({cbc.message})"
+    assert cbc.status in C.STATUS_CLASSES, f"CBC: {cbc.status} ({cbc.message})"
     _check_plans(outcomes)  # (a)
     if "highs" in outcomes:  # (b)
-        why = S.disagreement(outcomes)
-        known = S.known_disagreement(data, outcomes) if why is not None else None
+        why = C.disagreement(outcomes)
+        known = C.known_disagreement(data, outcomes) if why is not None else None
         if known:
             event(f"known bug: {known}")
         else:
             assert why is None, why
     # (d) the reference plan the scenario was built around: when it passes verify, the scenario has a plan,
     # so no solver may call it infeasible or find a worse optimum.
-    usable, failure = S.check_reference(case, outcomes)
+    usable, failure = C.check_reference(case, outcomes)
     event(f"reference plan passes verify: {usable}")
-    known = S.known_reference_failure(case, outcomes) if failure is not None else None
+    known = C.known_reference_failure(case, outcomes) if failure is not None else None
     if known:
         event(f"known bug: {known}")
         return
     assert failure is None, failure
 
 
-def _solve(data: dict, objective: str | None = None) -> S.Outcome:
-    outcome = S.solve_outcome(data, "cbc", objective, write=False)
-    assert outcome.status in S.STATUS_CLASSES, f"CBC: {outcome.status} ({outcome.message})"
+def _solve(data: dict, objective: str | None = None) -> C.Outcome:
+    outcome = C.solve_outcome(data, "cbc", objective, write=False)
+    assert outcome.status in C.STATUS_CLASSES, f"CBC: {outcome.status} ({outcome.message})"
     event(f"status: {outcome.status}")
     return outcome
 
 
-def _assert_monotone(looser: S.Outcome, tighter: S.Outcome, sense: str) -> None:
+def _assert_monotone(looser: C.Outcome, tighter: C.Outcome, sense: str) -> None:
     """The looser problem is at least as good; infeasible only if the tighter one is too."""
     note(f"looser: {looser.status} {looser.objective!r}; tighter: {tighter.status} {tighter.objective!r}")
     if looser.status == "infeasible":
         assert tighter.status == "infeasible", "the looser problem is infeasible but the tighter one is not"
     if looser.status == "optimal" and tighter.status == "optimal":
-        assert S.not_worse(looser.objective, tighter.objective, sense), (
+        assert C.not_worse(looser.objective, tighter.objective, sense), (
             f"looser optimum {looser.objective!r} is {'below' if sense == 'max' else 'above'} "
             f"the tighter one {tighter.objective!r}")
 
@@ -112,7 +113,7 @@ FACTORS = st.integers(1, 200).map(lambda k: 1.0 + k / 100.0)
 @settings(max_examples=MONOTONE_EXAMPLES, **SETTINGS)
 @given(data=S.scenarios(objective="max_revenue", max_cells=MONOTONE_MAX_CELLS, soft_targets=False), factor=FACTORS)
 def test_more_budget_never_lowers_max_revenue(data, factor):
-    note(S.dump(data))
+    note(C.dump(data))
     bigger = S.with_budget(data, factor)
     note(f"budget {data['budget']['total']!r} -> {bigger['budget']['total']!r}")
     _assert_monotone(_solve(bigger), _solve(data), "max")
@@ -122,7 +123,7 @@ def test_more_budget_never_lowers_max_revenue(data, factor):
 @given(data=S.scenarios(objective="max_revenue", max_cells=MONOTONE_MAX_CELLS, soft_targets=False),
        pick=st.integers(0, 10_000), factor=FACTORS, step=st.integers(1, 500).map(lambda k: k / 100.0))
 def test_higher_channel_roi_floor_never_raises_max_revenue(data, pick, factor, step):
-    note(S.dump(data))
+    note(C.dump(data))
     i = pick % len(data["channels"])
     old = data["channels"][i].get("min_roi")
     new = S.sig((old or 0.0) * factor + step, 8)
@@ -134,7 +135,7 @@ def test_higher_channel_roi_floor_never_raises_max_revenue(data, pick, factor, s
 @given(data=S.scenarios(objective="min_spend", max_cells=MONOTONE_MAX_CELLS, require_revenue_target=True,
                         soft_targets=False), factor=FACTORS)
 def test_higher_revenue_target_never_lowers_min_spend(data, factor):
-    note(S.dump(data))
+    note(C.dump(data))
     higher = S.with_revenue_target(data, factor)
     note(f"targets.revenue {data['targets']['revenue']!r} -> {higher['targets']['revenue']!r}")
     _assert_monotone(_solve(data), _solve(higher), "min")
@@ -151,7 +152,7 @@ def test_strategy_draws_only_valid_scenarios(data):
 
     with tempfile.TemporaryDirectory(prefix="allocator-draw-") as tmp:
         path = Path(tmp) / "scenario.yaml"
-        path.write_text(S.dump(data), encoding="utf-8")
+        path.write_text(C.dump(data), encoding="utf-8")
         s = load_scenario(path).scenario
     assert 1 <= len(s.channels) <= S.MAX_CHANNELS and 1 <= len(s.tiers) <= S.MAX_TIERS
     assert 1 <= len(s.products) <= S.MAX_PRODUCTS and 1 <= len(s.periods) <= S.MAX_PERIODS

@@ -3,7 +3,7 @@
 Each scenario file in this folder starts with a comment saying what went wrong. A test marked
 ``xfail(strict=True)`` is a library bug that is still open: when the library is fixed the test
 passes, strict turns that into a failure, and the marker should then be removed (the test stays
-as a regression test); remove the bug's entry from KNOWN_BUGS in tests/strategies.py too, so that
+as a regression test); remove the bug's entry from KNOWN_BUGS in tests/checks.py too, so that
 the property tests stop tolerating it.
 
 Bugs fixed during this work (in commits dc3f072, ee2fce4 and 0a46206 of the library) keep their
