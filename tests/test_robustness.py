@@ -14,89 +14,25 @@ import io
 import json
 import os
 import signal
-import struct
 import subprocess
 import sys
-import textwrap
-import threading
 import time
 from pathlib import Path
-
 import pytest
-import yaml
-from click.testing import CliRunner
 from helpers import EXAMPLE, REPO, base_scenario, write_scenario
-
-import solvers.cbc as cbc
-from allocator import loader
-from allocator.cli import main
-from allocator.errors import ScenarioError
-from allocator.loader import load_scenario
-
-INVALID = Path(__file__).resolve().parent / "invalid"
-# The files every plan folder holds (README, "What you get"); newer versions may add more.
-CORE_FILES = {
-    "allocation.csv", "by_channel.csv", "by_tier.csv", "by_product.csv", "by_period.csv", "targets.csv",
-    "budget_lines.csv", "constraints.csv", "run.json",
-}
-DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-class PreconditionFailed(RuntimeError):
-    """A test's set-up went wrong; with xfail(raises=AssertionError) this fails the test instead of excusing it."""
-
-
-def require(condition: bool, message: object = "") -> None:
-    if not condition:
-        raise PreconditionFailed(message)
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under folder (relative path -> bytes); folders as empty markers."""
-    out = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        out[rel + ("/" if path.is_dir() else "")] = b"" if path.is_dir() else path.read_bytes()
-    return out
-
-
-def assert_one_error_line(result, code: int) -> str:
-    text = result.output
-    assert result.exit_code == code, text
-    assert "Traceback" not in text, text
-    assert text.startswith("error: "), text
-    assert text.count("\n") == 1 and text.endswith("\n"), f"not exactly one line: {text!r}"
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return text
-
-
-def leftovers(out: Path) -> list[str]:
-    """Hidden staging folders next to out (``.NAME.partial-PID`` / ``.NAME.old-PID``)."""
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
-
+from robustness_helpers import CORE_FILES, DANGEROUS_STARTS, INVALID, assert_one_error_line, invoke, leftovers, occupied, require, snapshot
 
 # --------------------------------------------------------------------------------------------
 # (a) an existing, non-empty --out folder is never touched without --force
 
 
-def _occupied(out: Path) -> dict[str, bytes]:
-    out.mkdir(parents=True)
-    (out / "allocation.csv").write_text("channel,spend\nold,1\n")
-    (out / "notes.txt").write_text("do not touch")
-    (out / "sub").mkdir()
-    (out / "sub" / "deep.bin").write_bytes(bytes(range(256)))
-    return snapshot(out)
 
 
 @pytest.mark.parametrize("scenario", [EXAMPLE, INVALID / "wrong_type.yaml", INVALID / "empty.yaml"],
                          ids=["good", "wrong_type", "empty"])
 def test_existing_out_without_force_is_refused_byte_for_byte(tmp_path, scenario):
     out = tmp_path / "out"
-    before = _occupied(out)
+    before = occupied(out)
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
     text = assert_one_error_line(invoke("solve", scenario, "--out", out), 2)
     if scenario == EXAMPLE:
@@ -115,7 +51,7 @@ def test_bad_input_creates_no_parent_folders(tmp_path):
 
 def test_bad_input_with_force_leaves_existing_folder_byte_identical(tmp_path):
     out = tmp_path / "out"
-    before = _occupied(out)
+    before = occupied(out)
     assert_one_error_line(invoke("solve", INVALID / "csv_missing_column.yaml", "--out", out, "--force"), 2)
     assert snapshot(out) == before
     assert leftovers(out) == []
@@ -129,7 +65,7 @@ def test_force_replaces_completely_without_stale_files(tmp_path):
     reference = tmp_path / "reference"
     assert invoke("solve", EXAMPLE, "--out", reference).exit_code == 0
     out = tmp_path / "out"
-    _occupied(out)
+    occupied(out)
     (out / "sensitivity_old_name.csv").write_text("stale")
     result = invoke("solve", EXAMPLE, "--out", out, "--force")
     assert result.exit_code == 0, result.output
@@ -489,292 +425,6 @@ def test_name_starting_with_apostrophe_survives_the_round_trip(tmp_path):
     require(result.exit_code == 0, result.output)
     verified = invoke("verify", scenario, out)
     assert verified.exit_code == 0, verified.output
-
-
-# --------------------------------------------------------------------------------------------
-# (e) a solver that hangs, dies or writes garbage: exit 3, one line, no plan
-
-
-def _arg_prelude() -> str:
-    return textwrap.dedent("""\
-        #!/bin/sh
-        sol=""; bin=""; prev=""
-        for a in "$@"; do
-          case "$prev" in -solution) sol="$a";; -saveSolution) bin="$a";; esac
-          prev="$a"
-        done
-        """)
-
-
-def _fake(tmp_path: Path, name: str, body: str) -> Path:
-    path = tmp_path / name
-    path.write_text(_arg_prelude() + textwrap.dedent(body))
-    path.chmod(0o755)
-    return path
-
-
-def _python_fake(tmp_path: Path, name: str, body: str) -> Path:
-    path = tmp_path / name
-    header = f"#!{sys.executable}\nimport struct, sys\nargs = sys.argv\n" \
-             "sol = args[args.index('-solution') + 1]\nbin_ = args[args.index('-saveSolution') + 1]\n"
-    path.write_text(header + textwrap.dedent(body))
-    path.chmod(0o755)
-    return path
-
-
-def _lp_size(scenario: Path) -> tuple[int, int]:
-    from allocator.model import build_model
-
-    s = load_scenario(scenario).scenario
-    lp = build_model(s, s.objective).lp
-    return lp.n_rows, lp.n_cols
-
-
-def _solution_bytes(rows: int, cols: int, value: float, header: tuple[int, int] | None = None) -> bytes:
-    r, c = header or (rows, cols)
-    return struct.pack("<ii", r, c) + struct.pack("<d", 0.0) + struct.pack(f"<{2 * rows + 2 * cols}d",
-                                                                         *([value] * (2 * rows + 2 * cols)))
-
-
-SOLVER_FAKES = {
-    # name: (kind, body, substrings of the message)
-    "hangs": ("sh", "exec sleep 60\n", ["time limit", "stopped"]),
-    "exit_137": ("sh", "exit 137\n", ["exited with code 137"]),
-    "killed_by_signal": ("sh", "kill -9 $$\n", ["exited with code -9"]),
-    "writes_nothing": ("sh", "echo 'Welcome to the CBC MILP Solver'\nexit 0\n", ["without writing a solution"]),
-    "empty_solution": ("sh", ': > "$sol"\n', ["solution file is empty"]),
-    "garbage_status": ("sh", 'printf "\\217garbage \\377 not a status\\n" > "$sol"\n', ["solution file could not be read"]),
-    "garbage_words": ("sh", 'echo "Segmentation fault (core dumped)" > "$sol"\n',
-                      ["unrecognised CBC status line", "Segmentation fault"]),
-    "truncated_values": ("sh", 'echo "Optimal - objective value 5000.00" > "$sol"\nprintf "0123456789" > "$bin"\n',
-                         ["solution values have 10 bytes, expected"]),
-    "no_values_file": ("sh", 'echo "Optimal - objective value 5000.00" > "$sol"\n',
-                       ["no readable solution values"]),
-    "nan_values": ("py", "open(sol, 'w').write('Optimal - objective value 0\\n')\n"
-                   "open(bin_, 'wb').write(SOLUTION_NAN)\n", ["not finite"]),
-    "wrong_shape": ("py", "open(sol, 'w').write('Optimal - objective value 0\\n')\n"
-                    "open(bin_, 'wb').write(SOLUTION_SHAPE)\n", ["solution is for"]),
-}
-
-
-@pytest.fixture
-def small_lp(tmp_path) -> Path:
-    return write_scenario(tmp_path, base_scenario(periods=["2027-01", "2027-02"]), "small.yaml")
-
-
-@pytest.mark.parametrize("name", sorted(SOLVER_FAKES))
-def test_failing_solver_exits_3_without_a_plan(tmp_path, monkeypatch, small_lp, name):
-    kind, body, expected = SOLVER_FAKES[name]
-    if kind == "py":
-        rows, cols = _lp_size(small_lp)
-        body = (f"SOLUTION_NAN = {_solution_bytes(rows, cols, float('nan'))!r}\n"
-                f"SOLUTION_SHAPE = {_solution_bytes(rows, cols, 1.0, header=(rows + 1, cols))!r}\n" + body)
-        fake = _python_fake(tmp_path, f"cbc_{name}", body)
-    else:
-        fake = _fake(tmp_path, f"cbc_{name}", body)
-    monkeypatch.setattr(cbc, "binary_path", lambda: fake)
-    monkeypatch.setattr(cbc, "_GRACE_SECONDS", 1.0)
-    out = tmp_path / "out"
-    started = time.perf_counter()
-    result = invoke("solve", small_lp, "--out", out, "--time-limit", "1")
-    assert time.perf_counter() - started < 20
-    text = assert_one_error_line(result, 3)
-    for piece in ["solver cbc failed", *expected]:
-        assert piece in text, f"{piece!r} not in {text!r}"
-    assert not out.exists()
-    assert leftovers(out) == []
-
-
-def test_missing_solver_binary_exits_3(tmp_path, monkeypatch, small_lp):
-    monkeypatch.setattr(cbc, "binary_path", lambda: tmp_path / "no-such-cbc")
-    out = tmp_path / "out"
-    text = assert_one_error_line(invoke("solve", small_lp, "--out", out), 3)
-    assert "no-such-cbc" in text and not out.exists()
-
-
-def test_solver_failure_keeps_the_existing_folder(tmp_path, monkeypatch, small_lp):
-    fake = _fake(tmp_path, "cbc_dies", "exit 137\n")
-    monkeypatch.setattr(cbc, "binary_path", lambda: fake)
-    out = tmp_path / "out"
-    before = _occupied(out)
-    assert_one_error_line(invoke("solve", small_lp, "--out", out, "--force"), 3)
-    assert snapshot(out) == before and leftovers(out) == []
-
-
-def test_solver_dying_on_the_second_solve_gives_exit_3(tmp_path, monkeypatch):
-    # The example has a binary (livestream on/off): after the MIP, the LP with the integers fixed is
-    # solved for the shadow prices. The first call runs the real CBC; the second dies.
-    real = cbc.binary_path()
-    counter = tmp_path / "calls"
-    fake = _fake(tmp_path, "cbc_second_dies", f"""\
-        echo x >> "{counter}"
-        if [ "$(wc -l < "{counter}")" -ge 2 ]; then kill -9 $$; fi
-        exec "{real}" "$@"
-        """)
-    monkeypatch.setattr(cbc, "binary_path", lambda: fake)
-    out = tmp_path / "out"
-    text = assert_one_error_line(invoke("solve", EXAMPLE, "--out", out), 3)
-    assert "exited with code -9" in text and not out.exists()
-    assert counter.read_text().count("x") == 2
-
-
-# Regression (found at 074b765, solvers/cbc.py solve): a solution file that parses was trusted unchecked;
-# values breaking the budget and capacity rows became a plan written with exit 0.
-@pytest.mark.parametrize("value", [1e6, -5.0], ids=["breaks_rows", "negative_spend"])
-def test_wellformed_but_wrong_solution_is_not_a_plan(tmp_path, monkeypatch, small_lp, value):
-    rows, cols = _lp_size(small_lp)
-    body = (f"SOLUTION = {_solution_bytes(rows, cols, value)!r}\n"
-            "open(sol, 'w').write('Optimal - objective value 0\\n')\nopen(bin_, 'wb').write(SOLUTION)\n")
-    fake = _python_fake(tmp_path, "cbc_liar", body)
-    monkeypatch.setattr(cbc, "binary_path", lambda: fake)
-    out = tmp_path / "out"
-    text = assert_one_error_line(invoke("solve", small_lp, "--out", out), 3)
-    assert "solver cbc failed" in text and "solution" in text
-    assert not out.exists()
-
-
-# --------------------------------------------------------------------------------------------
-# (f) YAML is loaded safely; nothing in an input is evaluated
-
-PYTHON_TAGS = [
-    '!!python/object/apply:os.system ["touch {marker}"]',
-    '!!python/object/apply:subprocess.check_call [["touch", "{marker}"]]',
-    '!!python/object/new:os.system ["touch {marker}"]',
-    "!!python/name:os.system",
-    '!!python/object/apply:builtins.exec ["open(\'{marker}\', \'w\').close()"]',
-]
-
-
-@pytest.mark.parametrize("loader_name", ["default", "pure_python"])
-@pytest.mark.parametrize("tag", PYTHON_TAGS)
-def test_python_tags_are_refused_and_never_run(tmp_path, monkeypatch, tag, loader_name):
-    if loader_name == "pure_python":
-        monkeypatch.setattr(loader, "_SAFE_LOADER", yaml.SafeLoader)
-    marker = tmp_path / "MARKER"
-    text = (INVALID / "wrong_type.yaml").read_text().replace("cost_per_lead: cheap", "cost_per_lead: 10")
-    text += f"description: {tag.format(marker=marker)}\n"
-    scenario = tmp_path / "evil.yaml"
-    scenario.write_text(text)
-    out = tmp_path / "out"
-    for args in (["solve", scenario, "--out", out], ["validate", scenario]):
-        message = assert_one_error_line(invoke(*args), 2)
-        assert "evil.yaml: line " in message and "YAML syntax error" in message and "expected valid YAML" in message
-    assert not marker.exists(), "a YAML tag ran code"
-    assert not out.exists()
-
-
-def test_no_expression_in_a_value_is_evaluated(tmp_path):
-    # Strings that look like code or formulas stay strings: a number field refuses them.
-    marker = tmp_path / "MARKER"
-    for value in [f"__import__('os').system('touch {marker}')", "1e3 + 1", "=1+1", "${HOME}"]:
-        data = base_scenario()
-        data["budget"]["total"] = value
-        with pytest.raises(ScenarioError) as info:
-            load_scenario(write_scenario(tmp_path, data))
-        assert "budget.total" in str(info.value)
-    assert not marker.exists()
-
-
-# --------------------------------------------------------------------------------------------
-# Input that is not a regular file, duplicate keys, and message wording (open defects)
-
-def _load_in_thread(path: Path, fifo: Path, seconds: float = 2.0) -> tuple[bool, dict]:
-    outcome: dict = {}
-
-    def target():
-        try:
-            load_scenario(path)
-        except ScenarioError as exc:
-            outcome["error"] = str(exc)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion
-            outcome["other"] = repr(exc)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    blocked = thread.is_alive()
-    if blocked:  # open the FIFO's other end so the reader sees end-of-file and the thread ends
-        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        os.close(fd)
-        thread.join(10)
-    return blocked, outcome
-
-
-# Regression (found at 074b765, allocator/loader.py _read_bytes): st_size is 0 for a FIFO or a device, so a
-# FIFO blocked forever and /dev/zero was read until memory ran out.
-def test_scenario_that_is_a_fifo_is_refused_without_blocking(tmp_path):
-    fifo = tmp_path / "pipe.yaml"
-    os.mkfifo(fifo)
-    blocked, outcome = _load_in_thread(fifo, fifo)
-    assert not blocked, "loading a FIFO blocked"
-    assert "pipe.yaml" in outcome.get("error", ""), outcome
-
-
-# Regression: the same for a referenced table.
-def test_referenced_csv_that_is_a_fifo_is_refused_without_blocking(tmp_path):
-    fifo = tmp_path / "pipe.csv"
-    os.mkfifo(fifo)
-    scenario = write_scenario(tmp_path, base_scenario(funnel={"file": "pipe.csv"}))
-    blocked, outcome = _load_in_thread(scenario, fifo)
-    assert not blocked, "loading a scenario whose table is a FIFO blocked"
-    assert "pipe.csv" in outcome.get("error", ""), outcome
-
-
-# Regression (found at 074b765, allocator/loader.py _parse): a repeated YAML/JSON key was accepted and the
-# last value silently won.
-@pytest.mark.parametrize("name, text", [
-    ("dup.yaml", (INVALID / "weights_not_summing_to_one.yaml").read_text().split("seasonality:")[0]
-     + "seasonality:\n  demand_index: {2027-01: 0.5, 2027-02: 1.0, 2027-01: 1.5}\n"),
-    ("dup.json", '{"name": "a", "periods": ["2027-01"], "channels": [{"name": "web", "cost_per_lead": 10, '
-     '"max_spend": 100, "max_spend": 900}], "tiers": [{"name": "n", "kind": "new", "conversion": 0.1, '
-     '"order_value": 500}], "products": [{"name": "p", "stage": "growth"}], "budget": {"total": 1000}}'),
-])
-def test_repeated_mapping_key_is_refused(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text)
-    try:
-        load_scenario(path)
-    except ScenarioError as exc:
-        message = str(exc)
-    else:
-        message = ""
-    assert name in message, "a repeated key was accepted (the last value won)"
-
-
-def _message(name: str) -> tuple[str, str]:
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(INVALID / name)
-    got, _, expected = str(info.value).partition("; expected ")
-    return got, expected
-
-
-# Regression (found at 074b765, allocator/references.py check_scenario): an unknown name in a CSV table was
-# reported against the scenario file as funnel[1].tier instead of the CSV file and line.
-def test_unknown_name_in_a_csv_table_points_at_the_csv_line():
-    got, _ = _message("csv_unknown_tier.yaml")
-    assert "funnel_unknown_tier.csv" in got and "line 3" in got
-
-
-def test_negative_value_in_a_per_period_mapping_names_the_period():
-    got, expected = _message("negative_max_spend_per_period.yaml")
-    assert "channels[live].max_spend.2027-02" in got and "got -100" in got
-    assert "greater than or equal to 0" in expected
-
-
-@pytest.mark.parametrize("name, field", [
-    ("limit_min_above_max.yaml", "budget.limits[0].min"),
-    ("limit_max_share_below_min_share.yaml", "budget.limits[0].min_share"),
-    ("mix_max_share_below_min_share.yaml", "targets.mix[0].min_share"),
-])
-def test_min_above_max_message_states_the_expectation(name, field):
-    got, expected = _message(name)
-    assert field in got
-    assert "is above" not in expected
-
-
-def test_bad_name_message_has_no_regular_expression():
-    _, expected = _message("name_with_brackets.yaml")
-    assert "pattern" not in expected and "bracket" in expected
 
 
 def test_out_folder_holding_the_scenario_is_refused(tmp_path):

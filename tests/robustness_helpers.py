@@ -1,0 +1,60 @@
+"""Helpers shared by the robustness tests (output folders, solver failures, hostile files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from click.testing import CliRunner
+from allocator.cli import main
+
+INVALID = Path(__file__).resolve().parent / "invalid"
+# The files every plan folder holds (README, "What you get"); newer versions may add more.
+CORE_FILES = {
+    "allocation.csv", "by_channel.csv", "by_tier.csv", "by_product.csv", "by_period.csv", "targets.csv",
+    "budget_lines.csv", "constraints.csv", "run.json",
+}
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+class PreconditionFailed(RuntimeError):
+    """A test's set-up went wrong; with xfail(raises=AssertionError) this fails the test instead of excusing it."""
+
+
+def require(condition: bool, message: object = "") -> None:
+    if not condition:
+        raise PreconditionFailed(message)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (relative path -> bytes); folders as empty markers."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        out[rel + ("/" if path.is_dir() else "")] = b"" if path.is_dir() else path.read_bytes()
+    return out
+
+
+def assert_one_error_line(result, code: int) -> str:
+    text = result.output
+    assert result.exit_code == code, text
+    assert "Traceback" not in text, text
+    assert text.startswith("error: "), text
+    assert text.count("\n") == 1 and text.endswith("\n"), f"not exactly one line: {text!r}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return text
+
+
+def leftovers(out: Path) -> list[str]:
+    """Hidden staging folders next to out (``.NAME.partial-PID`` / ``.NAME.old-PID``)."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+def occupied(out: Path) -> dict[str, bytes]:
+    out.mkdir(parents=True)
+    (out / "allocation.csv").write_text("channel,spend\nold,1\n")
+    (out / "notes.txt").write_text("do not touch")
+    (out / "sub").mkdir()
+    (out / "sub" / "deep.bin").write_bytes(bytes(range(256)))
+    return snapshot(out)
