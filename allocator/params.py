@@ -64,8 +64,3 @@ def _validated(data: dict) -> Scenario | None:
     except ValidationError:
         return None
 
-
-def value_at(value, period: str):
-    if isinstance(value, dict):
-        return value.get(period)
-    return value
