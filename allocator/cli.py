@@ -6,7 +6,6 @@ violations); 2 bad input; 3 solver failure.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -296,6 +295,7 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     """
     import time as _time
 
+    from .execute import describe as describe_executor
     from .output import prepare_target, protect_inputs, write_folder
     from .sweep import frontier_chart, grid, parse_vary, run_sweep
 
@@ -305,7 +305,7 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     prepare_target(out, force)
     total = len(grid(axes))
     started = _time.perf_counter()
-    with _progress(total) as progress:
+    with _progress(total, "sweep") as progress:
         frame = run_sweep(scenario, axes, tuple(overrides), objective, solver, time_limit, workers, scheduler, progress)
     seconds = _time.perf_counter() - started
     import tempfile
@@ -322,7 +322,7 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
               "statuses": counts, "seconds": round(seconds, 3), "solver": solver,
               "variant_seconds": {"mean": round(sum(per_variant) / len(per_variant), 4),
                                   "slowest": round(per_variant[slowest], 4), "slowest_row": slowest},
-              "executor": scheduler or f"local processes ({workers or os.cpu_count()})"}
+              "executor": describe_executor(workers, scheduler)}
     write_folder(out, {"frontier": frame}, record, extra_files=extra, force=force)
     click.echo(f"{total} variants in {seconds:.1f}s: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if "frontier.png" not in extra:
@@ -339,8 +339,9 @@ def load_scenario_checked(scenario, overrides):
 class _progress:
     """A rich progress bar with ETA when rich is installed and stderr is a terminal; else silent."""
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, label: str):
         self.total = total
+        self.label = label
         self._bar = None
 
     def __enter__(self):
@@ -348,9 +349,9 @@ class _progress:
             try:
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-                self._bar = Progress("sweep", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+                self._bar = Progress(self.label, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
                 self._bar.start()
-                self._task = self._bar.add_task("sweep", total=self.total)
+                self._task = self._bar.add_task(self.label, total=self.total)
             except ImportError:
                 self._bar = None
         return self.update
@@ -376,23 +377,29 @@ class _progress:
 @click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario field.")
+@click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: all cores).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead.")
 @_guard
-def risk(scenario, samples, seed, confidence, out, solver, objective, force, overrides):
+def risk(scenario, samples, seed, confidence, out, solver, objective, force, overrides, workers, scheduler):
     """Monte Carlo the optimal plan of SCENARIO under its `uncertainty` entries:
     P10/P50/P90 of revenue, new customers and leads, and the probability of
     meeting each committed target. With --confidence, the smallest planning
-    buffer that meets committed revenue with that probability.
+    buffer that meets committed revenue with that probability. Samples and
+    the buffers of the search run on all local cores, or on a Dask cluster
+    with --scheduler; the numbers are the same either way.
 
     \b
     Example:
       allocator risk scenarios/example_q1.yaml --samples 2000 --seed 7
       allocator risk scenarios/example_q1.yaml --confidence 0.9 --out out/risk
+      allocator risk scenarios/example_q1.yaml --samples 200000 --scheduler tcp://10.0.0.5:8786
     """
     from solvers import SolveOptions
 
+    from .execute import describe as describe_executor
     from .output import prepare_target, protect_inputs, write_folder
     from .pipeline import explain_status, solve_file
-    from .risk import risk_table, smallest_buffer
+    from .risk import BLOCK, TASK_BLOCKS, risk_table, smallest_buffer
 
     if out is not None:
         protect_inputs(out, [scenario])
@@ -400,21 +407,28 @@ def risk(scenario, samples, seed, confidence, out, solver, objective, force, ove
     options = SolveOptions()
     solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
     s = solved.loaded.scenario
+    if confidence is not None and s.targets.revenue is None:
+        raise ScenarioError(scenario, "targets.revenue", None,
+                            "a committed revenue target to measure --confidence against")
     if not s.uncertainty:
         click.echo("note: the scenario has no `uncertainty` entries; every sample equals the plan")
     if not solved.plan.solved:
         click.echo(f"{s.name}: {explain_status(solved.plan)}")
         sys.exit(EXIT_NO_PLAN)
-    table = risk_table(solved.model, solved.x, samples, seed)
+    tasks = -(-samples // (BLOCK * TASK_BLOCKS))
+    with _progress(tasks, "samples") as progress:
+        table = risk_table(solved.model, solved.x, samples, seed, workers, scheduler, progress)
     click.echo(f"{s.name}: {samples} samples, seed {seed}")
     click.echo(f"{'metric':<16}{'as planned':>16}{'P10':>16}{'P50':>16}{'P90':>16}{'P(meet committed)':>20}")
     for row in table.itertuples():
         chance = "-" if row.probability_meets_committed != row.probability_meets_committed else f"{row.probability_meets_committed:.1%}"
         click.echo(f"{row.metric:<16}{row.as_planned:>16,.0f}{row.p10:>16,.0f}{row.p50:>16,.0f}{row.p90:>16,.0f}{chance:>20}")
-    record = {"scenario": str(scenario), "samples": samples, "seed": seed, "uncertainty": len(s.uncertainty)}
+    record = {"scenario": str(scenario), "samples": samples, "seed": seed, "uncertainty": len(s.uncertainty),
+              "executor": describe_executor(workers, scheduler)}
     tables = {"risk": table}
     if confidence is not None:
-        buffer, trail = smallest_buffer(s, objective, confidence, samples, seed, solver, options)
+        buffer, trail = smallest_buffer(s, objective, confidence, samples, seed, solver, options,
+                                        workers=workers, scheduler=scheduler)
         import pandas as pd
 
         tables["buffer_search"] = pd.DataFrame(trail)

@@ -4,9 +4,16 @@ The plan (spend per cell and response slice) is fixed; each uncertainty entry
 draws one multiplier per sample for the cells it selects (cost per lead,
 conversion, order value or demand index). Leads, customers and revenue are
 recomputed for every sample with the model's own arithmetic, vectorised over
-samples. The same seed gives the same numbers. ``confidence`` searches the
-smallest planning buffer whose plan meets the committed revenue target with
-at least that probability (common random numbers across the search).
+samples.
+
+Samples come in blocks of ``BLOCK``; block ``i`` draws from its own stream,
+``SeedSequence(seed, spawn_key=(i,))``, so sample ``k`` is the same in every
+run with that seed, however many samples it has. Blocks are grouped into tasks that
+run here, on local processes or on a Dask cluster (``allocator.execute``),
+and the numbers are the same whichever way they ran, and for any number of
+workers. ``smallest_buffer`` searches the least planning buffer whose plan
+meets committed revenue with a given probability: each round solves
+``SEARCH_POINTS`` buffers at once (common random numbers across the search).
 """
 
 from __future__ import annotations
@@ -19,68 +26,107 @@ import pandas as pd
 from solvers import SolveOptions, Status
 
 from .cells import select
+from .errors import ScenarioError
+from .execute import Executor, run_tasks
 from .model import PlanModel, build_model
-from .schema import Scenario
+from .schema import Scenario, Uncertainty
 
-CHUNK = 256  # samples computed together (memory: CHUNK x spend columns floats)
+BLOCK = 250  # samples per random stream (and computed together: BLOCK x used cells floats)
+TASK_BLOCKS = 8  # blocks per task handed to a worker
+SEARCH_POINTS = 2  # buffers solved together in each round of the buffer search (the interval shrinks 3x)
 QUANTILES = (0.10, 0.50, 0.90)
+METRICS = ("revenue_total", "new_customers", "leads")
 
 
 @dataclass(frozen=True)
-class RiskResult:
-    table: pd.DataFrame
-    samples: int
-    seed: int
+class Exposure:
+    """What a sample needs of a plan: the cells it spends on, as planned, and the uncertainty over them.
+
+    Plain arrays and the scenario's uncertainty entries, so it crosses process and network boundaries.
+    """
+
+    base_leads: np.ndarray  # leads per used cell as planned
+    conversion: np.ndarray
+    order_value: np.ndarray
+    counts_as_new: np.ndarray
+    baseline_total: float
+    entries: tuple[tuple[Uncertainty, np.ndarray], ...]  # each entry with the used cells it selects
 
 
-def draw_multipliers(s: Scenario, model: PlanModel, samples: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Per funnel number: a (samples x cells) matrix of multipliers (1 where nothing is uncertain)."""
-    cells = model.cells
-    out = {what: np.ones((samples, cells.size)) for what in ("cost_per_lead", "conversion", "order_value", "demand_index")}
-    for item in s.uncertainty:
-        if item.dist == "uniform":
-            draw = rng.uniform(item.low, item.high, samples)
-        elif item.dist == "triangular":
-            draw = rng.triangular(item.low, item.mode, item.high, samples) if item.low < item.high else np.full(samples, item.low)
-        elif item.dist == "normal":
-            draw = np.clip(rng.normal(item.mean, item.sd, samples), 1e-6, None)  # a multiplier cannot go below zero
-        else:  # lognormal with the given mean and standard deviation of the multiplier itself
-            sigma2 = np.log(1.0 + (item.sd / item.mean) ** 2)
-            draw = rng.lognormal(np.log(item.mean) - sigma2 / 2.0, np.sqrt(sigma2), samples)
+def exposure(model: PlanModel, x: np.ndarray) -> Exposure:
+    spend, cells = model.spend, model.cells
+    effective = np.bincount(spend.cell, weights=x[: spend.size] * spend.efficiency, minlength=cells.size)
+    used = np.flatnonzero(effective > 0)  # cells without spend have no leads in any sample
+    entries = []
+    for item in model.scenario.uncertainty:
         mask = (select(cells.dims, item.select, cells.channel, cells.tier, cells.product, cells.period)
                 if item.select is not None else np.ones(cells.size, dtype=bool))
-        out[item.what][:, mask] *= draw[:, None]
+        entries.append((item, mask[used]))
+    return Exposure(base_leads=(effective * cells.leads_per_spend)[used], conversion=cells.conversion[used],
+                    order_value=cells.order_value[used], counts_as_new=cells.counts_as_new[used].astype(float),
+                    baseline_total=float(model.baseline.total), entries=tuple(entries))
+
+
+def _draw(item: Uncertainty, rng: np.random.Generator, n: int) -> np.ndarray:
+    if item.dist == "uniform":
+        return rng.uniform(item.low, item.high, n)
+    if item.dist == "triangular":
+        return rng.triangular(item.low, item.mode, item.high, n) if item.low < item.high else np.full(n, item.low)
+    if item.dist == "normal":
+        return np.clip(rng.normal(item.mean, item.sd, n), 1e-6, None)  # a multiplier cannot go below zero
+    # lognormal with the given mean and standard deviation of the multiplier itself
+    sigma2 = np.log(1.0 + (item.sd / item.mean) ** 2)
+    return rng.lognormal(np.log(item.mean) - sigma2 / 2.0, np.sqrt(sigma2), n)
+
+
+def simulate_block(e: Exposure, seed: int, block: int, n: int) -> np.ndarray:
+    """Samples of block ``block``: a (3 x n) array of revenue_total, new_customers, leads."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    cells = e.base_leads.size
+    multipliers: dict[str, np.ndarray] = {}
+    for item, mask in e.entries:  # drawn in the scenario's order, whether or not the entry selects used cells
+        draw = _draw(item, rng, BLOCK)[:n]  # a full block's draws, so sample i is the same in runs of any length
+        factor = multipliers.setdefault(item.what, np.ones((n, cells)))
+        factor[:, mask] *= draw[:, None]
+    ones = np.ones((1, cells))
+    leads = e.base_leads * multipliers.get("demand_index", ones) / multipliers.get("cost_per_lead", ones)
+    customers = leads * np.minimum(e.conversion * multipliers.get("conversion", ones), 1.0)
+    revenue = customers * (e.order_value * multipliers.get("order_value", ones))
+    out = np.empty((3, n))
+    out[0] = np.broadcast_to(revenue.sum(axis=1), n) + e.baseline_total
+    out[1] = np.broadcast_to(customers @ e.counts_as_new, n)
+    out[2] = np.broadcast_to(leads.sum(axis=1), n)
     return out
 
 
-def simulate(model: PlanModel, x: np.ndarray, samples: int, seed: int) -> dict[str, np.ndarray]:
+def simulate_range(e: Exposure, seed: int, start_block: int, stop_block: int, samples: int) -> np.ndarray:
+    """Blocks [start_block, stop_block) of a run of ``samples`` samples, as one (3 x k) array."""
+    parts = [simulate_block(e, seed, b, min(BLOCK, samples - b * BLOCK)) for b in range(start_block, stop_block)]
+    return np.concatenate(parts, axis=1) if parts else np.empty((3, 0))
+
+
+def simulate_exposure(e: Exposure, samples: int, seed: int, workers: int | None = 1, scheduler: str | None = None,
+                      progress=None) -> dict[str, np.ndarray]:
+    blocks = -(-samples // BLOCK)
+    tasks = [(e, seed, start, min(blocks, start + TASK_BLOCKS), samples) for start in range(0, blocks, TASK_BLOCKS)]
+    parts = run_tasks(simulate_range, tasks, workers, scheduler, progress)
+    values = np.concatenate(parts, axis=1)
+    return dict(zip(METRICS, values))
+
+
+def simulate(model: PlanModel, x: np.ndarray, samples: int, seed: int, workers: int | None = 1,
+             scheduler: str | None = None, progress=None) -> dict[str, np.ndarray]:
     """Achieved revenue (baseline included), new customers and leads of plan x, one value per sample."""
-    s = model.scenario
-    rng = np.random.default_rng(seed)
-    multipliers = draw_multipliers(s, model, samples, rng)
-    spend = model.spend
-    cells = model.cells
-    effective = np.bincount(spend.cell, weights=x[: spend.size] * spend.efficiency, minlength=cells.size)
-    base_leads = effective * cells.leads_per_spend  # leads per cell as planned
-    results = {"revenue_total": np.empty(samples), "new_customers": np.empty(samples), "leads": np.empty(samples)}
-    for start in range(0, samples, CHUNK):
-        part = slice(start, min(samples, start + CHUNK))
-        leads = base_leads * multipliers["demand_index"][part] / multipliers["cost_per_lead"][part]
-        conversion = np.minimum(cells.conversion * multipliers["conversion"][part], 1.0)
-        customers = leads * conversion
-        revenue = customers * cells.order_value * multipliers["order_value"][part]
-        results["revenue_total"][part] = revenue.sum(axis=1) + model.baseline.total
-        results["new_customers"][part] = (customers * cells.counts_as_new).sum(axis=1)
-        results["leads"][part] = leads.sum(axis=1)
-    return results
+    return simulate_exposure(exposure(model, x), samples, seed, workers, scheduler, progress)
 
 
-def risk_table(model: PlanModel, x: np.ndarray, samples: int, seed: int) -> pd.DataFrame:
+def risk_table(model: PlanModel, x: np.ndarray, samples: int, seed: int, workers: int | None = 1,
+               scheduler: str | None = None, progress=None) -> pd.DataFrame:
     t = model.scenario.targets
-    outcome = simulate(model, x, samples, seed)
+    outcome = simulate(model, x, samples, seed, workers, scheduler, progress)
     planned_plan = simulate_planned(model, x)
     rows = []
-    for metric, committed in (("revenue_total", t.revenue), ("new_customers", t.new_customers), ("leads", t.leads)):
+    for metric, committed in zip(METRICS, (t.revenue, t.new_customers, t.leads)):
         values = outcome[metric]
         p10, p50, p90 = np.quantile(values, QUANTILES)
         rows.append({
@@ -98,54 +144,60 @@ def simulate_planned(model: PlanModel, x: np.ndarray) -> dict[str, float]:
             "new_customers": float(spend.new_customers @ x[:n]), "leads": float(spend.leads @ x[:n])}
 
 
-def smallest_buffer(s: Scenario, objective: str | None, confidence: float, samples: int, seed: int, solver: str,
-                    options: SolveOptions, precision: float = 0.0025) -> tuple[float | None, list[dict]]:
-    """The least targets.buffer (0-1) whose plan meets committed revenue with probability >= confidence."""
+def probability_at(s: Scenario, objective: str | None, buffer: float, samples: int, seed: int, solver: str,
+                   options: SolveOptions) -> dict:
+    """Solve the scenario with targets.buffer = buffer and Monte Carlo its plan: one row of the search trail."""
     from .pipeline import solve_model
 
+    changed = Scenario.model_validate({**s.model_dump(), "targets": {**s.targets.model_dump(), "buffer": buffer}})
+    model = build_model(changed, objective)
+    result = solve_model(model, solver, options)
+    if result.status is not Status.OPTIMAL and not result.status.has_solution:
+        return {"buffer": buffer, "status": result.status.value, "probability": np.nan, "spend": np.nan}
+    revenue = simulate(model, result.x, samples, seed)["revenue_total"]
+    return {"buffer": buffer, "status": result.status.value, "probability": float((revenue >= s.targets.revenue).mean()),
+            "spend": float(result.x[model.total_spend_col])}
+
+
+def smallest_buffer(s: Scenario, objective: str | None, confidence: float, samples: int, seed: int, solver: str,
+                    options: SolveOptions, precision: float = 0.0025, workers: int | None = 1,
+                    scheduler: str | None = None) -> tuple[float | None, list[dict]]:
+    """The least targets.buffer (0-1) whose plan meets committed revenue with probability >= confidence.
+
+    Each evaluated buffer is "low" (a plan, below the confidence), "met" or "no plan" (a bigger buffer
+    only adds demands, so every larger buffer has no plan either). The search keeps a low point below
+    and a met or no-plan point above, and solves ``SEARCH_POINTS`` evenly spaced buffers between them per
+    round until they are ``precision`` apart. The points evaluated do not depend on the executor.
+    Returns None when even buffer 0 has no plan, or when the largest buffer with a plan misses.
+    """
     if s.targets.revenue is None:
-        raise ValueError("--confidence needs a committed revenue target (targets.revenue)")
-    trail = []
+        raise ScenarioError("--confidence", "targets.revenue", None,
+                            "a committed revenue target in the scenario to measure the confidence against")
+    with Executor(workers, scheduler) as executor:
+        return _search(executor, s, objective, confidence, samples, seed, solver, options, precision)
 
-    def probability(buffer: float) -> float | None:
-        changed = Scenario.model_validate({**s.model_dump(), "targets": {**s.targets.model_dump(), "buffer": buffer}})
-        model = build_model(changed, objective)
-        result = solve_model(model, solver, options)
-        if result.status is not Status.OPTIMAL and not result.status.has_solution:
-            trail.append({"buffer": buffer, "status": result.status.value, "probability": np.nan})
-            return None
-        p = float((simulate(model, result.x, samples, seed)["revenue_total"] >= s.targets.revenue).mean())
-        trail.append({"buffer": buffer, "status": result.status.value, "probability": p,
-                      "spend": float(result.x[model.total_spend_col])})
-        return p
 
-    p_low = probability(0.0)
-    if p_low is None:
+def _search(executor: Executor, s: Scenario, objective, confidence, samples, seed, solver, options, precision):
+    trail: list[dict] = []
+
+    def evaluate(buffers: list[float]) -> list[str]:
+        rows = executor.map(probability_at, [(s, objective, b, samples, seed, solver, options) for b in buffers])
+        trail.extend(rows)
+        return ["none" if r["probability"] != r["probability"] else "met" if r["probability"] >= confidence else "low"
+                for r in rows]
+
+    first, last = evaluate([0.0, 1.0])
+    if first == "none":
         return None, trail  # no plan even without a buffer
-    if p_low >= confidence:
+    if first == "met":
         return 0.0, trail
-    # The largest buffer that still has a plan (a bigger buffer only adds demands).
-    feasible, infeasible = 0.0, 1.0
-    p_high = probability(1.0)
-    if p_high is None:
-        while infeasible - feasible > precision:
-            middle = (feasible + infeasible) / 2.0
-            if probability(middle) is None:
-                infeasible = middle
-            else:
-                feasible = middle
-        p_high = probability(feasible)
-        high = feasible
-    else:
-        high = 1.0
-    if p_high is None or p_high < confidence:
-        return None, trail
-    low = 0.0
+    low, high, high_kind = 0.0, 1.0, last
     while high - low > precision:
-        middle = (low + high) / 2.0
-        p = probability(middle)
-        if p is not None and p >= confidence:
-            high = middle
-        else:
-            low = middle
-    return high, trail
+        points = [low + (high - low) * (i + 1) / (SEARCH_POINTS + 1) for i in range(SEARCH_POINTS)]
+        for point, kind in zip(points, evaluate(points)):
+            if kind == "low":
+                low = point
+            else:
+                high, high_kind = point, kind
+                break
+    return (high if high_kind == "met" else None), trail

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import pandas as pd
 from solvers import SolveOptions, SolverError, Status
 
 from .errors import AllocatorError, ScenarioError
+from .execute import run_tasks
 
 FRONTIER_FIXED_COLUMNS = ["status", "objective", "spend", "revenue_total", "new_customers", "leads", "roi",
                           "budget_shadow_price", "channels_used", "message"]
@@ -137,16 +137,7 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
     points = grid(axes)
     jobs = [tuple(base_overrides) + tuple(f"{a.path}={_format_value(v)}" for a, v in zip(axes, point)) for point in points]
     args = [(str(scenario), job, objective, solver, time_limit) for job in jobs]
-    if scheduler:
-        rows = _run_dask(scheduler, args, progress)
-    elif (workers or os.cpu_count() or 1) <= 1 or len(args) == 1:
-        rows = []
-        for i, a in enumerate(args):
-            rows.append(solve_variant(*a))
-            if progress:
-                progress(i + 1, len(args))
-    else:
-        rows = _run_pool(workers or os.cpu_count() or 1, args, progress)
+    rows = run_tasks(solve_variant, args, workers, scheduler, progress)
     frame = pd.DataFrame(rows)
     for i, axis in enumerate(axes):
         frame.insert(i, axis.path, [point[i] for point in points])
@@ -162,46 +153,6 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
     frame["channels_used"] = frame["channels_used"].fillna("")
     frame["message"] = frame["message"].fillna("")
     return frame
-
-
-def _run_pool(workers: int, args: list, progress) -> list[dict]:
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = max(1, len(args) // (workers * 8))
-    rows = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for i, row in enumerate(pool.map(_call, args, chunksize=chunk)):
-            rows.append(row)
-            if progress:
-                progress(i + 1, len(args))
-    return rows
-
-
-def _call(a: tuple) -> dict:
-    return solve_variant(*a)
-
-
-def _run_dask(address: str, args: list, progress) -> list[dict]:
-    try:
-        from distributed import Client, as_completed
-    except ImportError as exc:
-        raise ScenarioError("--scheduler", address, "dask.distributed is not installed",
-                            "pip install 'allocator[dask]' to run on a Dask cluster") from exc
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise ScenarioError("--scheduler", address, f"no scheduler answering ({exc})", "the address of a running Dask scheduler") from None
-    try:
-        futures = client.map(_call, args, pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
-        rows: list = [None] * len(futures)
-        for done, future in enumerate(as_completed(futures), start=1):
-            rows[index[future.key]] = future.result()
-            if progress:
-                progress(done, len(futures))
-        return rows
-    finally:
-        client.close()
 
 
 def frontier_chart(frame: pd.DataFrame, axes: list[Axis], path: Path) -> bool:

@@ -70,3 +70,71 @@ def test_cli_risk(tmp_path):
     table = pd.read_csv(out / "risk.csv")
     assert list(table["metric"]) == ["revenue_total", "new_customers", "leads"]
     assert "P(meet committed)" in result.output
+
+
+def test_samples_do_not_depend_on_how_many_ran_or_where():
+    # Block b of every run draws from its own stream: a longer run starts with the shorter run's samples,
+    # and splitting the work over processes changes nothing.
+    solved = solve_file(EXAMPLE)
+    short = simulate(solved.model, solved.x, 600, seed=5)
+    long = simulate(solved.model, solved.x, 4100, seed=5, workers=1)
+    pooled = simulate(solved.model, solved.x, 4100, seed=5, workers=2)
+    for metric in ("revenue_total", "new_customers", "leads"):
+        assert long[metric].shape == (4100,)
+        np.testing.assert_array_equal(long[metric][:600], short[metric])
+        np.testing.assert_array_equal(long[metric], pooled[metric])
+    assert len(np.unique(long["revenue_total"])) == 4100  # every sample drew its own multipliers
+
+
+def test_risk_and_buffer_search_identical_on_one_core_a_pool_and_a_dask_cluster():
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'allocator[dask]')")
+    solved = solve_file(EXAMPLE, objective="min_spend")
+    s = solved.loaded.scenario
+    args = (s, "min_spend", 0.9, 600, 11, "cbc", SolveOptions())
+    one = (risk_table(solved.model, solved.x, 4100, 3, workers=1), smallest_buffer(*args, precision=0.02, workers=1))
+    pool = (risk_table(solved.model, solved.x, 4100, 3, workers=2), smallest_buffer(*args, precision=0.02, workers=2))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        dask = (risk_table(solved.model, solved.x, 4100, 3, scheduler=address),
+                smallest_buffer(*args, precision=0.02, scheduler=address))
+    for other in (pool, dask):
+        pd.testing.assert_frame_equal(one[0], other[0])
+        assert one[1][0] == other[1][0]
+        pd.testing.assert_frame_equal(pd.DataFrame(one[1][1]), pd.DataFrame(other[1][1]))
+    assert one[1][0] is not None and 0.0 < one[1][0] < 0.3
+
+
+def test_buffer_search_rounds_and_answer():
+    # Each round solves SEARCH_POINTS buffers between the last miss and the first hit; the answer is the
+    # first hit, within `precision` of a miss, and no evaluated buffer below it meets the confidence.
+    from allocator.risk import SEARCH_POINTS
+
+    solved = solve_file(EXAMPLE, objective="min_spend")
+    buffer, trail = smallest_buffer(solved.loaded.scenario, "min_spend", 0.9, 1000, 7, "cbc", SolveOptions(),
+                                    precision=0.01)
+    assert [t["buffer"] for t in trail[:2]] == [0.0, 1.0]
+    assert (len(trail) - 2) % SEARCH_POINTS == 0
+    below = [t for t in trail if t["buffer"] < buffer]
+    assert below and all(t["probability"] < 0.9 for t in below)
+    assert buffer - max(t["buffer"] for t in below) <= 0.01
+
+
+def test_confidence_needs_a_revenue_target(tmp_path):
+    data = base_scenario(uncertainty=[{"what": "order_value", "dist": "uniform", "low": 0.8, "high": 1.2}])
+    path = write_scenario(tmp_path, data)
+    out = tmp_path / "r"
+    result = CliRunner().invoke(main, ["risk", str(path), "--confidence", "0.9", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "targets.revenue" in result.output and "committed revenue target" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_cli_risk_on_two_workers_matches_one(tmp_path):
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        result = CliRunner().invoke(main, ["risk", str(EXAMPLE), "--samples", "5000", "--seed", "7",
+                                           "--workers", workers, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outs.append((out / "risk.csv").read_bytes())
+    assert outs[0] == outs[1]

@@ -1,0 +1,123 @@
+"""Run independent tasks in this process, on a local process pool, or on an existing Dask cluster.
+
+Sweeps and risk runs hand their work here as a picklable top-level function
+and a list of argument tuples. Results come back in the order of the
+arguments whichever way they ran, so the caller's output does not depend on
+the executor. No job system of our own: the pool is
+``concurrent.futures.ProcessPoolExecutor`` and the cluster is reached through
+``dask.distributed.Client``. An ``Executor`` used as a context manager keeps
+its pool or connection for several rounds of tasks (the buffer search).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+from .errors import ScenarioError
+
+
+def local_workers(workers: int | None) -> int:
+    return max(1, workers or os.cpu_count() or 1)
+
+
+def describe(workers: int | None, scheduler: str | None) -> str:
+    return scheduler or f"local processes ({local_workers(workers)})"
+
+
+class Executor:
+    """``map(function, args)`` here, on ``workers`` local processes (default: all cores) or on the Dask
+    scheduler at ``scheduler`` (``tcp://host:port``). The pool or client starts on first use with more
+    than one task and lasts until the ``with`` block ends."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        self.workers = local_workers(workers)
+        self.scheduler = scheduler
+        self._pool = None
+        self._client = None
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def map(self, function: Callable, args: Sequence[tuple], progress: Callable[[int, int], None] | None = None) -> list:
+        """``[function(*a) for a in args]`` in the order of ``args``; ``progress(done, total)`` as results arrive."""
+        args = list(args)
+        if self.scheduler:
+            return self._map_dask(function, args, progress)
+        if self.workers <= 1 or len(args) <= 1:
+            results = []
+            for i, a in enumerate(args):
+                results.append(function(*a))
+                if progress:
+                    progress(i + 1, len(args))
+            return results
+        return self._map_pool(function, args, progress)
+
+    def _map_pool(self, function: Callable, args: list, progress) -> list:
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        chunk = max(1, len(args) // (self.workers * 8))
+        results = []
+        for i, result in enumerate(self._pool.map(_Star(function), args, chunksize=chunk)):
+            results.append(result)
+            if progress:
+                progress(i + 1, len(args))
+        return results
+
+    def _map_dask(self, function: Callable, args: list, progress) -> list:
+        from distributed import as_completed
+
+        client = self._connect()
+        futures = client.map(_Star(function), args, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: list = [None] * len(futures)
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[index[future.key]] = future.result()
+            if progress:
+                progress(done, len(futures))
+        return results
+
+    def _connect(self):
+        if self._client is None:
+            try:
+                from distributed import Client
+            except ImportError as exc:
+                raise ScenarioError("--scheduler", self.scheduler, "dask.distributed is not installed",
+                                    "pip install 'allocator[dask]' to run on a Dask cluster") from exc
+            try:
+                self._client = Client(self.scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise ScenarioError("--scheduler", self.scheduler, f"no scheduler answering ({exc})",
+                                    "the address of a running Dask scheduler") from None
+        return self._client
+
+
+def run_tasks(function: Callable, args: Sequence[tuple], workers: int | None = None, scheduler: str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> list:
+    """One round of tasks on a fresh ``Executor``."""
+    with Executor(workers, scheduler) as executor:
+        return executor.map(function, args, progress)
+
+
+class _Star:
+    """``function(*a)`` as a picklable one-argument callable (pool.map and client.map pass one item)."""
+
+    def __init__(self, function: Callable):
+        self.function = function
+
+    def __call__(self, a: tuple):
+        return self.function(*a)
