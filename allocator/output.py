@@ -52,7 +52,7 @@ OWN_VOCABULARY = ("sense",)
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Every other text column is neutralised against formula injection (names reach many of them)."""
     columns = tuple(c for c in frame.columns if c not in OWN_VOCABULARY)
-    path.write_text(frame_to_csv(frame, DECIMALS, text_transform=neutralise, transform_columns=columns))
+    path.write_bytes(frame_to_csv(frame, DECIMALS, text_transform=neutralise, transform_columns=columns))
 
 
 def write_folder(out: Path, tables: dict[str, pd.DataFrame], run: dict, extra_files: dict[str, str | bytes] | None = None,

@@ -50,12 +50,13 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     if not result.status.has_solution:
         return Plan(objective=None, **common)
     x = np.clip(result.x, 0.0, None)  # solver noise below zero is not spend
-    allocation = allocation_table(model, x)
+    allocation, index = allocation_table(model, x)
     tables = {"allocation": allocation}
+    names = _dimension_names(model)
     for dim, stem in DIMENSIONS.items():
-        tables[stem] = breakdown(allocation, dim)
-    tables["targets"] = targets_table(model, allocation)
-    tables["budget_lines"] = budget_lines(allocation)
+        tables[stem] = breakdown(allocation, dim, getattr(index, dim), names[dim])
+    tables["targets"] = targets_table(model, allocation, index)
+    tables["budget_lines"] = budget_lines(allocation, index, names)
     tables["constraints"] = constraints_table(model, result)
     if model.goals:
         tables["shortfalls"] = shortfalls_table(model, x)
@@ -68,7 +69,17 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     return Plan(objective=model.objective_value(result.x), tables=tables, totals=totals, **common)
 
 
-def allocation_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RowIndex:
+    """Per allocation row, the index of its channel, tier, product and period in the scenario's lists."""
+
+    channel: np.ndarray
+    tier: np.ndarray
+    product: np.ndarray
+    period: np.ndarray
+
+
+def allocation_table(model: PlanModel, x: np.ndarray) -> tuple[pd.DataFrame, RowIndex]:
     """One row per eligible cell and per baseline cell, in channel, tier, product, period order."""
     cells, spend, base = model.cells, model.spend, model.baseline
     d = cells.dims
@@ -121,15 +132,27 @@ def allocation_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
     out["conversion"] = conv[c, t, p]
     out["order_value"] = value[c, t, p]
     out["eligible"] = rows_of(np.ones(n, dtype=bool), fill=False).astype(bool)
-    return out
+    return out, RowIndex(channel=c, tier=t, product=p, period=m)
 
 
-def breakdown(allocation: pd.DataFrame, dim: str) -> pd.DataFrame:
-    # Keep the scenario's order of names (first appearance in allocation order).
-    order = pd.unique(allocation[dim]) if dim != "period" else sorted(pd.unique(allocation[dim]))
-    grouped = allocation.groupby(dim, sort=False)[AMOUNTS].sum().reindex(order)
-    grouped = grouped.round(DECIMALS)
-    out = grouped.reset_index()
+def _dimension_names(model: PlanModel) -> dict[str, np.ndarray]:
+    d = model.cells.dims
+    return {"channel": np.asarray(d.channels, dtype=object), "tier": np.asarray(d.tiers, dtype=object),
+            "product": np.asarray(d.products, dtype=object), "period": np.asarray(d.periods, dtype=object)}
+
+
+def _group_sums(allocation: pd.DataFrame, columns: list[str], key: np.ndarray, order: np.ndarray, size: int) -> dict:
+    """Per group (``key`` values, in ``order``): the sum of each column, rounded as written."""
+    return {k: np.round(np.bincount(key, weights=allocation[k].to_numpy(dtype=float), minlength=size)[order], DECIMALS)
+            for k in columns}
+
+
+def breakdown(allocation: pd.DataFrame, dim: str, index: np.ndarray, names: np.ndarray) -> pd.DataFrame:
+    # Keep the scenario's order of names (first appearance in allocation order); periods in name order.
+    order = pd.unique(index)
+    if dim == "period":
+        order = order[np.argsort(names[order].astype(str), kind="stable")]
+    out = pd.DataFrame({dim: names[order], **_group_sums(allocation, AMOUNTS, index, order, len(names))})
     out["roi"] = _ratio_series(out["revenue"], out["spend"])
     total_revenue, total_spend = allocation["revenue_total"].sum(), allocation["spend"].sum()
     out["share_of_revenue"] = _ratio_series(out["revenue_total"], pd.Series(total_revenue, index=out.index))
@@ -137,10 +160,14 @@ def breakdown(allocation: pd.DataFrame, dim: str) -> pd.DataFrame:
     return out
 
 
-def budget_lines(allocation: pd.DataFrame) -> pd.DataFrame:
-    """Each channel x tier budget line with what it buys."""
-    lines = allocation.groupby(["channel", "tier"], sort=False)[["spend", "leads", "customers", "new_customers", "revenue"]].sum()
-    lines = lines.round(DECIMALS).reset_index()
+def budget_lines(allocation: pd.DataFrame, index: RowIndex, names: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Each channel x tier budget line with what it buys (lines in first-appearance order)."""
+    tiers = len(names["tier"])
+    key = index.channel * tiers + index.tier
+    order = pd.unique(key)
+    sums = _group_sums(allocation, ["spend", "leads", "customers", "new_customers", "revenue"], key, order,
+                       len(names["channel"]) * tiers)
+    lines = pd.DataFrame({"channel": names["channel"][order // tiers], "tier": names["tier"][order % tiers], **sums})
     lines = lines[lines["spend"] > 0].reset_index(drop=True)
     lines["cost_per_customer"] = _ratio_series(lines["spend"], lines["customers"])
     lines["roi"] = _ratio_series(lines["revenue"], lines["spend"])
@@ -153,7 +180,7 @@ def budget_lines(allocation: pd.DataFrame) -> pd.DataFrame:
     return lines
 
 
-def targets_table(model: PlanModel, allocation: pd.DataFrame) -> pd.DataFrame:
+def targets_table(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -> pd.DataFrame:
     s = model.scenario
     t = s.targets
     rows = []
@@ -180,18 +207,19 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame) -> pd.DataFrame:
         add("leads", "min", t.leads, t.buffer, t.planned(t.leads), allocation["leads"].sum())
     if s.budget.total is not None:
         add("budget_total", "max", s.budget.total, 0.0, s.budget.total, spend)
-    value = allocation["revenue"] * _value_multiplier(model, allocation)
+    value = allocation["revenue"].to_numpy() * _value_multiplier(model, index)
     if t.min_roi is not None:
         add("min_roi[portfolio]", "min", t.min_roi, 0.0, t.min_roi, _ratio(value.sum(), spend), ratio=True)
-    floored = [c for c in s.channels if c.min_roi is not None]
+    floored = [(i, c) for i, c in enumerate(s.channels) if c.min_roi is not None]
     if floored:
-        per_channel = pd.DataFrame({"channel": allocation["channel"], "value": value, "spend": allocation["spend"]}).groupby(
-            "channel", sort=False)[["value", "spend"]].sum()
-        for c in floored:
-            got = per_channel.loc[c.name] if c.name in per_channel.index else None
-            achieved = _ratio(got["value"], got["spend"]) if got is not None else float("nan")
+        channels = len(s.channels)
+        value_of = np.bincount(index.channel, weights=value, minlength=channels)
+        spend_of = np.bincount(index.channel, weights=allocation["spend"].to_numpy(), minlength=channels)
+        has_rows = np.bincount(index.channel, minlength=channels) > 0
+        for i, c in floored:
+            achieved = _ratio(value_of[i], spend_of[i]) if has_rows[i] else float("nan")
             add(f"min_roi[{c.name}]", "min", c.min_roi, 0.0, c.min_roi, achieved, ratio=True)
-    codes = _codes(model, allocation) if t.mix else None
+    codes = (index.channel, index.tier, index.product, index.period)
     for mix in t.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
         mask = select(model.cells.dims, mix.select, *codes)
@@ -241,18 +269,10 @@ def constraints_table(model: PlanModel, result: SolveResult) -> pd.DataFrame:
     })
 
 
-def _value_multiplier(model: PlanModel, allocation: pd.DataFrame) -> pd.Series:
+def _value_multiplier(model: PlanModel, index: RowIndex) -> np.ndarray | float:
     if model.scenario.roi_basis != "lifetime_value":
-        return pd.Series(1.0, index=allocation.index)
-    multipliers = {t.name: t.value_multiplier for t in model.scenario.tiers}
-    return allocation["tier"].map(multipliers).astype(float)
-
-
-def _codes(model: PlanModel, allocation: pd.DataFrame) -> list[np.ndarray]:
-    """Index arrays (channel, tier, product, period) of the allocation rows."""
-    d = model.cells.dims
-    names = {"channel": d.channels, "tier": d.tiers, "product": d.products, "period": d.periods}
-    return [pd.Categorical(allocation[k], categories=names[k]).codes.astype(np.int64) for k in names]
+        return 1.0
+    return np.array([t.value_multiplier for t in model.scenario.tiers], dtype=float)[index.tier]
 
 
 def _ratio(numerator: float, denominator: float) -> float:

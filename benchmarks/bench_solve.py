@@ -1,4 +1,10 @@
-"""Speed benchmarks: file -> CSVs against a raw CBC run on the same MPS, peak memory, CLI start-up.
+"""Speed benchmarks: file -> CSVs against raw CBC runs on the model's MPS, peak memory, CLI start-up.
+
+Two baselines, both the CBC binary alone on the same linear program:
+- the exported MPS (`allocator solve --export-model`: PuLP's file with readable names, run with
+  ``-max`` when the plan maximises): the reference the speed bar is stated against;
+- the internal MPS the `cbc` backend writes (short generated names, less than half the size, so
+  CBC reads it faster): a stricter reference, printed beside it.
 
     .venv/bin/python benchmarks/bench_solve.py [--repeats 3] [--sizes small,large] [--seed 1]
     .venv/bin/python benchmarks/bench_solve.py --profile large      # cProfile of one in-process run
@@ -31,6 +37,8 @@ from allocator.output import write_folder  # noqa: E402
 from allocator.pipeline import run_record, solve_file  # noqa: E402
 from solvers import Status  # noqa: E402
 from solvers.mps import mps_text  # noqa: E402
+from solvers.base import Sense  # noqa: E402
+from allocator.export import export_texts  # noqa: E402
 
 # The checkout whose `allocator` is imported: normally ROOT; another folder when PYTHONPATH points at a snapshot.
 LIB_ROOT = Path(sys.modules["allocator"].__file__).resolve().parent.parent
@@ -182,8 +190,9 @@ def bench_size(key: str, repeats: int, seed: int, tmp: Path) -> dict:
     print(f"\n== {label} (products x channels x tiers x periods), seed {seed}: {scenario} "
           f"({scenario.stat().st_size:,} bytes)", flush=True)
 
-    runs, cli_walls, raw_walls = [], [], []
+    runs, cli_walls, raw_walls, exported_walls = [], [], [], []
     mps_path = tmp / f"model_{label}.mps"
+    exported_path = tmp / f"exported_{label}.mps"
     cbc = str(cbc_backend.binary_path())
     for r in range(repeats):
         run = in_process(scenario, tmp / f"out_{label}_inproc")
@@ -197,21 +206,35 @@ def bench_size(key: str, repeats: int, seed: int, tmp: Path) -> dict:
             mps_path.write_text(mps_text(lp))
             info["mps_mib"] = mps_path.stat().st_size / 2**20
             raw_args = [cbc, str(mps_path), "-solve" if lp.is_mip else "-initialSolve"]
+            exported_path.write_text(export_texts(lp)["model.mps"])
+            info["exported_mps_mib"] = exported_path.stat().st_size / 2**20
+            # PuLP marks a maximisation with a "*SENSE:Maximize" comment, which CBC does not read.
+            exported_args = [cbc, str(exported_path), *(["-max"] if lp.sense is Sense.MAXIMIZE else []),
+                             "-solve" if lp.is_mip else "-initialSolve"]
+            for args in (raw_args, exported_args):  # both baselines must solve the plan's problem to optimality
+                log = run_checked(args).stdout
+                if "Optimal objective" not in log and "Result - Optimal solution found" not in log:
+                    raise SystemExit(f"raw CBC did not report an optimum for {args[1]}:\n{log[-1500:]}")
             print(f"   model: {info['variables']:,} variables ({info['binaries']} binary), {info['constraints']:,} "
-                  f"constraints, {info['nonzeros']:,} nonzeros, MPS {info['mps_mib']:.1f} MiB, "
+                  f"constraints, {info['nonzeros']:,} nonzeros, MPS {info['mps_mib']:.1f} MiB "
+                  f"(exported {info['exported_mps_mib']:.1f} MiB), "
                   f"{info['allocation_rows']:,} allocation rows; status optimal, objective {info['objective']:,.0f}")
         del solved
         cli_walls.append(timed([*cli_command(), "solve", str(scenario), "--out", str(tmp / f"out_{label}_cli"), "--force"]))
         raw_walls.append(timed(raw_args))
+        exported_walls.append(timed(exported_args))
         print(f"   repeat {r + 1}/{repeats}: in-process total {run['total']:.3f}s (CBC process {run['cbc_process']:.3f}s), "
-              f"CLI {cli_walls[-1]:.3f}s, raw CBC {raw_walls[-1]:.3f}s", flush=True)
+              f"CLI {cli_walls[-1]:.3f}s, raw CBC on exported MPS {exported_walls[-1]:.3f}s, "
+              f"on internal MPS {raw_walls[-1]:.3f}s", flush=True)
 
     fig = {k: median([run[k] for run in runs]) for k in runs[0]}
     fig.update(info)
     fig["cli"] = median(cli_walls)
     fig["raw_cbc"] = median(raw_walls)
-    fig["ratio_total"] = fig["total"] / fig["raw_cbc"]
-    fig["ratio_cli"] = fig["cli"] / fig["raw_cbc"]
+    fig["raw_cbc_exported"] = median(exported_walls)
+    fig["ratio_total"] = fig["total"] / fig["raw_cbc_exported"]
+    fig["ratio_total_internal"] = fig["total"] / fig["raw_cbc"]
+    fig["ratio_cli"] = fig["cli"] / fig["raw_cbc_exported"]
     fig["non_cbc"] = fig["total"] - fig["cbc_process"]
     fig["target_ratio"] = target
     fig["label"] = label
@@ -271,9 +294,11 @@ def report(results: dict[str, dict], startup: dict | None, repeats: int) -> None
     line("total in-process (file -> CSVs)", "total")
     line("  non-CBC part (total - CBC subprocess)", "non_cbc")
     line("CLI wall (allocator solve)", "cli")
-    line("raw CBC on the same MPS", "raw_cbc")
-    line("ratio total / raw CBC", "ratio_total", "{:.2f}x")
-    line("ratio CLI / raw CBC", "ratio_cli", "{:.2f}x")
+    line("raw CBC on the exported MPS", "raw_cbc_exported")
+    line("raw CBC on the internal MPS", "raw_cbc")
+    line("ratio total / raw CBC (exported MPS)", "ratio_total", "{:.2f}x")
+    line("ratio total / raw CBC (internal MPS)", "ratio_total_internal", "{:.2f}x")
+    line("ratio CLI / raw CBC (exported MPS)", "ratio_cli", "{:.2f}x")
     line("peak RSS CLI process tree (MiB)", "rss_tree_mib", "{:.1f}")
     line("  Python process alone (MiB)", "rss_python_mib", "{:.1f}")
     line("  raw CBC alone (MiB)", "rss_cbc_mib", "{:.1f}")
@@ -286,8 +311,9 @@ def report(results: dict[str, dict], startup: dict | None, repeats: int) -> None
     for k in keys:
         f = results[k]
         t = f["target_ratio"]
-        print(f"{verdict(f['ratio_total'] <= t)}  total / raw CBC at {f['label']}: {f['ratio_total']:.2f}x (target <= {t}x)"
-              f"   [CLI / raw CBC: {f['ratio_cli']:.2f}x, {verdict(f['ratio_cli'] <= t)}]")
+        print(f"{verdict(f['ratio_total'] <= t)}  total / raw CBC on the exported MPS at {f['label']}: "
+              f"{f['ratio_total']:.2f}x (target <= {t}x)   [stricter, on the internal MPS: "
+              f"{f['ratio_total_internal']:.2f}x, {verdict(f['ratio_total_internal'] <= t)}]")
         if "rss_tree_mib" in f:
             print(f"{verdict(f['rss_tree_mib'] < RSS_TARGET_MIB)}  peak RSS of the CLI solve at {f['label']}: "
                   f"{f['rss_tree_mib']:.1f} MiB (target < {RSS_TARGET_MIB:.0f} MiB)")

@@ -29,7 +29,12 @@ _MARKERS = (
 
 
 def mps_bytes(lp: LinearProgram) -> bytes:
-    """The MPS file of `lp`.
+    """The MPS file of `lp`."""
+    return b"".join(_mps_parts(lp))
+
+
+def _mps_parts(lp: LinearProgram) -> list:
+    """The MPS file of `lp` as a list of bytes-like pieces (the COLUMNS blocks are views, not copies).
 
     Fields sit in the fixed-format columns (2, 5, 15, 25) as well as being
     separated by blanks, because CBC's reader decides between the fixed and
@@ -50,8 +55,8 @@ def mps_bytes(lp: LinearProgram) -> bytes:
     for start, end in zip(starts, ends):
         if end <= start:
             continue
-        block = entries[int(first_entry[start]): int(first_entry[end])].tobytes()
-        parts.append(_MARKERS[0] + block + _MARKERS[1] if integer[start] else block)
+        block = memoryview(entries[int(first_entry[start]): int(first_entry[end])]).cast("B")
+        parts.extend((_MARKERS[0], block, _MARKERS[1]) if integer[start] else (block,))
 
     parts.append(b"RHS\n")
     if lp.objective_offset:
@@ -63,7 +68,7 @@ def mps_bytes(lp: LinearProgram) -> bytes:
     parts.append(b"BOUNDS\n")
     parts.append(_bound_lines(lp.col_lower, lp.col_upper, integer, col_tokens))
     parts.append(b"ENDATA\n")
-    return b"".join(parts)
+    return parts
 
 
 def mps_text(lp: LinearProgram) -> str:
@@ -71,7 +76,10 @@ def mps_text(lp: LinearProgram) -> str:
 
 
 def write_mps(lp: LinearProgram, path: Path) -> None:
-    Path(path).write_bytes(mps_bytes(lp))
+    """Written piece by piece: the 10 MB of a 200k-entry model are never copied into one string."""
+    with open(path, "wb") as handle:
+        for part in _mps_parts(lp):
+            handle.write(part)
 
 
 def _column_entries(lp: LinearProgram, row_tokens: np.ndarray, col_tokens: np.ndarray, sign: float):
@@ -96,20 +104,33 @@ def _column_entries(lp: LinearProgram, row_tokens: np.ndarray, col_tokens: np.nd
     value_tokens = _numbers(np.asarray(distinct, dtype=np.float64))
     all_rows = np.concatenate((row_tokens, _padded(["OBJ"], 8)))
     width = value_tokens.shape[1]
-    lines = np.empty((entry_col.size, 4 + 8 + 2 + 8 + 2 + width + 1), dtype=np.uint8)
+    # One record per line; each field is filled by one gather of whole tokens (not byte by byte).
+    layout = np.dtype([("lead", "V4"), ("col", "V8"), ("gap1", "V2"), ("row", "V8"), ("gap2", "V2"),
+                       ("value", f"V{width}"), ("end", "V1")])
+    records = np.empty(entry_col.size, dtype=layout)
+    lines = records.view(np.uint8).reshape(entry_col.size, layout.itemsize)
     lines[:, 0:4] = ord(" ")
-    lines[:, 4:12] = col_tokens[entry_col]
     lines[:, 12:14] = ord(" ")
-    lines[:, 14:22] = all_rows[entry_row]
     lines[:, 22:24] = ord(" ")
-    lines[:, 24:24 + width] = value_tokens[which]
     lines[:, -1] = ord("\n")
+    records["col"] = col_tokens.view("V8").ravel()[entry_col]
+    records["row"] = all_rows.view("V8").ravel()[entry_row]
+    records["value"] = value_tokens.view(f"V{width}").ravel()[which]
     return lines, first_entry
 
 
 def _names(prefix: str, count: int) -> np.ndarray:
-    """``x0``, ``x1``, ... as an (count x 8) uint8 matrix, blank-padded."""
-    return _padded([f"{prefix}{i}" for i in range(count)], 8)
+    """``x0``, ``x1``, ... as an (count x 8) uint8 matrix, blank-padded (digits computed, not formatted)."""
+    out = np.full((count, 8), ord(" "), dtype=np.uint8)
+    out[:, 0] = ord(prefix)
+    index = np.arange(count, dtype=np.int64)
+    digits = np.ones(count, dtype=np.int64)  # how many decimal digits each index has
+    for power in range(1, 7):
+        digits += index >= 10 ** power
+    for k in range(int(digits.max(initial=1))):  # k-th digit from the left, where the index has one
+        has = digits > k
+        out[has, 1 + k] = ord("0") + (index[has] // 10 ** (digits[has] - 1 - k)) % 10
+    return out
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:
