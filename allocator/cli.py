@@ -64,7 +64,8 @@ def main() -> None:
 @click.option("--mip-gap", type=click.FloatRange(0, 1), help="Relative MIP gap at which to stop (0-1).")
 @click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
 @click.option("--log/--no-log", default=False, show_default=True, help="Show the solver's own log on stderr.")
-@click.option("--export-model", is_flag=True, help="Also write model.lp and model.mps (readable names) for auditors.")
+@click.option("--export-model", is_flag=True, help="Also write model.lp and model.mps (readable names) for auditors; with CBC run "
+              "`cbc model.mps -max -solve` for a maximisation (see docs/model.md).")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")

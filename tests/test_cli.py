@@ -218,6 +218,19 @@ def test_export_model(tmp_path):
     mps_text = (out / "model.mps").read_text()
     assert "budget_total" in lp_text and "Maximize" in lp_text.splitlines()[0] + lp_text.splitlines()[1]
     assert "ROWS" in mps_text and "ENDATA" in mps_text and "budget_total" in mps_text
+    # The auditor's path in docs/model.md: CBC on model.mps with -max finds the plan's objective less the
+    # baseline revenue (the constant neither file holds).
+    import json
+    import re
+    import subprocess
+
+    from solvers.cbc import binary_path
+
+    log = subprocess.run([str(binary_path()), str(out / "model.mps"), "-max", "-solve"], capture_output=True,
+                         text=True, timeout=120).stdout
+    found = float(re.search(r"Objective value:\s*(\S+)", log).group(1))
+    run = json.loads((out / "run.json").read_text())
+    assert found == pytest.approx(run["objective"] - run["totals"]["baseline_revenue"], rel=1e-7)
 
 
 def test_force_replaces_folder(tmp_path):
