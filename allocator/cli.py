@@ -242,7 +242,9 @@ def compare(plans, out, solver, force):
     """Compare plans side by side: totals, target attainment, per channel /
     tier / product / period, limits that start or stop binding, and the inputs
     that differ. Each PLAN is a scenario file (solved here) or a folder written
-    by `allocator solve`; differences are against the first.
+    by `allocator solve`; differences are against the first. A folder's inputs
+    are compared only while its scenario files are still the ones its run.json
+    hashed; otherwise a note says why they are left out.
 
     \b
     Example:

@@ -33,6 +33,7 @@ class PlanView:
     objective: float | None
     tables: dict[str, pd.DataFrame]
     scenario: Scenario | None
+    note: str = ""  # why the plan's inputs cannot be compared, when they cannot
 
 
 def view_of(source: Path, solver: str, options: SolveOptions) -> PlanView:
@@ -61,14 +62,23 @@ def _read_folder(folder: Path) -> PlanView:
         if path.is_file():
             frame = pd.read_csv(path, dtype={"period": str}, keep_default_na=False, na_values=[""])
             tables[stem] = restore_frame(frame, [c for c in NAME_COLUMNS if c in frame.columns])
-    scenario = None
-    scenario_file = (run.get("scenario") or {}).get("file")
-    if scenario_file and Path(scenario_file).is_file():
-        try:
-            scenario = load_scenario(scenario_file, run["scenario"].get("overrides", [])).scenario
-        except ScenarioError:
-            scenario = None  # the file changed since; parameters are then not compared
-    return PlanView(folder.name, run.get("status", "unknown"), run.get("objective"), tables, scenario)
+    scenario, note = _scenario_of(run)
+    return PlanView(folder.name, run.get("status", "unknown"), run.get("objective"), tables, scenario, note)
+
+
+def _scenario_of(run: dict) -> tuple[Scenario | None, str]:
+    """The scenario a plan folder was solved from, if its files are still the ones run.json hashed."""
+    recorded = run.get("scenario") or {}
+    scenario_file = recorded.get("file")
+    if not scenario_file or not Path(scenario_file).is_file():
+        return None, f"scenario file {scenario_file or '(not recorded)'} not found: its inputs are not compared"
+    try:
+        loaded = load_scenario(scenario_file, recorded.get("overrides", []))
+    except ScenarioError:
+        return None, f"{scenario_file} is no longer a valid scenario: its inputs are not compared"
+    if recorded.get("sha256") and loaded.sha256 != recorded["sha256"]:
+        return None, f"{scenario_file} changed since this plan was solved (SHA-256 differs from run.json): its inputs are not compared"
+    return loaded.scenario, ""
 
 
 def unique_labels(views: list[PlanView]) -> list[str]:
@@ -108,6 +118,8 @@ def comparison_table(views: list[PlanView]) -> pd.DataFrame:
         if len(set(flags)) > 1:
             add("binding", name, "binding", flags)
 
+    if any(v.note for v in views):
+        add("notes", "plan", "note", [v.note for v in views])
     flat = [_flatten(v.scenario.model_dump()) if v.scenario is not None else None for v in views]
     if all(f is not None for f in flat):
         for path in sorted(set().union(*(f.keys() for f in flat))):
@@ -210,6 +222,9 @@ def summary_lines(table: pd.DataFrame, labels: list[str]) -> list[str]:
             continue
         name = row["metric"] if row["section"] == "totals" else f"{row['item']} {row['metric']}"
         lines.append(f"{name[:34]:<34}" + "".join(f"{_cell(row[label]):>{width + 2}}" for label in labels))
+    for row in records:
+        if row["section"] == "notes":
+            lines += [""] + [f"Note on {label}: {row[label]}" for label in labels if row[label]]
     changed = [row for row in records if row["section"] == "parameters"]
     if changed:
         lines += ["", f"Inputs that differ ({len(changed)}):"]

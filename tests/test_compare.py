@@ -45,3 +45,31 @@ def test_compare_scenarios_and_folders_agree(tmp_path):
 def test_compare_needs_two_plans(tmp_path):
     result = CliRunner().invoke(main, ["compare", str(SCENARIOS / "example_q1.yaml")])
     assert result.exit_code == 2 and result.output.startswith("error: ")
+
+
+def test_folder_whose_scenario_changed_is_compared_without_its_inputs(tmp_path):
+    # A plan folder remembers the SHA-256 of the files it was solved from; when a file has changed
+    # since, its parameters would describe another plan, so they are not compared, and the output says why.
+    import shutil
+
+    runner = CliRunner()
+    for name in ("example_q1.yaml", "funnel.csv", "baseline.csv"):
+        shutil.copy(SCENARIOS / name, tmp_path / name)
+    scenario = tmp_path / "example_q1.yaml"
+    assert runner.invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "before")]).exit_code == 0
+    assert runner.invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "same")]).exit_code == 0
+    unchanged = runner.invoke(main, ["compare", str(tmp_path / "before"), str(tmp_path / "same")])
+    assert unchanged.exit_code == 0 and "Note on" not in unchanged.output
+
+    scenario.write_text(scenario.read_text().replace("total: 3400000", "total: 3500000"))
+    result = runner.invoke(main, ["compare", str(tmp_path / "before"), str(scenario), "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert "Note on before:" in result.output and "changed since this plan was solved" in result.output
+    table = _table(tmp_path / "c")
+    assert not (table["section"] == "parameters").any()
+    note = table[table["section"] == "notes"]
+    assert len(note) == 1 and "SHA-256 differs" in note["before"].iloc[0] and note["example_q1"].iloc[0] == ""
+
+    (tmp_path / "funnel.csv").unlink()
+    result = runner.invoke(main, ["compare", str(tmp_path / "before"), str(tmp_path / "same")])
+    assert result.exit_code == 0 and "no longer a valid scenario" in result.output
