@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from strategies import Drawn, reference_objective
+from reference import Drawn, reference_objective
 
 # --------------------------------------------------------------------------
 # Running and checking a drawn scenario
@@ -140,7 +140,9 @@ def verify_rows(data: dict, rows: list[dict]):
     from allocator.schema import Scenario
     from allocator.verify import verify
 
-    return verify(Scenario.model_validate(data), pd.DataFrame(rows))
+    from reference import REFERENCE_COLUMNS
+
+    return verify(Scenario.model_validate(data), pd.DataFrame(rows, columns=REFERENCE_COLUMNS))
 
 
 def check_reference(case: Drawn, outcomes: dict[str, Outcome]) -> tuple[bool, str | None]:

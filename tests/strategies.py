@@ -27,26 +27,28 @@ Soft targets (targets.mode / soft / priority, added to the library during this
 work) are drawn for about 15% of the scenarios; `soft_targets=False` keeps every
 target hard.
 
-The second half of the file solves a drawn scenario through the library's front
-door (`solve_outcome`, `run_case`), checks it (`allocator verify` on the written
-allocation.csv, `disagreement`, `not_worse`) and recognises the known library
-bugs (in tests/checks.py: `KNOWN_BUGS`, `known_disagreement`, `known_reference_failure`), each of which has an
-xfail(strict=True) regression test in tests/regressions/. Both
-tests/test_properties.py and benchmarks/fuzz_verify.py use it.
+The drawing helpers (numbers on a grid, names, periods) are in tests/drawing.py
+and the reference plan's arithmetic in tests/reference.py. tests/checks.py
+solves a drawn scenario through the library's front door (`solve_outcome`,
+`run_case`), checks it (`allocator verify` on the written allocation.csv,
+`disagreement`, `not_worse`) and recognises the known library bugs
+(`KNOWN_BUGS`, each with an xfail(strict=True) regression test in
+tests/regressions/). Both tests/test_properties.py and
+benchmarks/fuzz_verify.py use all of it.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-KINDS = ("new", "existing", "key_account", "prospect")
+from drawing import KINDS, STAGES, chance, down, log_uniform, names, periods, selection, sig, uniform, up
+from reference import Cell, Drawn, Reference, curve, funnel_numbers, reference_rows
+from wild_edits import wild_edit
+
 NEW_KINDS = ("new", "prospect")
-STAGES = ("introduction", "growth", "maturity", "decline")
 OBJECTIVES = ("max_revenue", "min_spend", "max_profit", "max_new_customers")
 GROUPS = ("owned", "partner", "emerging", "paid", "direct-sales")
 GOALS = ("revenue", "new_customers", "leads", "min_roi", "mix")  # targets that may be soft
@@ -56,195 +58,6 @@ MAX_CHANNELS, MAX_TIERS, MAX_PRODUCTS, MAX_PERIODS = 30, 5, 6, 13
 # The full ranges above are all reachable; a draw over the cap has its largest dimensions shrunk.
 DEFAULT_MAX_CELLS = 600
 
-# Characters a name may hold besides letters and digits (the schema forbids brackets and control
-# characters only). Spreadsheet-formula starts (= + - @) and apostrophes exercise the CSV
-# neutralising in allocator/csvsafe.py, commas and quotes the CSV quoting, | & = the selection labels.
-NAME_EXTRA = " _-.=+@,'\"&|é中"
-
-
-# --------------------------------------------------------------------------
-# Small drawing helpers
-# --------------------------------------------------------------------------
-
-
-def chance(draw, p: float) -> bool:
-    """True with probability ~p; shrinks towards False (the simpler scenario)."""
-    return draw(st.integers(0, 999)) >= round(1000 * (1.0 - p))
-
-
-def sig(value: float, digits: int = 4) -> float:
-    """`value` rounded to `digits` significant digits (0 stays 0)."""
-    if value == 0 or not math.isfinite(value):
-        return float(value)
-    return float(f"{value:.{digits}g}")
-
-
-def down(value: float, digits: int = 4) -> float:
-    """`value` rounded down to `digits` significant digits (>= 0)."""
-    if value <= 0:
-        return 0.0
-    q = 10.0 ** (math.floor(math.log10(value)) - digits + 1)
-    return sig(math.floor(value / q * (1 - 1e-12)) * q, digits + 2)
-
-
-def up(value: float, digits: int = 4) -> float:
-    """`value` rounded up to `digits` significant digits (>= 0)."""
-    if value <= 0:
-        return 0.0
-    q = 10.0 ** (math.floor(math.log10(value)) - digits + 1)
-    return sig(math.ceil(value / q * (1 + 1e-12)) * q, digits + 2)
-
-
-# Numbers are drawn on a grid (integers scaled), never as raw floats: hypothesis' float strategy
-# likes values such as 1.6e-280, which are valid but no planner writes them.
-GRID = 10_000
-
-
-def log_uniform(draw, lo: float, hi: float) -> float:
-    """A number between lo and hi, uniform in log scale, 4 significant digits; shrinks towards lo."""
-    k = draw(st.integers(0, GRID))
-    e = math.log10(lo) + (math.log10(hi) - math.log10(lo)) * k / GRID
-    return min(hi, max(lo, sig(10.0 ** e)))
-
-
-def uniform(draw, lo: float, hi: float, digits: int = 4) -> float:
-    """A number between lo and hi, uniform, `digits` significant digits; shrinks towards lo."""
-    k = draw(st.integers(0, GRID))
-    return min(hi, max(lo, sig(lo + (hi - lo) * k / GRID, digits)))
-
-
-# --------------------------------------------------------------------------
-# Names and periods
-# --------------------------------------------------------------------------
-
-
-def _tricky_name():
-    return st.text(alphabet=st.sampled_from(list("abxyz019") + list(NAME_EXTRA)), min_size=1, max_size=10)
-
-
-def names(draw, prefix: str, n: int, tricky: bool) -> list[str]:
-    """n unique names: `prefix0`, `prefix1`, ... or, when `tricky`, some odd but valid labels."""
-    out: list[str] = []
-    for i in range(n):
-        name = f"{prefix}{i}"
-        if tricky and chance(draw, 0.3):
-            name = draw(_tricky_name())
-        while name in out:
-            name = f"{name}~{i}"
-        out.append(name[:80])
-    return out
-
-
-@st.composite
-def periods(draw, n: int) -> list[str]:
-    """n consecutive months `YYYY-MM` (rolling over the year) or, for ~25% of draws, ISO weeks `YYYY-Www`."""
-    year = draw(st.integers(2024, 2030))
-    if chance(draw, 0.25):
-        last_week = date(year, 12, 28).isocalendar()[1]  # 52 or 53
-        week = draw(st.integers(1, last_week))
-        start = date.fromisocalendar(year, week, 1)
-        out = []
-        for i in range(n):
-            y, w, _ = (start + timedelta(weeks=i)).isocalendar()
-            out.append(f"{y:04d}-W{w:02d}")
-        return out
-    month = draw(st.integers(1, 12))
-    out = []
-    for i in range(n):
-        y, m = year + (month - 1 + i) // 12, (month - 1 + i) % 12 + 1
-        out.append(f"{y:04d}-{m:02d}")
-    return out
-
-
-# --------------------------------------------------------------------------
-# The reference plan
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class Cell:
-    channel: str
-    group: str
-    tier: str
-    kind: str
-    product: str
-    stage: str
-    period: str
-    spend: float = 0.0
-    leads: float = 0.0
-    customers: float = 0.0
-    new_customers: float = 0.0
-    revenue: float = 0.0
-    value: float = 0.0
-    baseline: float = 0.0  # only on baseline records
-
-    def get(self, key: str) -> str:
-        return getattr(self, key)
-
-
-@dataclass
-class Reference:
-    cells: list[Cell] = field(default_factory=list)  # eligible cells with the reference plan's amounts
-    baseline: list[Cell] = field(default_factory=list)  # baseline rows (revenue in .baseline)
-    best_rate: dict = field(default_factory=dict)  # revenue / new_customers / leads per unit of spend, best cell
-
-    def total(self, attr: str, selection: dict | None = None) -> float:
-        rows = self.cells if attr != "baseline" else self.baseline
-        return sum(getattr(c, attr) for c in rows if selection is None or _picks(selection, c))
-
-    def revenue_total(self, selection: dict | None = None) -> float:
-        return self.total("revenue", selection) + self.total("baseline", selection)
-
-
-def _picks(selection: dict, cell: Cell) -> bool:
-    for key, values in selection.items():
-        values = [values] if isinstance(values, str) else values
-        if cell.get(key) not in values:
-            return False
-    return True
-
-
-def curve(segments: list[dict] | None, spend: float) -> float:
-    """Effective spend (spend x efficiency, slice by slice) of `spend` on a response curve."""
-    if not segments:
-        return spend
-    out, start = 0.0, 0.0
-    for seg in segments:
-        end = seg.get("up_to", math.inf)
-        out += max(0.0, min(spend, end) - start) * seg["efficiency"]
-        start = end
-    return out
-
-
-def funnel_numbers(data: dict) -> dict:
-    """(channel, tier, product) -> (eligible, cost_per_lead, conversion, order value incl. multiplier).
-
-    Written from scenarios/README.md: funnel rows for all products first, product-specific ones after;
-    a tier's channel list wins over any funnel row.
-    """
-    out = {}
-    for c in data["channels"]:
-        for t in data["tiers"]:
-            for p in data["products"]:
-                out[(c["name"], t["name"], p["name"])] = [True, c["cost_per_lead"], t["conversion"], t["order_value"]]
-    rows = sorted(data.get("funnel", []), key=lambda r: "product" in r)
-    for r in rows:
-        for p in data["products"]:
-            if "product" in r and r["product"] != p["name"]:
-                continue
-            entry = out[(r["channel"], r["tier"], p["name"])]
-            entry[0] = r.get("eligible", True)
-            for i, key in ((1, "cost_per_lead"), (2, "conversion"), (3, "order_value")):
-                if key in r:
-                    entry[i] = r[key]
-    for t in data["tiers"]:
-        if "channels" in t:
-            for c in data["channels"]:
-                if c["name"] not in t["channels"]:
-                    for p in data["products"]:
-                        out[(c["name"], t["name"], p["name"])][0] = False
-    multiplier = {p["name"]: p.get("order_value_multiplier", 1.0) for p in data["products"]}
-    return {k: (v[0], v[1], v[2], v[3] * multiplier[k[2]]) for k, v in out.items()}
 
 
 # --------------------------------------------------------------------------
@@ -259,26 +72,6 @@ def _sizes(draw, max_cells: int) -> tuple[int, int, int, int]:
         i = max(range(4), key=lambda k: dims[k])
         dims[i] = max(1, dims[i] // 2) if dims[i] > 3 else dims[i] - 1
     return tuple(dims)  # type: ignore[return-value]
-
-
-def _selection(draw, data: dict, allow_period: bool = True) -> dict:
-    """A selection of 1-2 keys, each naming one or a few existing names."""
-    pools = {
-        "channel": [c["name"] for c in data["channels"]],
-        "group": sorted({c.get("group", "other") for c in data["channels"]}),
-        "tier": [t["name"] for t in data["tiers"]],
-        "kind": list(KINDS),
-        "product": [p["name"] for p in data["products"]],
-        "stage": list(STAGES),
-    }
-    if allow_period:
-        pools["period"] = list(data["periods"])
-    keys = draw(st.lists(st.sampled_from(sorted(pools)), min_size=1, max_size=2, unique=True))
-    out = {}
-    for key in keys:
-        values = draw(st.lists(st.sampled_from(pools[key]), min_size=1, max_size=min(3, len(pools[key])), unique=True))
-        out[key] = values[0] if len(values) == 1 and chance(draw, 0.5) else values
-    return out
 
 
 @st.composite
@@ -511,7 +304,7 @@ def scenario_cases(draw, objective: str | None = None, max_cells: int = DEFAULT_
     mix = []
     for _ in range(draw(st.integers(0, 4)) if chance(draw, 0.5) else 0):
         of = draw(st.sampled_from(["revenue", "spend"]))
-        sel = _selection(draw, data)
+        sel = selection(draw, data)
         if of == "revenue":
             total, picked = ref.revenue_total(), ref.revenue_total(sel)
         else:
@@ -542,7 +335,7 @@ def scenario_cases(draw, objective: str | None = None, max_cells: int = DEFAULT_
     # Budget limits on selections.
     limits = []
     for _ in range(draw(st.integers(0, 4)) if chance(draw, 0.4) else 0):
-        sel = _selection(draw, data)
+        sel = selection(draw, data)
         picked, total = ref.total("spend", sel), ref.total("spend")
         f = uniform(draw, 0.3, 0.95, 2)
         limit: dict = {"select": sel}
@@ -571,7 +364,7 @@ def scenario_cases(draw, objective: str | None = None, max_cells: int = DEFAULT_
     edited = bool(wild) and chance(draw, wild)
     if edited:
         for _ in range(draw(st.integers(1, 2))):
-            _wild_edit(draw, data, ref)
+            wild_edit(draw, data, ref)
     _check_sums(data)
     return Drawn(data, reference_rows(ref), edited)
 
@@ -581,126 +374,6 @@ def scenarios(objective: str | None = None, max_cells: int = DEFAULT_MAX_CELLS, 
     """Scenario dicts only (see `scenario_cases` for the arguments)."""
     return scenario_cases(objective, max_cells, wild, require_revenue_target, tricky_names, soft_targets).map(
         lambda case: case.data)
-
-
-@dataclass
-class Drawn:
-    """A drawn scenario with the reference plan it was built around."""
-
-    data: dict  # the scenario (YAML structure)
-    reference: list[dict] = field(repr=False)  # the reference plan as allocation.csv rows (cells and baseline)
-    wild: bool = False  # whether numbers were pushed past the reference (it may then break a limit)
-
-
-def reference_rows(ref: Reference) -> list[dict]:
-    """The reference plan in allocation.csv's columns, baseline merged into its cells."""
-    rows: dict[tuple, dict] = {}
-    for c in ref.cells:
-        rows[(c.channel, c.tier, c.product, c.period)] = {
-            "channel": c.channel, "tier": c.tier, "product": c.product, "period": c.period, "spend": c.spend,
-            "leads": c.leads, "customers": c.customers, "new_customers": c.new_customers, "revenue": c.revenue,
-            "baseline_revenue": 0.0}
-    for b in ref.baseline:
-        row = rows.setdefault((b.channel, b.tier, b.product, b.period), {
-            "channel": b.channel, "tier": b.tier, "product": b.product, "period": b.period, "spend": 0.0,
-            "leads": 0.0, "customers": 0.0, "new_customers": 0.0, "revenue": 0.0, "baseline_revenue": 0.0})
-        row["baseline_revenue"] += b.baseline
-    out = list(rows.values())
-    for row in out:
-        row["revenue_total"] = row["revenue"] + row["baseline_revenue"]
-    return out
-
-
-def reference_objective(data: dict, rows: list[dict], objective: str | None = None) -> float:
-    """The scenario's objective (docs/model.md, Objectives) at the reference plan."""
-    objective = objective or data.get("objective", "max_revenue")
-    if objective == "max_revenue":
-        return sum(r["revenue_total"] for r in rows)
-    if objective == "min_spend":
-        return sum(r["spend"] for r in rows)
-    if objective == "max_new_customers":
-        return sum(r["new_customers"] for r in rows)
-    margin = {p["name"]: p["margin"] for p in data["products"]}
-    return sum(margin[r["product"]] * r["revenue_total"] - r["spend"] for r in rows)
-
-
-def _wild_edit(draw, data: dict, ref: Reference) -> None:
-    """Push one number past the reference plan (keeping the scenario valid)."""
-    # Weighted towards edits that can make the problem infeasible (the others make it tight).
-    kind = draw(st.sampled_from(["revenue"] * 3 + ["new_customers", "leads", "portfolio_roi"] * 2 + [
-        "channel_roi", "max_spend", "sales_capacity", "mix", "budget_min", "if_used", "budget_total"]))
-    targets = data.setdefault("targets", {})
-    f = log_uniform(draw, 1.05, 1000.0)
-    if kind in ("revenue", "new_customers", "leads"):
-        base = ref.revenue_total() if kind == "revenue" else ref.total(kind)
-        budget = data.get("budget", {}).get("total")
-        if budget and chance(draw, 0.5):
-            # Around the most the whole budget could buy in the best cell: about half of these are infeasible.
-            most = budget * ref.best_rate.get(kind, 0.0) + (ref.total("baseline") if kind == "revenue" else 0.0)
-            targets[kind] = up(max(most, 1.0) * uniform(draw, 0.5, 2.0, 3) / (1 + targets.get("buffer", 0.0)))
-        else:
-            targets[kind] = up(max(base, 1.0) * f)
-    elif kind == "channel_roi":
-        ch = draw(st.sampled_from(data["channels"]))
-        spent = sum(x.spend for x in ref.cells if x.channel == ch["name"])
-        value = sum(x.value for x in ref.cells if x.channel == ch["name"])
-        ch["min_roi"] = up(value / spent * f, 3) if spent > 0 else uniform(draw, 0.0, 50.0, 3)
-    elif kind == "portfolio_roi":
-        spent = ref.total("spend")
-        targets["min_roi"] = up(ref.total("value") / spent * f, 3) if spent > 0 else uniform(draw, 0.0, 50.0, 3)
-    elif kind == "max_spend":
-        ch = draw(st.sampled_from(data["channels"]))
-        peak = max(sum(x.spend for x in ref.cells if x.channel == ch["name"] and x.period == m) for m in data["periods"])
-        ch["max_spend"] = down(peak / f)
-        ch.pop("min_spend", None)  # min_spend may not exceed max_spend
-    elif kind == "sales_capacity":
-        leads = sum(x.leads for x in ref.cells) / max(1, len(data["periods"]))
-        data["sales_capacity"] = down(leads / f)
-    elif kind == "mix":
-        of = draw(st.sampled_from(["revenue", "spend"]))
-        sel = _selection(draw, data)
-        total = ref.revenue_total() if of == "revenue" else ref.total("spend")
-        picked = ref.revenue_total(sel) if of == "revenue" else ref.total("spend", sel)
-        share = picked / total if total > 0 else 0.0
-        targets.setdefault("mix", []).append({"of": of, "select": sel, "min_share": min(0.99, up(share * f + 0.01, 3))})
-        _drop_excess_min_shares(data)
-    elif kind == "budget_min" and "total" in data.get("budget", {}):
-        sel = _selection(draw, data)
-        total = data["budget"]["total"]
-        data["budget"].setdefault("limits", []).append(
-            {"select": sel, "min": min(total, up(max(ref.total("spend", sel), 1.0) * f))})
-    elif kind == "if_used":
-        ch = draw(st.sampled_from(data["channels"]))
-        capped = isinstance(ch.get("max_spend"), float)
-        if capped or "total" in data.get("budget", {}):
-            spent = sum(x.spend for x in ref.cells if x.channel == ch["name"])
-            ch["min_spend_if_used"] = up(max(spent, 1.0) * f)
-    elif kind == "budget_total" and "total" in data.get("budget", {}):
-        limits_min = max((lim.get("min", 0.0) for lim in data["budget"].get("limits", [])), default=0.0)
-        data["budget"]["total"] = max(limits_min, down(data["budget"]["total"] / f), 1.0)
-    if not targets:
-        data.pop("targets")
-
-
-def _min_share_groups(data: dict):
-    groups: dict = {}
-    for i, mix in enumerate(data.get("targets", {}).get("mix", [])):
-        if "min_share" in mix and len(mix["select"]) == 1:
-            key = next(iter(mix["select"]))
-            groups.setdefault((mix["of"], key), []).append(i)
-    return groups
-
-
-def _drop_excess_min_shares(data: dict) -> None:
-    """Keep minimum shares of one selection key summing to at most 1 (the loader's rule), from the last added."""
-    mixes = data["targets"]["mix"]
-    for indices in _min_share_groups(data).values():
-        while sum(mixes[i]["min_share"] for i in indices) > 1.0 - 1e-9:
-            i = indices.pop()
-            del mixes[i]["min_share"]
-            mixes[i]["max_share"] = 1.0
-            if not indices:
-                break
 
 
 def _check_sums(data: dict) -> None:

@@ -1,149 +1,22 @@
-"""Known-answer problems solved by hand, run on every backend.
+"""Known-answer scenarios solved by hand, run on every backend.
 
 In the style of cvxpy's solver_test_helpers: each case states the expected
-objective, primal values and duals (d objective / d rhs in the problem's own
-sense), and every backend must reproduce them.
+objective, allocation and duals (shadow prices), and every backend must
+reproduce them; every plan also passes `allocator verify`. Known-answer
+linear programs for the solver layer alone are in tests/test_known_answers_lp.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
 import pytest
 from helpers import backends, base_scenario, constraint, shadow_price, solve_and_verify, spend_of, write_scenario
 
-from solvers import LinearProgram, Sense, Status, solve
+from solvers import Status, solve
 
-INF = np.inf
 BACKENDS = backends()
 
 # --------------------------------------------------------------------------
-# (a) Raw LinearProgram cases
-# --------------------------------------------------------------------------
-
-
-def make_lp(sense, c, A, row_lower, row_upper, col_lower=None, col_upper=None, integer=None) -> LinearProgram:
-    A = np.asarray(A, dtype=float)
-    m, n = A.shape
-    indptr, indices, data = [0], [], []
-    for i in range(m):
-        for j in range(n):
-            if A[i, j] != 0.0:
-                indices.append(j)
-                data.append(A[i, j])
-        indptr.append(len(indices))
-    return LinearProgram(
-        name="known", sense=sense, objective=np.asarray(c, dtype=float), objective_offset=0.0,
-        col_names=[f"x{j}" for j in range(n)],
-        col_lower=np.asarray(col_lower if col_lower is not None else [0.0] * n, dtype=float),
-        col_upper=np.asarray(col_upper if col_upper is not None else [INF] * n, dtype=float),
-        col_integer=np.asarray(integer if integer is not None else [False] * n, dtype=bool),
-        row_names=[f"r{i}" for i in range(m)],
-        row_lower=np.asarray(row_lower, dtype=float), row_upper=np.asarray(row_upper, dtype=float),
-        indptr=np.asarray(indptr, dtype=np.int64), indices=np.asarray(indices, dtype=np.int64),
-        data=np.asarray(data, dtype=float),
-    )
-
-
-@dataclass
-class LPCase:
-    lp: LinearProgram
-    status: Status
-    objective: float | None = None
-    x: list[float] | None = None
-    duals: list[float] | None = None
-    reduced_costs: list[float] | None = None
-    duals_from: str = "lp"
-    marks: list = field(default_factory=list)
-
-
-LP_CASES = {
-    # max 3x + 2y  s.t.  r0: x + y <= 4,  r1: x + 3y <= 9,  0 <= x <= 3, y >= 0.
-    # x sits at its bound 3, r0 gives y = 1 -> 11; r1 has slack 3.
-    # One more unit on r0 buys one more y: dual 2; r1 dual 0.
-    # Reduced cost of x (at its upper bound): 3 - 2*1 = 1; y is basic: 0.
-    "max_le_row_and_bound": LPCase(
-        make_lp(Sense.MAXIMIZE, [3, 2], [[1, 1], [1, 3]], [-INF, -INF], [4, 9], col_upper=[3, INF]),
-        Status.OPTIMAL, 11.0, [3, 1], [2, 0], [1, 0],
-    ),
-    # min 2x + 3y  s.t.  r0: x + y >= 10,  r1: x <= 6.
-    # Use the cheap x up to 6, y = 4 -> 12 + 12 = 24.
-    # r0 +1 -> one more y: dual 3.  r1 +1 -> x + 1, y - 1: 2 - 3 = -1.
-    "min_ge_row": LPCase(
-        make_lp(Sense.MINIMIZE, [2, 3], [[1, 1], [1, 0]], [10, -INF], [INF, 6]),
-        Status.OPTIMAL, 24.0, [6, 4], [3, -1], [0, 0],
-    ),
-    # max 4x + y  s.t.  r0: x + y = 5,  r1: x - y <= 1.
-    # x = 3, y = 2 -> 14.  With rhs 5 + a and 1 + b: x = (6 + a + b)/2, y = (4 + a - b)/2,
-    # objective 14 + 2.5a + 1.5b: duals 2.5 (equality) and 1.5.
-    "max_equality_row": LPCase(
-        make_lp(Sense.MAXIMIZE, [4, 1], [[1, 1], [1, -1]], [5, -INF], [5, 1]),
-        Status.OPTIMAL, 14.0, [3, 2], [2.5, 1.5], [0, 0],
-    ),
-    # x + y <= 1 and x + y >= 2 cannot both hold.
-    "infeasible": LPCase(
-        make_lp(Sense.MINIMIZE, [1, 1], [[1, 1], [1, 1]], [-INF, 2], [1, INF]),
-        Status.INFEASIBLE,
-    ),
-    # max x + y with only x - y <= 1: y grows without limit.
-    "unbounded": LPCase(
-        make_lp(Sense.MAXIMIZE, [1, 1], [[1, -1]], [-INF], [1]),
-        Status.UNBOUNDED,
-    ),
-    # MIP, integer column last: max y + 5n  s.t.  r0: y + 2n <= 5.5,  r1: y <= 1,  n integer in [0, 10].
-    # LP relaxation n = 2.75; integer n = 2 leaves y <= 1.5 and y <= 1, so y = 1 -> 1 + 10 = 11.
-    # Duals from the LP with n fixed at 2: r0 has slack 0.5 (dual 0), r1 binds (dual 1).
-    "mip_integer_last": LPCase(
-        make_lp(Sense.MAXIMIZE, [1, 5], [[1, 2], [1, 0]], [-INF, -INF], [5.5, 1], col_upper=[INF, 10],
-                integer=[False, True]),
-        Status.OPTIMAL, 11.0, [1, 2], [0, 1], duals_from="lp_with_integers_fixed",
-    ),
-    # The same MIP with the integer column first: max 5n + y.  Same answer, n = 2, y = 1 -> 11.
-    "mip_integer_first": LPCase(
-        make_lp(Sense.MAXIMIZE, [5, 1], [[2, 1], [0, 1]], [-INF, -INF], [5.5, 1], col_upper=[10, INF],
-                integer=[True, False]),
-        Status.OPTIMAL, 11.0, [2, 1], [0, 1], duals_from="lp_with_integers_fixed",
-    ),
-}
-
-
-def _lp_params():
-    out = []
-    for name, case in LP_CASES.items():
-        for solver in BACKENDS:
-            marks = [m for s, m in case.marks if s == solver]
-            out.append(pytest.param(name, solver, marks=marks, id=f"{name}-{solver}"))
-    return out
-
-
-@pytest.mark.parametrize("name, solver", _lp_params())
-def test_raw_lp_known_answer(name, solver):
-    case = LP_CASES[name]
-    result = solve(case.lp, solver)
-    assert result.status is case.status
-    if case.objective is None:
-        assert result.x is None and result.objective is None
-        return
-    assert result.objective == pytest.approx(case.objective, rel=1e-6)
-    np.testing.assert_allclose(result.x, case.x, rtol=1e-6, atol=1e-7)
-    # The reported objective is the objective at the reported point.
-    assert case.lp.objective_value(result.x) == pytest.approx(case.objective, rel=1e-6)
-    assert result.extra["duals_from"] == case.duals_from
-    np.testing.assert_allclose(result.row_duals, case.duals, rtol=1e-6, atol=1e-7)
-    if case.reduced_costs is not None:
-        np.testing.assert_allclose(result.reduced_costs, case.reduced_costs, rtol=1e-6, atol=1e-7)
-
-
-@pytest.mark.parametrize("solver", BACKENDS)
-def test_raw_lp_row_activity_matches_solution(solver):
-    case = LP_CASES["max_le_row_and_bound"]
-    result = solve(case.lp, solver)
-    np.testing.assert_allclose(case.lp.row_activity(result.x), [4, 6], rtol=1e-9)
-
-
-# --------------------------------------------------------------------------
-# (b) Tiny scenarios solved on paper.
+# Tiny scenarios solved on paper.
 #
 # Notation: rps = revenue per unit of spend
 #         = demand / cost_per_lead * efficiency * conversion * order_value.

@@ -198,3 +198,21 @@ def test_tier_channel_list_survives_funnel_override(tmp_path, solver):
     solved = solve_and_verify(write_scenario(tmp_path, data), solver)
     assert solved.plan.objective == pytest.approx(5000.0, rel=1e-6)
     assert spend_of(solved.plan.tables["allocation"], channel="b") == 0.0
+
+
+def test_plan_without_a_single_eligible_cell(tmp_path):
+    # The funnel table rules out the only cell: the plan is empty (no spend, no revenue), its CSVs hold
+    # headers only, and verify passes on both the written folder and an empty in-memory table.
+    data = base_scenario(funnel=[{"channel": "a", "tier": "n", "eligible": False}])
+    path = write_scenario(tmp_path, data)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    solved = runner.invoke(main, ["solve", str(path), "--out", str(out)])
+    assert solved.exit_code == 0, solved.output
+    assert (out / "allocation.csv").read_text().count("\n") == 1
+    checked = runner.invoke(main, ["verify", str(path), str(out)])
+    assert checked.exit_code == 0, checked.output
+    from allocator.verify import REQUIRED_COLUMNS
+
+    empty = pd.DataFrame(columns=REQUIRED_COLUMNS)
+    assert verify(load_scenario(path).scenario, empty).ok
