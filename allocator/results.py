@@ -57,12 +57,13 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
         tables[stem] = breakdown(allocation, dim, getattr(index, dim), names[dim])
     tables["targets"] = targets_table(model, allocation, index)
     tables["budget_lines"] = budget_lines(allocation, index, names)
-    tables["constraints"] = constraints_table(model, result)
+    activity = model.lp.row_activity(result.x)
+    tables["constraints"] = constraints_table(model, result, activity)
     if model.goals:
         tables["shortfalls"] = shortfalls_table(model, x)
     from .sensitivity import marginal_table, sensitivity_table  # imports this module's constants
 
-    tables["sensitivity"] = sensitivity_table(model, result, objective_kind)
+    tables["sensitivity"] = sensitivity_table(model, result, objective_kind, activity)
     tables["marginal"] = marginal_table(model, result, objective_kind)
     totals = {k: float(allocation[k].sum()) for k in AMOUNTS}
     totals["roi"] = _ratio(totals["revenue"], totals["spend"])
@@ -249,9 +250,9 @@ def shortfalls_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
                                        "shortfall_share", "met"])
 
 
-def constraints_table(model: PlanModel, result: SolveResult) -> pd.DataFrame:
+def constraints_table(model: PlanModel, result: SolveResult, activity: np.ndarray | None = None) -> pd.DataFrame:
     lp = model.lp
-    activity = lp.row_activity(result.x)
+    activity = lp.row_activity(result.x) if activity is None else activity
     lower, upper = lp.row_lower, lp.row_upper
     equal = np.isfinite(lower) & np.isfinite(upper)
     is_ge = np.isfinite(lower) & ~equal

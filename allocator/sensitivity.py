@@ -22,13 +22,14 @@ SENSITIVITY_COLUMNS = ["constraint", "kind", "limit", "lever", "lever_value", "s
                        "effect", "gain_if_relaxed_10pct", "valid_from", "valid_to"]
 
 
-def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str) -> pd.DataFrame:
-    """One row per binding business constraint, the costliest first."""
+def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str,
+                      activity: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per binding business constraint, the costliest first (``activity``: A @ x, if known)."""
     lp = model.lp
     if result.row_duals is None or result.x is None:
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
     x = result.x
-    activity = lp.row_activity(x)
+    activity = lp.row_activity(x) if activity is None else activity
     rhs = np.where(np.isfinite(lp.row_lower), lp.row_lower, lp.row_upper)
     binding = np.abs(activity - rhs) <= BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs))
     improve = 1.0 if lp.sense is Sense.MAXIMIZE else -1.0
@@ -106,23 +107,28 @@ def marginal_table(model: PlanModel, result: SolveResult, objective_kind: str) -
     channel = cells.channel[spend_cols.cell]
     period = cells.period[spend_cols.cell]
     open_slice = _open_slices(model, x)
+    earned = x * spend_cols.revenue
     rows = []
     for scope, codes, names in (("channel", channel, d.channels), ("period", period, d.periods)):
-        for i, name in enumerate(names):
-            mine = codes == i
-            if not mine.any():
-                continue
-            spend = float(x[mine].sum())
-            revenue = float((x[mine] * spend_cols.revenue[mine]).sum())
-            available = mine & open_slice
-            marginal = float(spend_cols.revenue[available].max()) if available.any() else np.nan
-            best_rc = float(reduced[mine].max()) if reduced is not None else np.nan
+        n = len(names)
+        present = np.bincount(codes, minlength=n) > 0
+        spend_of = np.bincount(codes, weights=x, minlength=n)
+        revenue_of = np.bincount(codes, weights=earned, minlength=n)
+        marginal_of = np.full(n, -np.inf)
+        np.maximum.at(marginal_of, codes[open_slice], spend_cols.revenue[open_slice])
+        best_rc_of = np.full(n, -np.inf)
+        if reduced is not None:
+            np.maximum.at(best_rc_of, codes, reduced)
+        for i in np.flatnonzero(present).tolist():
+            spend, revenue = float(spend_of[i]), float(revenue_of[i])
+            marginal = float(marginal_of[i]) if np.isfinite(marginal_of[i]) else np.nan
+            best_rc = float(best_rc_of[i]) if reduced is not None else np.nan
             note = ""
             if spend <= 1e-6 and reduced is not None and best_rc < -1e-9:
-                note = _shortfall_note(objective_kind, -best_rc, model, mine)
+                note = _shortfall_note(objective_kind, -best_rc, model, codes == i)
             elif spend <= 1e-6:
                 note = "unfunded"
-            rows.append({"scope": scope, "name": name, "spend": spend, "revenue": revenue,
+            rows.append({"scope": scope, "name": names[i], "spend": spend, "revenue": revenue,
                          "roi": revenue / spend if spend > 1e-9 else np.nan, "marginal_roi": marginal,
                          "best_reduced_cost": best_rc, "note": note})
     return pd.DataFrame(rows, columns=MARGINAL_COLUMNS)

@@ -62,8 +62,7 @@ def check_solution(lp: LinearProgram, x, solver: str) -> None:
         raise SolverError(f"{solver} returned a solution outside the bounds of column {lp.col_names[j]} ({x[j]:g})")
     activity = lp.row_activity(x)
     # Scale by the row's size: its bound and the magnitude of its terms (sums of large opposite terms).
-    magnitude = np.bincount(np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr)), weights=np.abs(lp.data * x[lp.indices]),
-                            minlength=lp.n_rows)
+    magnitude = lp.row_sums(np.abs(lp.data * x[lp.indices]))
     bound = np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0) + np.where(np.isfinite(lp.row_upper), np.abs(lp.row_upper), 0.0)
     tol_row = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.maximum(magnitude, bound))
     bad_row = (activity < lp.row_lower - tol_row) | (activity > lp.row_upper + tol_row)

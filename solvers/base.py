@@ -77,9 +77,16 @@ class LinearProgram:
 
     def row_activity(self, x: np.ndarray) -> np.ndarray:
         """A @ x computed from the CSR arrays (no solver involved)."""
-        products = self.data * x[self.indices]
-        row_of_entry = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
-        return np.bincount(row_of_entry, weights=products, minlength=self.n_rows)
+        return self.row_sums(self.data * x[self.indices])
+
+    def row_sums(self, entries: np.ndarray) -> np.ndarray:
+        """Per row, the sum of `entries` (one value per matrix entry, in CSR order); 0 for an empty row."""
+        out = np.zeros(self.n_rows)
+        starts = self.indptr[:-1]
+        filled = starts < self.indptr[1:]
+        if entries.size:
+            out[filled] = np.add.reduceat(entries, starts[filled])
+        return out
 
     def objective_value(self, x: np.ndarray) -> float:
         return float(self.objective @ x + self.objective_offset)

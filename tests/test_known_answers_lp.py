@@ -142,3 +142,23 @@ def test_raw_lp_row_activity_matches_solution(solver):
     case = LP_CASES["max_le_row_and_bound"]
     result = solve(case.lp, solver)
     np.testing.assert_allclose(case.lp.row_activity(result.x), [4, 6], rtol=1e-9)
+
+
+def test_row_activity_with_empty_rows_matches_a_dense_product():
+    # Rows without entries (first, middle, last) must read 0, the others A[i] @ x.
+    rng = np.random.default_rng(0)
+    counts = rng.integers(1, 4, 12)
+    counts[[0, 5, 11]] = 0
+    indptr = np.concatenate(([0], np.cumsum(counts)))
+    indices = rng.integers(0, 7, indptr[-1])
+    data = rng.normal(size=indptr[-1])
+    lp = LinearProgram(name="t", sense=Sense.MINIMIZE, objective=np.zeros(7), objective_offset=0.0,
+                       col_names=[f"c{j}" for j in range(7)], col_lower=np.zeros(7), col_upper=np.full(7, INF),
+                       col_integer=np.zeros(7, dtype=bool), row_names=[f"r{i}" for i in range(12)],
+                       row_lower=np.zeros(12), row_upper=np.full(12, INF), indptr=indptr, indices=indices, data=data)
+    dense = np.zeros((12, 7))
+    np.add.at(dense, (np.repeat(np.arange(12), counts), indices), data)
+    x = rng.normal(size=7)
+    activity = lp.row_activity(x)
+    assert activity[[0, 5, 11]].tolist() == [0.0, 0.0, 0.0]
+    assert np.allclose(activity, dense @ x, rtol=1e-14, atol=1e-14)
