@@ -191,6 +191,8 @@ def _search(executor: Executor, s: Scenario, objective, confidence, samples, see
         return None, trail  # no plan even without a buffer
     if first == "met":
         return 0.0, trail
+    if last == "low":
+        return None, trail  # even a 100% buffer has a plan that misses
     low, high, high_kind = 0.0, 1.0, last
     while high - low > precision:
         points = [low + (high - low) * (i + 1) / (SEARCH_POINTS + 1) for i in range(SEARCH_POINTS)]

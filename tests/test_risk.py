@@ -138,3 +138,17 @@ def test_cli_risk_on_two_workers_matches_one(tmp_path):
         assert result.exit_code == 0, result.output
         outs.append((out / "risk.csv").read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_no_buffer_reaches_an_impossible_confidence(tmp_path):
+    # Order values fall 50-60% short in every sample: the plan with a 100% buffer (2,000 planned for a
+    # committed 1,000) still reaches at most 1,000 x 2 x 0.5, so no buffer meets the target with 90%
+    # probability, and the search says so after its first round (buffers 0 and 1) instead of bisecting.
+    data = base_scenario(objective="min_spend", targets={"revenue": 1000},
+                         uncertainty=[{"what": "order_value", "dist": "uniform", "low": 0.4, "high": 0.5}])
+    solved = solve_file(write_scenario(tmp_path, data))
+    buffer, trail = smallest_buffer(solved.loaded.scenario, "min_spend", 0.9, 500, 7, "cbc", SolveOptions())
+    assert buffer is None
+    assert [t["buffer"] for t in trail] == [0.0, 1.0]
+    assert [t["probability"] for t in trail] == [0.0, 0.0]
+    assert trail[1]["spend"] == pytest.approx(400.0)  # 2,000 revenue at 5 per unit of spend
