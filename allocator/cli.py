@@ -6,12 +6,19 @@ violations); 2 bad input; 3 solver failure.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-import click
+# Before numpy loads: its BLAS would start a thread per core that spins after every vector product and
+# takes a core from CBC (and from the other workers of a sweep or risk run); the planner's arithmetic is
+# sparse and gains nothing from it. A value the user set is kept.
+for _blas_threads in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_blas_threads, "1")
 
-from .errors import AllocatorError, OutputError, ScenarioError, SolveFailed
+import click  # noqa: E402
+
+from .errors import AllocatorError, OutputError, ScenarioError, SolveFailed  # noqa: E402
 
 EXIT_SOLVED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_SOLVER = 0, 1, 2, 3
 OBJECTIVE_CHOICES = ["max_revenue", "min_spend", "max_profit", "max_new_customers"]

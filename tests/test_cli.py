@@ -313,3 +313,16 @@ def test_json_scenario_solves_like_yaml(tmp_path):
     assert result.exit_code == 0, result.output
     ours = json.loads((tmp_path / "out" / "run.json").read_text())["objective"]
     assert ours == pytest.approx(27_931_296.440646846, rel=1e-6)
+
+
+def test_cli_keeps_blas_to_one_thread_unless_told_otherwise():
+    # numpy's spinning BLAS threads would take cores from CBC and from the other workers of a sweep.
+    import os
+    import subprocess
+    import sys
+
+    code = "import allocator.cli, numpy, os; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "1"
+    env["OPENBLAS_NUM_THREADS"] = "3"
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "3"
