@@ -31,8 +31,9 @@ from .execute import Executor, run_tasks
 from .model import PlanModel, build_model
 from .schema import Scenario, Uncertainty
 
-BLOCK = 250  # samples per random stream (and computed together: BLOCK x used cells floats)
+BLOCK = 250  # samples per random stream
 TASK_BLOCKS = 8  # blocks per task handed to a worker
+CHUNK_VALUES = 2_000_000  # multipliers per (samples x cells) matrix computed at once: 16 MB
 SEARCH_POINTS = 2  # buffers solved together in each round of the buffer search (the interval shrinks 3x)
 QUANTILES = (0.10, 0.50, 0.90)
 METRICS = ("revenue_total", "new_customers", "leads")
@@ -80,22 +81,38 @@ def _draw(item: Uncertainty, rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def simulate_block(e: Exposure, seed: int, block: int, n: int) -> np.ndarray:
-    """Samples of block ``block``: a (3 x n) array of revenue_total, new_customers, leads."""
+    """Samples of block ``block``: a (3 x n) array of revenue_total, new_customers, leads.
+
+    Worked out a few rows at a time (at most CHUNK_VALUES multipliers per matrix), so memory stays
+    bounded for plans that spend on many cells; every row is computed on its own, so the numbers do
+    not depend on how the rows are grouped.
+    """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
-    cells = e.base_leads.size
+    # Drawn in the scenario's order, whether or not an entry selects used cells; a full block's draws
+    # each time, so that sample i is the same in runs of any length.
+    draws = [(item.what, mask, _draw(item, rng, BLOCK)[:n]) for item, mask in e.entries]
+    out = np.empty((3, n))
+    step = max(1, CHUNK_VALUES // max(1, e.base_leads.size))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        out[:, start:stop] = _outcomes(e, draws, start, stop)
+    return out
+
+
+def _outcomes(e: Exposure, draws: list, start: int, stop: int) -> np.ndarray:
+    rows, cells = stop - start, e.base_leads.size
     multipliers: dict[str, np.ndarray] = {}
-    for item, mask in e.entries:  # drawn in the scenario's order, whether or not the entry selects used cells
-        draw = _draw(item, rng, BLOCK)[:n]  # a full block's draws, so sample i is the same in runs of any length
-        factor = multipliers.setdefault(item.what, np.ones((n, cells)))
-        factor[:, mask] *= draw[:, None]
+    for what, mask, draw in draws:
+        factor = multipliers.setdefault(what, np.ones((rows, cells)))
+        factor[:, mask] *= draw[start:stop, None]
     ones = np.ones((1, cells))
     leads = e.base_leads * multipliers.get("demand_index", ones) / multipliers.get("cost_per_lead", ones)
     customers = leads * np.minimum(e.conversion * multipliers.get("conversion", ones), 1.0)
     revenue = customers * (e.order_value * multipliers.get("order_value", ones))
-    out = np.empty((3, n))
-    out[0] = np.broadcast_to(revenue.sum(axis=1), n) + e.baseline_total
-    out[1] = np.broadcast_to(customers @ e.counts_as_new, n)
-    out[2] = np.broadcast_to(leads.sum(axis=1), n)
+    out = np.empty((3, rows))
+    out[0] = np.broadcast_to(revenue.sum(axis=1), rows) + e.baseline_total
+    out[1] = np.broadcast_to((customers * e.counts_as_new).sum(axis=1), rows)
+    out[2] = np.broadcast_to(leads.sum(axis=1), rows)
     return out
 
 
