@@ -79,9 +79,9 @@ class Executor:
         return results
 
     def _map_dask(self, function: Callable, args: list, progress) -> list:
+        client = self._connect()  # first: it turns a missing dask.distributed into a clear error
         from distributed import as_completed
 
-        client = self._connect()
         futures = client.map(_Star(function), args, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list = [None] * len(futures)

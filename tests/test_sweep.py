@@ -63,3 +63,18 @@ def test_invalid_variant_is_a_row_not_a_crash(tmp_path):
     frame = run_sweep(EXAMPLE, [Axis("budget.total", ("3e6", "-1"))], workers=1)
     assert list(frame["status"]) == ["optimal", "invalid"]
     assert "budget.total" in frame["message"].iloc[1] and "greater than 0" in frame["message"].iloc[1]
+
+
+@pytest.mark.parametrize("command", [["sweep", "--vary", "budget.total=3e6,4e6"], ["risk", "--samples", "300"]])
+def test_scheduler_without_dask_installed_is_bad_input(tmp_path, monkeypatch, command):
+    # With dask.distributed missing, --scheduler is a one-line error (exit 2), not a traceback, and no
+    # output folder is left behind.
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [command[0], str(EXAMPLE), *command[1:], "--scheduler", "tcp://127.0.0.1:9",
+                                       "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "dask.distributed is not installed" in result.output and "allocator[dask]" in result.output
+    assert "Traceback" not in result.output and not out.exists()
