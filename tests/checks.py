@@ -155,7 +155,7 @@ def check_reference(case: Drawn, outcomes: dict[str, Outcome]) -> tuple[bool, st
     """
     report = verify_rows(case.data, case.reference)
     violations = report.violations
-    meets_goals = all(goal.ok for goal in getattr(report, "goals", []))
+    meets_goals = all(goal.ok for goal in report.goals)
     if violations:
         if not case.wild:
             return False, "the strategy's reference plan fails verify (no wild edit): " + "; ".join(violations[:5])

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from click.testing import CliRunner
 
+from allocator.cli import main
 from allocator.pipeline import SolvedScenario, solve_file
 from allocator.verify import verify
 from solvers import Status
@@ -86,3 +88,8 @@ def constraint(plan, name: str) -> dict:
     rows = table[table["name"] == name]
     assert len(rows) == 1, f"constraint {name!r} not found once in {list(table['name'])}"
     return rows.iloc[0].to_dict()
+
+
+def invoke(*args):
+    """The CLI run in-process (CliRunner), every argument as text."""
+    return CliRunner().invoke(main, [str(a) for a in args])

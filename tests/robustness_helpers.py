@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from click.testing import CliRunner
-from allocator.cli import main
+
+from helpers import invoke  # noqa: F401 (the robustness tests import it from here)
 
 INVALID = Path(__file__).resolve().parent / "invalid"
 # The files every plan folder holds (README, "What you get"); newer versions may add more.
@@ -13,10 +13,6 @@ CORE_FILES = {
     "budget_lines.csv", "constraints.csv", "run.json",
 }
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 class PreconditionFailed(RuntimeError):

@@ -7,10 +7,8 @@ import json
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-from helpers import EXAMPLE, backends, base_scenario, write_scenario
+from helpers import EXAMPLE, backends, base_scenario, invoke, write_scenario
 
-from allocator.cli import main
 
 PLAN_FILES = {
     "allocation.csv", "by_channel.csv", "by_tier.csv", "by_product.csv", "by_period.csv", "targets.csv",
@@ -20,10 +18,6 @@ ALLOCATION_COLUMNS = ["spend", "leads", "customers", "revenue", "baseline_revenu
                       "cost_per_lead", "conversion", "order_value"]
 CONSTRAINT_COLUMNS = ["name", "kind", "lhs", "sense", "rhs", "slack", "binding", "shadow_price"]
 AMOUNTS = ["spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
@@ -300,13 +294,12 @@ def test_names_that_look_like_formulas_are_neutralised_and_verified(tmp_path):
 
 
 def test_json_scenario_solves_like_yaml(tmp_path):
-    import shutil
-
     import yaml
 
+    from allocator.examples import write_examples
+
     data = yaml.safe_load(EXAMPLE.read_text())
-    for name in ("funnel.csv", "baseline.csv"):
-        shutil.copy(EXAMPLE.parent / name, tmp_path / name)
+    write_examples(tmp_path)  # the tables the scenario names
     path = tmp_path / "example.json"
     path.write_text(json.dumps(data, default=str))
     result = invoke("solve", path, "--out", tmp_path / "out")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from allocator.cli import main
@@ -29,7 +30,7 @@ def test_compare_scenarios_and_folders_agree(tmp_path):
     for metric in ("spend", "revenue_total", "new_customers"):
         assert float(totals1.loc[metric, "example_q1"]) == float(totals2.loc[metric, "fa"])
         delta = float(totals1.loc[metric, "example_q1_budget_4m"]) - float(totals1.loc[metric, "example_q1"])
-        assert float(totals1.loc[metric, "delta_example_q1_budget_4m"]) == __import__("pytest").approx(delta, abs=2e-4)
+        assert float(totals1.loc[metric, "delta_example_q1_budget_4m"]) == pytest.approx(delta, abs=2e-4)
     # The inputs that differ are exactly the variant's overrides (and its name).
     params = t1[t1["section"] == "parameters"].set_index("item")
     assert set(params.index) == {"name", "budget.total", "channels[livestream].max_spend",
@@ -50,11 +51,10 @@ def test_compare_needs_two_plans(tmp_path):
 def test_folder_whose_scenario_changed_is_compared_without_its_inputs(tmp_path):
     # A plan folder remembers the SHA-256 of the files it was solved from; when a file has changed
     # since, its parameters would describe another plan, so they are not compared, and the output says why.
-    import shutil
+    from allocator.examples import write_examples
 
     runner = CliRunner()
-    for name in ("example_q1.yaml", "funnel.csv", "baseline.csv"):
-        shutil.copy(SCENARIOS / name, tmp_path / name)
+    write_examples(tmp_path)
     scenario = tmp_path / "example_q1.yaml"
     assert runner.invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "before")]).exit_code == 0
     assert runner.invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "same")]).exit_code == 0

@@ -20,10 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-from helpers import backends, base_scenario, write_scenario
+from helpers import backends, base_scenario, invoke, write_scenario
 
-from allocator.cli import main
 from allocator.diagnose import diagnose
 from allocator.pipeline import solve_file
 from solvers import Status
@@ -247,10 +245,6 @@ def test_diagnose_finds_the_conflict_and_relaxations(tmp_path, case_name, solver
         assert r.constraint in conflict and r.lever.label == conflict[r.constraint].lever
     _check_summary(case, conflict, result.summary())
     assert result.solves > 0
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.mark.parametrize("solver", backends())

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import EXAMPLE, base_scenario, write_scenario
+from robustness_helpers import INVALID, assert_one_error_line
 
 from allocator.cli import main
 from allocator.errors import ScenarioError
 from allocator.loader import load_scenario
-
-INVALID = Path(__file__).resolve().parent / "invalid"
 
 # file in tests/invalid -> substrings its one-line message must contain (field path, value, expectation).
 CASES: dict[str, list[str]] = {
@@ -144,15 +143,10 @@ def run_solve(scenario: Path, out: Path, *extra: str):
 
 
 def assert_bad_input(result, out: Path, expected: list[str]) -> str:
-    assert result.exit_code == 2, result.output
-    text = result.output
-    assert "Traceback" not in text
-    assert text.startswith("error: "), text
-    assert text.count("\n") == 1 and text.endswith("\n"), f"not exactly one line: {text!r}"
+    text = assert_one_error_line(result, 2)
     for piece in expected:
         assert piece in text, f"{piece!r} not in {text!r}"
     assert not out.exists(), "an output folder was created for bad input"
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
     return text
 
 

@@ -8,7 +8,7 @@ are in tests/test_known_answers.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -57,7 +57,6 @@ class LPCase:
     duals: list[float] | None = None
     reduced_costs: list[float] | None = None
     duals_from: str = "lp"
-    marks: list = field(default_factory=list)
 
 
 LP_CASES = {
@@ -110,16 +109,8 @@ LP_CASES = {
 }
 
 
-def _lp_params():
-    out = []
-    for name, case in LP_CASES.items():
-        for solver in BACKENDS:
-            marks = [m for s, m in case.marks if s == solver]
-            out.append(pytest.param(name, solver, marks=marks, id=f"{name}-{solver}"))
-    return out
-
-
-@pytest.mark.parametrize("name, solver", _lp_params())
+@pytest.mark.parametrize("solver", BACKENDS)
+@pytest.mark.parametrize("name", LP_CASES)
 def test_raw_lp_known_answer(name, solver):
     case = LP_CASES[name]
     result = solve(case.lp, solver)

@@ -429,10 +429,9 @@ def test_name_starting_with_apostrophe_survives_the_round_trip(tmp_path):
 
 def test_out_folder_holding_the_scenario_is_refused(tmp_path):
     # --force would otherwise replace the folder that holds the inputs.
-    import shutil
+    from allocator.examples import write_examples
 
-    for name in ("example_q1.yaml", "funnel.csv", "baseline.csv"):
-        shutil.copy(REPO / "scenarios" / name, tmp_path / name)
+    write_examples(tmp_path)
     before = snapshot(tmp_path)
     result = invoke("solve", tmp_path / "example_q1.yaml", "--out", tmp_path, "--force")
     assert result.exit_code == 2, result.output

@@ -16,10 +16,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-from helpers import EXAMPLE, LIVESTREAM_PUSH, backends, base_scenario, write_scenario
+from helpers import EXAMPLE, LIVESTREAM_PUSH, backends, base_scenario, invoke, write_scenario
 
-from allocator.cli import main
 from allocator.loader import load_scenario
 from allocator.model import build_model
 from allocator.pipeline import solve_file
@@ -29,10 +27,6 @@ P = "2027-01"
 SHARE_STEP = 1e-4  # absolute step for shares and tolerances (0-1)
 RELATIVE_STEP = 1e-3  # step for money, counts and ROI floors, relative to the value
 MILP_NOTE = "(prices from the LP with the on/off channel choices fixed at the optimum)"
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def _is_share(label: str) -> bool:

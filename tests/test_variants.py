@@ -1,7 +1,6 @@
 """Scenario variants: extends + overrides by path, --set, and errors that name the file holding the bad value."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +8,7 @@ from click.testing import CliRunner
 
 from allocator.cli import main
 from allocator.errors import ScenarioError
+from allocator.examples import write_examples
 from allocator.loader import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -16,8 +16,7 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 @pytest.fixture()
 def folder(tmp_path):
-    for name in ("example_q1.yaml", "funnel.csv", "baseline.csv"):
-        shutil.copy(SCENARIOS / name, tmp_path / name)
+    write_examples(tmp_path)
     return tmp_path
 
 
