@@ -11,7 +11,10 @@ z[c,m,k] with
     sum of slice k+1 <= bound_{k+1} * z[c,m,k]     (slice_open[c,m,k+1])
 
 so that slice k+1 holds spend only when slice k is full; the plan then
-follows the curve exactly (a MILP).
+follows the curve exactly (a MILP). bound_{k+1} is the slice's width, or for
+the open last slice the channel's spend bound; a channel with no spend cap in
+a plan without a budget total has none, and the caller passes
+``fallback_bound`` for it (see allocator.pipeline.solve_model).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from solvers import LinearProgram
 from .model import PlanModel, _channel_spend_bound
 
 
-def ordered_model(model: PlanModel) -> PlanModel:
+def ordered_model(model: PlanModel, fallback_bound: float = np.inf) -> PlanModel:
     lp = model.lp
     spend = model.spend
     cells = model.cells
@@ -39,6 +42,8 @@ def ordered_model(model: PlanModel) -> PlanModel:
         if not ch.response or len(ch.response) < 2:
             continue
         bound = _channel_spend_bound(s, c_i)
+        if not np.isfinite(bound):
+            bound = fallback_bound
         for m in range(M):
             mine = (channel == c_i) & (period == m)
             if not mine.any():

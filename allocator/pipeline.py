@@ -20,6 +20,9 @@ from .goals import solve_with_goals
 from .ordering import ordered_model
 from .tiebreak import refine, slices_out_of_order
 
+# Ordering binaries for a channel with no spend cap: bound its open last slice at this multiple of the LP
+# plan's total spend, raised tenfold (at most this many tries) while the plan's spend reaches half of it.
+UNCAPPED_BOUND_FACTOR, UNCAPPED_BOUND_TRIES = 100.0, 4
 VERSIONED_PACKAGES = ("allocator", "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")
 
 
@@ -66,8 +69,16 @@ def solve_model(model: PlanModel, solver: str, options: SolveOptions) -> SolveRe
     """
     result = _solve_once(model, solver, options)
     if result.status.has_solution and slices_out_of_order(model, result.x):
-        ordered = ordered_model(model)
-        result = _solve_once(ordered, solver, options)
+        # A channel without any spend cap (no budget total either) gets a bound of many times the LP plan's
+        # whole spend on its open last slice, raised while the plan reaches half of it.
+        bound = UNCAPPED_BOUND_FACTOR * max(1.0, float(result.x[model.total_spend_col]))
+        for _ in range(UNCAPPED_BOUND_TRIES):
+            ordered = ordered_model(model, bound)
+            attempt = _solve_once(ordered, solver, options)
+            if not (attempt.status.has_solution and attempt.x[model.total_spend_col] >= 0.5 * bound):
+                break
+            bound *= 10.0
+        result = attempt
         if result.status.has_solution:
             n_cols, n_rows = model.lp.n_cols, model.lp.n_rows
             result = replace(

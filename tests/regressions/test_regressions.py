@@ -111,6 +111,14 @@ def test_curve_with_forced_spend_never_returns_a_plan_verify_rejects(name, solve
     assert solved.plan.status.value == "infeasible"
 
 
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_curve_on_a_channel_without_any_spend_bound_is_followed(solver):
+    """Was: no ordering binaries for a channel without spend cap or budget total, and a plan verify rejects."""
+    solved, violations = _solve_and_verify("curve_uncapped_channel_no_budget.yaml", solver)
+    assert solved.plan.status.value == "optimal"
+    assert not violations, violations
+
+
 @pytest.mark.parametrize("name", ["empty_table_no_spend.yaml", "empty_table_no_eligible_cell.yaml"])
 def test_solve_writes_empty_tables(tmp_path, name):
     """Was: a traceback (ValueError from np.strings.zfill) writing a table with no rows."""
