@@ -32,10 +32,10 @@ def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: 
         return Explanation([f"No plan to explain: {plan.status.value}."], {}, 0)
 
     sensitivity = plan.tables["sensitivity"].copy()
+    levers = {lever.label: lever for lever in model.row_levers if lever is not None}  # a table row per lever
     solves = 0
     for i in range(min(ranged, len(sensitivity))):
-        first_row = sensitivity.at[i, "constraint"].split("; ")[0]
-        lever = model.row_levers[model.lp.row_names.index(first_row)]
+        lever = levers[sensitivity.at[i, "lever"]]
         found = price_range(model.scenario, plan.objective_kind, lever, float(sensitivity.at[i, "price_per_lever_unit"]),
                             plan.objective, solver, options)
         solves += found.solves

@@ -378,3 +378,16 @@ def test_milp_example_prices_note_and_costliest_three(tmp_path, solver):
     # Every binding row with a price is named in words, with its scenario number.
     assert not sensitivity["limit"].isna().any() and not sensitivity["lever"].isna().any()
     assert math.isclose(sensitivity.loc[sensitivity["constraint"] == "budget_total", "lever_value"].iloc[0], 3_400_000)
+
+
+def test_explain_ranges_a_limit_whose_channel_name_holds_a_semicolon(tmp_path):
+    # sensitivity.csv joins the rows a lever sets with "; "; explain must find the lever by its label,
+    # not by splitting that text (a channel named "a; b" once made it crash with a ValueError).
+    data = base_scenario(channels=[{"name": "a; b", "cost_per_lead": 10, "max_spend": 500}])
+    result = invoke("explain", write_scenario(tmp_path, data), "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
+    row = table[table["lever"] == "channels[a; b].max_spend[2027-01]"].iloc[0]
+    # Revenue is 5 per unit of spend; the cap's price holds from 0 up to where the budget (1,000) binds.
+    assert row["price_per_lever_unit"] == pytest.approx(5.0)
+    assert (row["valid_from"], row["valid_to"]) == (pytest.approx(0.0, abs=1e-3), pytest.approx(1000.0, rel=1e-3))
