@@ -107,7 +107,12 @@ def allocation_table(model: PlanModel, x: np.ndarray) -> tuple[pd.DataFrame, Row
 
     baseline_revenue = np.zeros(codes.size)
     np.add.at(baseline_revenue, np.searchsorted(codes, base_code), base.revenue)
-    _, cpl, conv, value = funnel_cube(model.scenario)
+    # Funnel numbers: the cells carry them; baseline-only rows (ineligible cells) read them from the cube.
+    funnel = {"cost_per_lead": cells.cost_per_lead, "conversion": cells.conversion, "order_value": cells.order_value}
+    if extra.size:
+        cube = dict(zip(funnel, funnel_cube(model.scenario)[1:]))
+        ec, et, ep = extra // (T * P * M), extra // (P * M) % T, extra // M % P
+        funnel = {k: np.concatenate((v, cube[k][ec, et, ep])) for k, v in funnel.items()}
 
     def money(values):  # rounded as written; + 0.0 turns -0.0 into 0.0
         return np.round(values, DECIMALS) + 0.0
@@ -129,9 +134,8 @@ def allocation_table(model: PlanModel, x: np.ndarray) -> tuple[pd.DataFrame, Row
     })
     out["revenue_total"] = money(out["revenue"].to_numpy() + out["baseline_revenue"].to_numpy())
     out["roi"] = _ratio_series(out["revenue"], out["spend"])
-    out["cost_per_lead"] = cpl[c, t, p]
-    out["conversion"] = conv[c, t, p]
-    out["order_value"] = value[c, t, p]
+    for column, values in funnel.items():
+        out[column] = values[order]
     out["eligible"] = rows_of(np.ones(n, dtype=bool), fill=False).astype(bool)
     return out, RowIndex(channel=c, tier=t, product=p, period=m)
 
