@@ -36,7 +36,7 @@ import solvers.cbc as cbc_backend  # noqa: E402
 from allocator.output import write_folder  # noqa: E402
 from allocator.pipeline import run_record, solve_file  # noqa: E402
 from solvers import Status  # noqa: E402
-from solvers.mps import mps_text  # noqa: E402
+from solvers.mps import write_mps  # noqa: E402
 from solvers.base import Sense  # noqa: E402
 from allocator.export import export_texts  # noqa: E402
 
@@ -203,7 +203,7 @@ def bench_size(key: str, repeats: int, seed: int, tmp: Path) -> dict:
             info = {"variables": lp.n_cols, "constraints": lp.n_rows, "nonzeros": lp.n_nonzeros,
                     "binaries": int(lp.col_integer.sum()), "objective": solved.plan.objective,
                     "allocation_rows": len(solved.plan.tables["allocation"])}
-            mps_path.write_text(mps_text(lp))
+            write_mps(lp, mps_path)
             info["mps_mib"] = mps_path.stat().st_size / 2**20
             raw_args = [cbc, str(mps_path), "-solve" if lp.is_mip else "-initialSolve"]
             exported_path.write_text(export_texts(lp)["model.mps"])

@@ -60,9 +60,10 @@ def check_solution(lp: LinearProgram, x, solver: str) -> None:
     if bad_col.any():
         j = int(np.flatnonzero(bad_col)[0])
         raise SolverError(f"{solver} returned a solution outside the bounds of column {lp.col_names[j]} ({x[j]:g})")
-    activity = lp.row_activity(x)
+    products = lp.data * x[lp.indices]
+    activity = lp.row_sums(products)
     # Scale by the row's size: its bound and the magnitude of its terms (sums of large opposite terms).
-    magnitude = lp.row_sums(np.abs(lp.data * x[lp.indices]))
+    magnitude = lp.row_sums(np.abs(products))
     bound = np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0) + np.where(np.isfinite(lp.row_upper), np.abs(lp.row_upper), 0.0)
     tol_row = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.maximum(magnitude, bound))
     bad_row = (activity < lp.row_lower - tol_row) | (activity > lp.row_upper + tol_row)
@@ -91,12 +92,12 @@ def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None =
         return replace(result, extra={**result.extra, "duals_from": "none"})
     # Keep the MIP's status and plan; the fixed LP supplies the prices (and its plan only if strictly better,
     # e.g. after a time limit: an LP solver may stop a hair short where the MIP's own plan was exact).
-    x = np.where(lp.col_integer, np.round(result.x), fixed.x)
-    better = (lp.objective_value(x) > lp.objective_value(result.x)) == (lp.sense is Sense.MAXIMIZE)
-    if not better or lp.objective_value(x) == lp.objective_value(result.x):
-        x = result.x
+    merged = np.where(lp.col_integer, np.round(result.x), fixed.x)
+    old, new = lp.objective_value(result.x), lp.objective_value(merged)
+    improved = new > old if lp.sense is Sense.MAXIMIZE else new < old
+    x, objective = (merged, new) if improved else (result.x, old)
     return replace(
-        result, x=x, objective=lp.objective_value(x), row_duals=fixed.row_duals,
+        result, x=x, objective=objective, row_duals=fixed.row_duals,
         reduced_costs=fixed.reduced_costs, solve_seconds=result.solve_seconds + fixed.solve_seconds,
         extra={**result.extra, "duals_from": "lp_with_integers_fixed"},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -45,6 +46,7 @@ def _status_table(highspy) -> dict:
     }
 
 
+@functools.cache
 def _installed_version() -> str:
     from importlib import metadata
 

@@ -28,11 +28,6 @@ _MARKERS = (
 )
 
 
-def mps_bytes(lp: LinearProgram) -> bytes:
-    """The MPS file of `lp`."""
-    return b"".join(_mps_parts(lp))
-
-
 def _mps_parts(lp: LinearProgram) -> list:
     """The MPS file of `lp` as a list of bytes-like pieces (the COLUMNS blocks are views, not copies).
 
@@ -69,10 +64,6 @@ def _mps_parts(lp: LinearProgram) -> list:
     parts.append(_bound_lines(lp.col_lower, lp.col_upper, integer, col_tokens))
     parts.append(b"ENDATA\n")
     return parts
-
-
-def mps_text(lp: LinearProgram) -> str:
-    return mps_bytes(lp).decode("ascii")
 
 
 def write_mps(lp: LinearProgram, path: Path) -> None:
@@ -120,17 +111,8 @@ def _column_entries(lp: LinearProgram, row_tokens: np.ndarray, col_tokens: np.nd
 
 
 def _names(prefix: str, count: int) -> np.ndarray:
-    """``x0``, ``x1``, ... as an (count x 8) uint8 matrix, blank-padded (digits computed, not formatted)."""
-    out = np.full((count, 8), ord(" "), dtype=np.uint8)
-    out[:, 0] = ord(prefix)
-    index = np.arange(count, dtype=np.int64)
-    digits = np.ones(count, dtype=np.int64)  # how many decimal digits each index has
-    for power in range(1, 7):
-        digits += index >= 10 ** power
-    for k in range(int(digits.max(initial=1))):  # k-th digit from the left, where the index has one
-        has = digits > k
-        out[has, 1 + k] = ord("0") + (index[has] // 10 ** (digits[has] - 1 - k)) % 10
-    return out
+    """``x0``, ``x1``, ... as an (count x 8) uint8 matrix, blank-padded."""
+    return _padded([f"{prefix}{i}" for i in range(count)], 8)
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:
