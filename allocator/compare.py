@@ -19,6 +19,7 @@ from solvers import SolveOptions
 from .csvsafe import restore_frame
 from .errors import ScenarioError
 from .loader import load_scenario
+from .results import _ratio
 from .schema import Scenario
 
 TOTALS = ["spend", "revenue_total", "revenue", "baseline_revenue", "new_customers", "leads", "customers"]
@@ -177,10 +178,6 @@ def _rounded(value):
     if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
         return "" if np.isnan(value) else f"{value:.4f}"
     return value
-
-
-def _ratio(a: float, b: float) -> float:
-    return a / b if b else float("nan")
 
 
 def _delta(first, value):

@@ -103,7 +103,7 @@ class Diagnosis:
 
 def _fix_text(r: Relaxation) -> str:
     lever, value = r.lever, r.feasible_at
-    is_share = lever.label.endswith(("share", "tolerance"))
+    is_share = lever.is_share
     fmt = share if is_share else money
     delta = value - lever.current
     sign = "+" if delta >= 0 else "-"
@@ -173,7 +173,7 @@ def _boundary(scenario: Scenario, lever: Lever, oracle: Oracle) -> float | None:
             return None
         bad, good = current, floor
     else:
-        ceiling = 1.0 if lever.label.endswith(("share", "tolerance")) else None
+        ceiling = 1.0 if lever.is_share else None
         step = max(abs(current), 1.0) * 0.01
         bad, good = current, None
         for _ in range(MAX_DOUBLINGS):

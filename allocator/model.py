@@ -66,6 +66,12 @@ class PlanModel:
 
     objective_scale: float = 1.0  # the LP's objective is the user's times this (so its largest coefficient is 1)
 
+    def budget_price(self, row_duals: np.ndarray | None) -> float | None:
+        """The shadow price of ``budget_total`` in these row duals (None without duals or a budget total)."""
+        if row_duals is None or "budget_total" not in self.lp.row_names:
+            return None
+        return float(row_duals[self.lp.row_names.index("budget_total")])
+
     def objective_value(self, x: np.ndarray) -> float:
         """The user's objective (revenue, spend, profit or new customers) at x, in its own units."""
         return self.lp.objective_value(x) / self.objective_scale

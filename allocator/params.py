@@ -25,6 +25,11 @@ class Lever:
     relax: int  # +1: raising the number relaxes the constraint; -1: lowering it does
     current: float
 
+    @property
+    def is_share(self) -> bool:
+        """A share or a tolerance: a fraction between 0 and 1, moved in percentage points."""
+        return self.label.endswith(("share", "tolerance"))
+
     def apply(self, scenario: Scenario, value: float) -> Scenario | None:
         """The scenario with this number set to `value`, or None if the schema refuses it."""
         data = scenario.model_dump()

@@ -51,7 +51,7 @@ def price_range(scenario: Scenario, objective: str, lever: Lever, price: float, 
         return abs(moved - expected) <= RELATIVE_TOLERANCE * max(1.0, abs(base_objective), abs(moved))
 
     step = abs(lever.current) * 0.01 if lever.current else 0.01
-    bounded_share = lever.label.endswith(("share", "tolerance"))
+    bounded_share = lever.is_share
     ends = []
     for direction in (-1, +1):
         good, bad = lever.current, None

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from solvers import SolveOptions, Status
+from solvers import SolveOptions
 
 from .cells import select
 from .errors import ScenarioError
@@ -169,7 +169,7 @@ def probability_at(s: Scenario, objective: str | None, buffer: float, samples: i
     changed = Scenario.model_validate({**s.model_dump(), "targets": {**s.targets.model_dump(), "buffer": buffer}})
     model = build_model(changed, objective)
     result = solve_model(model, solver, options)
-    if result.status is not Status.OPTIMAL and not result.status.has_solution:
+    if not result.status.has_solution:
         return {"buffer": buffer, "status": result.status.value, "probability": np.nan, "spend": np.nan}
     revenue = simulate(model, result.x, samples, seed)["revenue_total"]
     return {"buffer": buffer, "status": result.status.value, "probability": float((revenue >= s.targets.revenue).mean()),

@@ -47,8 +47,8 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
         price = float(sum(d * lever_factor(model, i, x) for d, i in zip(duals, members)))  # per unit of the lever
         step = 0.1 * abs(lever.current) if lever.current else 0.1
         gain = improve * price * lever.relax * step
-        per = "1 percentage point of" if _is_share(lever.label) else "1 of"
-        per_amount = 0.01 if _is_share(lever.label) else 1.0
+        per = "1 percentage point of" if lever.is_share else "1 of"
+        per_amount = 0.01 if lever.is_share else 1.0
         effect = (f"each extra {per} {lever.label} -> {'+' if price * per_amount >= 0 else '-'}"
                   f"{money(abs(price * per_amount))} {unit}")
         limit = limit_text(model, members[0])
@@ -65,10 +65,6 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
         order = np.lexsort((table["constraint"].to_numpy(), -np.abs(table["gain_if_relaxed_10pct"].to_numpy())))
         table = table.iloc[order].reset_index(drop=True)
     return table
-
-
-def _is_share(label: str) -> bool:
-    return label.endswith(("share", "tolerance"))
 
 
 def costliest(table: pd.DataFrame, count: int = 3) -> list[str]:

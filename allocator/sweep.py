@@ -93,7 +93,7 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
             "objective": model.objective_value(x), "spend": spend, "revenue_total": revenue + model.baseline.total,
             "new_customers": float(model.spend.new_customers @ x[:n]), "leads": float(model.spend.leads @ x[:n]),
             "roi": revenue / spend if spend > 1e-9 else float("nan"),
-            "budget_shadow_price": _budget_price(model, result),
+            "budget_shadow_price": _or_nan(model.budget_price(result.row_duals)),
             "channels_used": ";".join(_channels_used(model, x)),
         })
     elif result.status is Status.INFEASIBLE:
@@ -112,10 +112,8 @@ def _load(scenario: str, overrides: tuple):
     return load_scenario(scenario, list(overrides))
 
 
-def _budget_price(model, result) -> float:
-    if result.row_duals is None or "budget_total" not in model.lp.row_names:
-        return float("nan")
-    return float(result.row_duals[model.lp.row_names.index("budget_total")])
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 def _channels_used(model, x) -> list[str]:

@@ -36,16 +36,10 @@ def needs_second_pass(model: PlanModel, first: SolveResult) -> list[str]:
         reasons.append("response slices filled out of order")
     if model.lp.sense is Sense.MAXIMIZE and float(x[model.total_spend_col]) > SPEND_TOLERANCE:
         # If one more unit of budget is worth nothing, some of the money spent may buy nothing either.
-        price = _budget_price(model, first)
+        price = model.budget_price(first.row_duals)
         if price is None or abs(price) <= DUAL_TOLERANCE:
             reasons.append("the last unit of budget buys nothing: some spend may be useless")
     return reasons
-
-
-def _budget_price(model: PlanModel, first: SolveResult) -> float | None:
-    if first.row_duals is None or "budget_total" not in model.lp.row_names:
-        return None
-    return float(first.row_duals[model.lp.row_names.index("budget_total")])
 
 
 def slices_out_of_order(model: PlanModel, x: np.ndarray) -> bool:

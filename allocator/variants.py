@@ -25,7 +25,6 @@ import yaml
 
 from .errors import ScenarioError, Text
 
-MAX_DEPTH = 10  # extends chains longer than this are refused (and so are cycles)
 TABLE_SECTIONS = ("funnel", "baseline")
 _SEGMENT = re.compile(r"^(?P<key>[^\[\]]*)(?P<selectors>(\[[^\[\]]+\])*)$")
 

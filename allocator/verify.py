@@ -16,7 +16,7 @@ import pandas as pd
 
 from .csvsafe import restore_frame
 from .errors import ScenarioError
-from .schema import Scenario
+from .schema import GOALS, Scenario
 
 REQUIRED_COLUMNS = ["channel", "tier", "product", "period", "spend", "leads", "customers", "revenue",
                     "baseline_revenue", "revenue_total"]
@@ -264,7 +264,7 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
                 report.add(f"sales_capacity[{period}]", float(leads_by_period.get(period, 0.0)), "<=", cap, terms=n)
 
     t = s.targets
-    soft = {goal: t.mode == "soft" or goal in t.soft for goal in ("revenue", "new_customers", "leads", "min_roi", "mix")}
+    soft = {goal: t.is_soft(goal) for goal in GOALS}
     if t.min_roi is not None:
         report.add("roi_floor_portfolio", float(value.sum()), ">=", t.min_roi * spend, terms=n, scale=t.min_roi,
                    soft=soft["min_roi"])
