@@ -39,15 +39,7 @@ def solve_with_goals(model: PlanModel, solver: str, options: SolveOptions) -> tu
         if not result.status.has_solution:
             return staged, result
         best = float(weights @ result.x[cols])
-        staged = _with_row(staged, f"goal_level[{level + 1}]", cols, weights, best + LEVEL_SLACK * (1.0 + abs(best)))
+        staged = staged.with_rows([f"goal_level[{level + 1}]"], [(cols, weights)], [-np.inf],
+                                  [best + LEVEL_SLACK * (1.0 + abs(best))])
     return staged, solve(staged, solver, options)
 
-
-def _with_row(lp: LinearProgram, name: str, cols: np.ndarray, vals: np.ndarray, upper: float) -> LinearProgram:
-    order = np.argsort(cols)
-    return replace(
-        lp, row_names=list(lp.row_names) + [name],
-        row_lower=np.append(lp.row_lower, -np.inf), row_upper=np.append(lp.row_upper, upper),
-        indptr=np.append(lp.indptr, lp.indptr[-1] + cols.size),
-        indices=np.concatenate((lp.indices, cols[order])), data=np.concatenate((lp.data, vals[order])),
-    )

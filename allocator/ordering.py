@@ -23,7 +23,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from solvers import LinearProgram
 
 from .model import PlanModel, _channel_spend_bound
 
@@ -64,24 +63,13 @@ def ordered_model(model: PlanModel, fallback_bound: float = np.inf) -> PlanModel
     if not binaries:
         return model
     n_new = len(binaries)
-    indptr, indices, data = [lp.indptr], [lp.indices], [lp.data]
-    end = int(lp.indptr[-1])
-    for _, cols, vals, _, _ in new_rows:
-        order = np.argsort(cols)
-        indices.append(cols[order].astype(np.int64))
-        data.append(vals[order])
-        end += cols.size
-        indptr.append(np.array([end], dtype=np.int64))
-    extended = LinearProgram(
-        name=lp.name, sense=lp.sense, objective=np.append(lp.objective, np.zeros(n_new)),
-        objective_offset=lp.objective_offset, col_names=list(lp.col_names) + binaries,
+    with_binaries = replace(
+        lp, objective=np.append(lp.objective, np.zeros(n_new)), col_names=list(lp.col_names) + binaries,
         col_lower=np.append(lp.col_lower, np.zeros(n_new)), col_upper=np.append(lp.col_upper, np.ones(n_new)),
         col_integer=np.append(lp.col_integer, np.ones(n_new, dtype=bool)),
-        row_names=list(lp.row_names) + [r[0] for r in new_rows],
-        row_lower=np.append(lp.row_lower, [r[3] for r in new_rows]),
-        row_upper=np.append(lp.row_upper, [r[4] for r in new_rows]),
-        indptr=np.concatenate(indptr), indices=np.concatenate(indices), data=np.concatenate(data),
     )
+    extended = with_binaries.with_rows([r[0] for r in new_rows], [(r[1], r[2]) for r in new_rows],
+                                       [r[3] for r in new_rows], [r[4] for r in new_rows])
     return replace(model, lp=extended, row_kinds=model.row_kinds + ["response"] * len(new_rows),
                    row_levers=model.row_levers + [None] * len(new_rows),
                    waste=np.append(model.waste, np.zeros(n_new)))

@@ -69,14 +69,8 @@ def second_pass_lp(model: PlanModel, first: SolveResult, lp: LinearProgram | Non
     lower, upper = (best - margin, np.inf) if lp.sense is Sense.MAXIMIZE else (-np.inf, best + margin)
     secondary = model.waste.copy()
     secondary[model.total_spend_col] += 1.0
-    return LinearProgram(
-        name=lp.name, sense=Sense.MINIMIZE, objective=secondary, objective_offset=0.0,
-        col_names=lp.col_names, col_lower=lp.col_lower, col_upper=lp.col_upper, col_integer=lp.col_integer,
-        row_names=lp.row_names + ["objective_at_optimum"],
-        row_lower=np.append(lp.row_lower, lower), row_upper=np.append(lp.row_upper, upper),
-        indptr=np.append(lp.indptr, lp.indptr[-1] + columns.size),
-        indices=np.concatenate((lp.indices, columns)), data=np.concatenate((lp.data, lp.objective[columns])),
-    )
+    second = replace(lp, sense=Sense.MINIMIZE, objective=secondary, objective_offset=0.0)
+    return second.with_rows(["objective_at_optimum"], [(columns, lp.objective[columns])], [lower], [upper])
 
 
 def refine(model: PlanModel, first: SolveResult, solver: str, options: SolveOptions,

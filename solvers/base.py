@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -98,6 +98,20 @@ class LinearProgram:
         col_counts = np.bincount(self.indices, minlength=self.n_cols)
         colptr = np.concatenate(([0], np.cumsum(col_counts))).astype(np.int64)
         return colptr, rows[order], self.data[order]
+
+    def with_rows(self, names: list[str], rows: list[tuple[np.ndarray, np.ndarray]], lower, upper) -> "LinearProgram":
+        """This program with rows appended: ``rows[i]`` is (columns, coefficients) of row ``names[i]``."""
+        if not names:
+            return self
+        lengths = [len(cols) for cols, _ in rows]
+        orders = [np.argsort(cols, kind="stable") for cols, _ in rows]
+        return replace(
+            self, row_names=list(self.row_names) + list(names),
+            row_lower=np.append(self.row_lower, lower), row_upper=np.append(self.row_upper, upper),
+            indptr=np.append(self.indptr, self.indptr[-1] + np.cumsum(lengths)),
+            indices=np.concatenate([self.indices] + [np.asarray(c, dtype=np.int64)[o] for (c, _), o in zip(rows, orders)]),
+            data=np.concatenate([self.data] + [np.asarray(v, dtype=float)[o] for (_, v), o in zip(rows, orders)]),
+        )
 
     def with_fixed_integers(self, x: np.ndarray) -> "LinearProgram":
         """The LP left when every integer column is fixed at its (rounded) value in x."""

@@ -153,3 +153,16 @@ def test_row_activity_with_empty_rows_matches_a_dense_product():
     activity = lp.row_activity(x)
     assert activity[[0, 5, 11]].tolist() == [0.0, 0.0, 0.0]
     assert np.allclose(activity, dense @ x, rtol=1e-14, atol=1e-14)
+
+
+def test_with_rows_appends_rows_with_sorted_entries():
+    # Rows appended by goals, the tie-break and the ordering binaries: A grows by the given rows
+    # (entries sorted by column inside each row, as CSR expects); nothing else changes.
+    base = make_lp(Sense.MAXIMIZE, [1, 2, 3], [[1, 1, 0]], [-INF], [4])
+    grown = base.with_rows(["r1", "r2"], [(np.array([2, 0]), np.array([5.0, 6.0])), (np.array([1]), np.array([7.0]))],
+                           [0.0, -INF], [INF, 3.0])
+    assert grown.row_names[1:] == ["r1", "r2"] and grown.indptr.tolist() == [0, 2, 4, 5]
+    assert grown.indices.tolist()[2:] == [0, 2, 1] and grown.data.tolist()[2:] == [6.0, 5.0, 7.0]
+    assert grown.row_lower.tolist() == [-INF, 0.0, -INF] and grown.row_upper.tolist() == [4.0, INF, 3.0]
+    assert np.allclose(grown.row_activity(np.array([1.0, 2.0, 3.0])), [3.0, 21.0, 14.0])
+    assert base.with_rows([], [], [], []) is base
