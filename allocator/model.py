@@ -77,6 +77,21 @@ class PlanModel:
         return self.lp.objective_value(x) / self.objective_scale
 
 
+def slice_fill(model: PlanModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """How full each response slice is in plan x.
+
+    Returns, per spend column, the code of its (channel, period, slice) group,
+    ``(channel * periods + period) * K + slice``; the spend in each group (flat,
+    channels x periods x K); and K, the most slices any channel has.
+    """
+    spend, cells = model.spend, model.cells
+    M = len(cells.dims.periods)
+    K = int(spend.segment.max()) + 1 if spend.size else 1
+    group = (cells.channel[spend.cell] * M + cells.period[spend.cell]) * K + spend.segment
+    filled = np.bincount(group, weights=x[: spend.size], minlength=len(cells.dims.channels) * M * K)
+    return group, filled, K
+
+
 def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     objective = objective or s.objective
     cells = build_cells(s)

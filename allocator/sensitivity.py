@@ -15,7 +15,7 @@ import pandas as pd
 from solvers import Sense, SolveResult
 
 from .describe import OBJECTIVE_UNITS, limit_text, lever_factor, money
-from .model import PlanModel
+from .model import PlanModel, slice_fill
 from .results import BINDING_TOLERANCE
 
 SENSITIVITY_COLUMNS = ["constraint", "kind", "limit", "lever", "lever_value", "shadow_price", "price_per_lever_unit",
@@ -133,14 +133,10 @@ def marginal_table(model: PlanModel, result: SolveResult, objective_kind: str) -
 def _open_slices(model: PlanModel, x: np.ndarray) -> np.ndarray:
     """Per spend column: may the next unit of spend go here (its slice is not full)?"""
     spend = model.spend
-    cells = model.cells
-    M = len(cells.dims.periods)
-    K = int(spend.segment.max()) + 1 if spend.size else 1
-    group = (cells.channel[spend.cell] * M + cells.period[spend.cell]) * K + spend.segment
-    filled = np.bincount(group, weights=x, minlength=len(cells.dims.channels) * M * K)
+    group, filled, K = slice_fill(model, x)
     full = filled[group] >= model.segment_width - 1e-6
     # The next unit goes to the first slice that is not full.
-    first_open = np.full(len(cells.dims.channels) * M, K)
+    first_open = np.full(filled.size // K, K)
     np.minimum.at(first_open, group // K, np.where(full, K, spend.segment))
     return (spend.segment == first_open[group // K]) & ~full
 

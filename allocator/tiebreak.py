@@ -18,7 +18,7 @@ import numpy as np
 
 from solvers import LinearProgram, Sense, SolveOptions, SolveResult, Status, solve
 
-from .model import PlanModel
+from .model import PlanModel, slice_fill
 
 # The objective may move by this much (relative) in the second solve.
 OBJECTIVE_SLACK = 1e-9
@@ -43,14 +43,10 @@ def needs_second_pass(model: PlanModel, first: SolveResult) -> list[str]:
 
 
 def slices_out_of_order(model: PlanModel, x: np.ndarray) -> bool:
-    spend = model.spend
-    if not (spend.segment > 0).any():
+    if not (model.spend.segment > 0).any():
         return False
-    cells = model.cells
-    M = len(cells.dims.periods)
-    K = int(spend.segment.max()) + 1
-    group = (cells.channel[spend.cell] * M + cells.period[spend.cell]) * K + spend.segment
-    filled = np.bincount(group, weights=x[: spend.size], minlength=len(cells.dims.channels) * M * K).reshape(-1, K)
+    group, filled, K = slice_fill(model, x)
+    filled = filled.reshape(-1, K)
     width = np.full(filled.shape, np.inf)
     width.reshape(-1)[group] = model.segment_width
     room_before = (filled[:, :-1] < width[:, :-1] - SPEND_TOLERANCE)
