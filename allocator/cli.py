@@ -307,10 +307,11 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
 
     from .execute import describe as describe_executor
     from .output import prepare_target, protect_inputs, write_folder
+    from .loader import load_scenario
     from .sweep import frontier_chart, grid, parse_vary, run_sweep
 
     axes = [parse_vary(v) for v in vary]
-    load_scenario_checked(scenario, overrides)  # a bad base file is reported once, before any work
+    load_scenario(scenario, overrides)  # a bad base file is reported once, before any work
     protect_inputs(out, [scenario])
     prepare_target(out, force)
     total = len(grid(axes))
@@ -318,13 +319,8 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     with _progress(total, "sweep") as progress:
         frame = run_sweep(scenario, axes, tuple(overrides), objective, solver, time_limit, workers, scheduler, progress)
     seconds = _time.perf_counter() - started
-    import tempfile
-
-    extra = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        chart = Path(tmp) / "frontier.png"
-        if frontier_chart(frame, axes, chart):
-            extra["frontier.png"] = chart.read_bytes()
+    chart = frontier_chart(frame, axes)
+    extra = {"frontier.png": chart} if chart is not None else {}
     counts = frame["status"].value_counts().to_dict()
     per_variant = frame.attrs.get("seconds") or [0.0]
     slowest = int(max(range(len(per_variant)), key=per_variant.__getitem__))
@@ -338,12 +334,6 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     if "frontier.png" not in extra:
         click.echo("(no chart: install matplotlib, e.g. pip install 'allocator[charts]')")
     click.echo(f"Wrote {out}/: frontier.csv" + (", frontier.png" if extra else "") + ", run.json")
-
-
-def load_scenario_checked(scenario, overrides):
-    from .loader import load_scenario
-
-    return load_scenario(scenario, overrides)
 
 
 class _progress:

@@ -12,6 +12,7 @@ cluster.
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import time
 from dataclasses import dataclass
@@ -153,10 +154,10 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
     return frame
 
 
-def frontier_chart(frame: pd.DataFrame, axes: list[Axis], path: Path) -> bool:
+def frontier_chart(frame: pd.DataFrame, axes: list[Axis]) -> bytes | None:
     """A PNG of the objective (or revenue, when the budget is varied) along the first varied parameter.
 
-    Marks where each channel first gets budget. Returns False when matplotlib is not installed.
+    Marks where each channel first gets budget. None when matplotlib is not installed.
     """
     try:
         import matplotlib
@@ -164,7 +165,7 @@ def frontier_chart(frame: pd.DataFrame, axes: list[Axis], path: Path) -> bool:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return False
+        return None
     axis = axes[0].path
     solved = frame[frame["status"].isin(["optimal", "time_limit_with_solution"])].copy()
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
@@ -189,6 +190,7 @@ def frontier_chart(frame: pd.DataFrame, axes: list[Axis], path: Path) -> bool:
     ax.set_title("Efficient frontier" if axis == "budget.total" else f"{y_column} along {axis}")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
     plt.close(fig)
-    return True
+    return png.getvalue()
