@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import ScenarioError, Text
 from .references import check_scenario
 from .schema import BaselineRow, FunnelRow, Scenario
-from .variants import Provenance, apply_sets, is_path, merge_variant, parse_path
+from .variants import Provenance, apply_sets, find_item, is_path, merge_variant, parse_path
 
 MAX_EXTENDS_DEPTH = 10  # a variant may extend a variant ... at most this deep
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a scenario or table larger than this is refused unread
@@ -123,8 +123,7 @@ def _from_its_file(exc: ScenarioError, data: dict, provenance: Provenance, top: 
         if isinstance(step, tuple):
             if not isinstance(node, list):
                 break
-            index = next((i for i, item in enumerate(node) if isinstance(item, dict)
-                          and (str(item.get("name")) == str(step[1]) if step[0] == "name" else i == step[1])), None)
+            index = find_item(node, step)
             if index is None:
                 break
             concrete.append(index)

@@ -92,7 +92,7 @@ def apply_override(data: dict, path_text: str, value, source: str) -> tuple:
             if not isinstance(node, list):
                 raise ScenarioError(source, path_text, Text(f"a selector on {_show(concrete)}, which is not a list"),
                                     "[name] or [position] only after a list field")
-            index = _find(node, step)
+            index = find_item(node, step)
             if index is None:
                 names = ", ".join(str(item.get("name")) for item in node if isinstance(item, dict))
                 raise ScenarioError(source, path_text, step[1], f"an item of {_show(concrete)} (one of: {names})")
@@ -114,7 +114,8 @@ def apply_override(data: dict, path_text: str, value, source: str) -> tuple:
     return tuple(concrete)
 
 
-def _find(items: list, selector: tuple) -> int | None:
+def find_item(items: list, selector: tuple) -> int | None:
+    """The position of the list item a path step selects (``("name", x)`` or ``("index", i)``), or None."""
     kind, value = selector
     if kind == "index":
         return value if -len(items) <= value < len(items) else None
