@@ -93,3 +93,16 @@ def constraint(plan, name: str) -> dict:
 def invoke(*args):
     """The CLI run in-process (CliRunner), every argument as text."""
     return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def write_generated(path: Path, products: int, channels: int, tiers: int, periods: int, seed: int) -> Path:
+    """A synthetic scenario of that size written by benchmarks/generate.py (run as a user would)."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "generate.py"), "--products", str(products), "--channels",
+         str(channels), "--tiers", str(tiers), "--periods", str(periods), "--seed", str(seed), "--out", str(path)],
+        check=True, capture_output=True, cwd=REPO,
+    )
+    return path

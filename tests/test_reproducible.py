@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE, REPO, backends
+from helpers import EXAMPLE, REPO, backends, write_generated
 
 from allocator.output import write_folder
 from allocator.pipeline import run_record, solve_file
@@ -66,13 +66,7 @@ def test_cli_solves_twice_to_identical_csvs(tmp_path, solver):
 
 @pytest.fixture(scope="module")
 def generated_scenario(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("gen") / "generated.yaml"
-    subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "generate.py"), "--products", "2", "--channels", "12",
-         "--tiers", "3", "--periods", "6", "--seed", "5", "--out", str(path)],
-        check=True, capture_output=True, cwd=REPO,
-    )
-    return path
+    return write_generated(tmp_path_factory.mktemp("gen") / "generated.yaml", 2, 12, 3, 6, seed=5)
 
 
 @pytest.mark.parametrize("which", ["example", "generated"])

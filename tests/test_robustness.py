@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 import pytest
-from helpers import EXAMPLE, REPO, base_scenario, write_scenario
+from helpers import EXAMPLE, REPO, base_scenario, write_generated, write_scenario
 from robustness_helpers import CORE_FILES, DANGEROUS_STARTS, INVALID, assert_one_error_line, invoke, leftovers, occupied, require, snapshot
 
 # --------------------------------------------------------------------------------------------
@@ -97,13 +97,7 @@ def test_force_into_empty_folder_and_file_target(tmp_path):
 @pytest.fixture(scope="module")
 def slow_scenario(tmp_path_factory) -> Path:
     """A generated scenario large enough that a solve takes a noticeable part of a second."""
-    path = tmp_path_factory.mktemp("slow") / "slow.yaml"
-    subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "generate.py"), "--products", "2", "--channels", "40",
-         "--tiers", "4", "--periods", "12", "--seed", "3", "--out", str(path)],
-        check=True, capture_output=True, cwd=REPO,
-    )
-    return path
+    return write_generated(tmp_path_factory.mktemp("slow") / "slow.yaml", 2, 40, 4, 12, seed=3)
 
 
 def _cli_command(scratch: Path, *args) -> list[str]:
