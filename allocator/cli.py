@@ -22,6 +22,10 @@ from .errors import AllocatorError, OutputError, ScenarioError, SolveFailed  # n
 
 EXIT_SOLVED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_SOLVER = 0, 1, 2, 3
 OBJECTIVE_CHOICES = ["max_revenue", "min_spend", "max_profit", "max_new_customers"]
+LP_METHOD_OPTION = click.option(
+    "--lp-method", default="auto", show_default=True, type=click.Choice(["auto", "simplex", "barrier"]),
+    help="How a linear program is solved: dual simplex, or barrier then crossover to a vertex; auto picks the "
+         "barrier for programs of at least 4e8 rows x columns (docs/model.md, 'Solving').")
 
 
 def _fail(message: str, code: int) -> None:
@@ -71,6 +75,7 @@ def main() -> None:
 @click.option("--mip-gap", type=click.FloatRange(0, 1), help="Relative MIP gap at which to stop (0-1).")
 @click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
 @click.option("--log/--no-log", default=False, show_default=True, help="Show the solver's own log on stderr.")
+@LP_METHOD_OPTION
 @click.option("--export-model", is_flag=True, help="Also write model.lp and model.mps (readable names) for auditors; with CBC run "
               "`cbc model.mps -max -solve` for a maximisation (see docs/model.md).")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
@@ -79,8 +84,8 @@ def main() -> None:
 @click.option("--diagnose/--no-diagnose", "diagnose_infeasible", default=True, show_default=True,
               help="When no plan exists, find the conflicting demands and how far each must move (re-solves).")
 @_guard
-def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, export_model, force, overrides,
-          diagnose_infeasible):
+def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, lp_method, export_model, force,
+          overrides, diagnose_infeasible):
     """Solve SCENARIO and write the budget and target breakdown to --out.
 
     \b
@@ -105,7 +110,7 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, e
 
     protect_inputs(out, [scenario])
     prepare_target(out, force)  # refuse before spending time solving
-    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log)
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, lp_method=lp_method)
     solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
     protect_inputs(out, list(solved.loaded.tables.values()) + list(solved.loaded.sources))
     plan = solved.plan
@@ -202,11 +207,12 @@ def verify(scenario, folder, overrides):
 @click.option("--ranging", default=5, show_default=True, type=click.IntRange(min=0),
               help="How many of the costliest limits get a price range (each takes a few dozen re-solves).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds each solve may run.")
+@LP_METHOD_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
 @_guard
-def explain_command(scenario, out, solver, objective, ranging, time_limit, force, overrides):
+def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_method, force, overrides):
     """Explain SCENARIO's plan: what binds, what one more unit of each limit is
     worth and over which range, and each channel's return at the margin. When
     no plan exists: which demands conflict and how far each must move.
@@ -225,7 +231,7 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, force
     if out is not None:
         protect_inputs(out, [scenario])
         prepare_target(out, force)
-    options = SolveOptions(time_limit=time_limit)
+    options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
     solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
     result = explain(solved, solver, options, ranged=ranging)
     click.echo(f"{solved.loaded.scenario.name}: {explain_status(solved.plan)}")
@@ -289,10 +295,11 @@ def compare(plans, out, solver, force):
 @click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: all cores).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds each solve may run.")
+@LP_METHOD_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every variant.")
 @_guard
-def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit, force, overrides):
+def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit, lp_method, force, overrides):
     """Solve SCENARIO for every combination of the --vary values and write the
     frontier: one row per variant with its parameters, status, objective,
     totals, the marginal ROI of budget (its shadow price) and the channels it
@@ -304,6 +311,8 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
       allocator sweep scenarios/example_q1.yaml --vary budget.total=3e6,4e6 --vary targets.buffer=0.1,0.15 --out out/grid
     """
     import time as _time
+
+    from solvers import SolveOptions
 
     from .execute import describe as describe_executor
     from .output import prepare_target, protect_inputs, write_folder
@@ -317,7 +326,8 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     total = len(grid(axes))
     started = _time.perf_counter()
     with _progress(total, "sweep") as progress:
-        frame = run_sweep(scenario, axes, tuple(overrides), objective, solver, time_limit, workers, scheduler, progress)
+        options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
+        frame = run_sweep(scenario, axes, tuple(overrides), objective, solver, options, workers, scheduler, progress)
     seconds = _time.perf_counter() - started
     chart = frontier_chart(frame, axes)
     extra = {"frontier.png": chart} if chart is not None else {}
@@ -379,8 +389,9 @@ class _progress:
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario field.")
 @click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: all cores).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead.")
+@LP_METHOD_OPTION
 @_guard
-def risk(scenario, samples, seed, confidence, out, solver, objective, force, overrides, workers, scheduler):
+def risk(scenario, samples, seed, confidence, out, solver, objective, force, overrides, workers, scheduler, lp_method):
     """Monte Carlo the optimal plan of SCENARIO under its `uncertainty` entries:
     P10/P50/P90 of revenue, new customers and leads, and the probability of
     meeting each committed target. With --confidence, the smallest planning
@@ -404,7 +415,7 @@ def risk(scenario, samples, seed, confidence, out, solver, objective, force, ove
     if out is not None:
         protect_inputs(out, [scenario])
         prepare_target(out, force)
-    options = SolveOptions()
+    options = SolveOptions(lp_method=lp_method)
     solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
     s = solved.loaded.scenario
     if confidence is not None and s.targets.revenue is None:

@@ -36,6 +36,10 @@ class Executor:
         self._pool = None
         self._client = None
 
+    def parallel(self, tasks: int) -> bool:
+        """Whether ``map`` over this many tasks runs them side by side (sharing the cores)."""
+        return bool(self.scheduler) or (self.workers > 1 and tasks > 1)
+
     def __enter__(self) -> "Executor":
         return self
 
@@ -56,7 +60,7 @@ class Executor:
         args = list(args)
         if self.scheduler:
             return self._map_dask(function, args, progress)
-        if self.workers <= 1 or len(args) <= 1:
+        if not self.parallel(len(args)):
             results = []
             for i, a in enumerate(args):
                 results.append(function(*a))

@@ -136,6 +136,7 @@ def run_record(solved: SolvedScenario) -> dict:
         "solver_version": plan.solver_version,
         "duals_from": plan.duals_from,
         "tie_break": plan.tie_break,
+        "lp_method": plan.lp_method,
         "scenario": {
             "name": solved.loaded.scenario.name,
             "file": str(solved.loaded.path),

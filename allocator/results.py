@@ -33,6 +33,7 @@ class Plan:
     solver_version: str
     duals_from: str
     tie_break: str
+    lp_method: str  # how the solver solved the program (docs/model.md, "Solving")
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # file stem -> table
     totals: dict[str, float] = field(default_factory=dict)
 
@@ -45,7 +46,7 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     common = dict(
         status=result.status, message=result.message, objective_kind=objective_kind, solver=result.solver,
         solver_version=result.solver_version, duals_from=result.extra.get("duals_from", "none"),
-        tie_break=result.extra.get("tie_break", "not needed"),
+        tie_break=result.extra.get("tie_break", "not needed"), lp_method=result.extra.get("lp_method", "unknown"),
     )
     if not result.status.has_solution:
         return Plan(objective=None, **common)

@@ -18,7 +18,7 @@ meets committed revenue with a given probability: each round solves
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -191,6 +191,8 @@ def smallest_buffer(s: Scenario, objective: str | None, confidence: float, sampl
         raise ScenarioError("--confidence", "targets.revenue", None,
                             "a committed revenue target in the scenario to measure the confidence against")
     with Executor(workers, scheduler) as executor:
+        if executor.parallel(SEARCH_POINTS):  # buffers solved side by side already share the cores
+            options = replace(options, concurrent=False)
         return _search(executor, s, objective, confidence, samples, seed, solver, options, precision)
 
 

@@ -15,7 +15,7 @@ import functools
 import io
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 from solvers import SolveOptions, SolverError, Status
 
 from .errors import AllocatorError, ScenarioError
-from .execute import run_tasks
+from .execute import Executor
 
 FRONTIER_FIXED_COLUMNS = ["status", "objective", "spend", "revenue_total", "new_customers", "leads", "roi",
                           "budget_shadow_price", "channels_used", "message"]
@@ -68,14 +68,13 @@ def _format_value(value) -> str:
     return str(value)
 
 
-def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver: str, time_limit: float | None) -> dict:
+def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver: str, options: SolveOptions) -> dict:
     """One grid point -> one frontier row (plain data, so it crosses process and network boundaries)."""
     from .diagnose import diagnose
     from .model import build_model
     from .pipeline import solve_model
 
     started = time.perf_counter()
-    options = SolveOptions(time_limit=time_limit)
     try:
         loaded = _load(scenario, overrides)
         model = build_model(loaded.scenario, objective)
@@ -124,7 +123,7 @@ def _channels_used(model, x) -> list[str]:
 
 
 def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), objective: str | None = None,
-              solver: str = "cbc", time_limit: float | None = None, workers: int | None = None,
+              solver: str = "cbc", options: SolveOptions | None = None, workers: int | None = None,
               scheduler: str | None = None, progress=None) -> pd.DataFrame:
     """Solve every grid point; returns frontier rows in grid order.
 
@@ -135,8 +134,13 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
     """
     points = grid(axes)
     jobs = [tuple(base_overrides) + tuple(f"{a.path}={_format_value(v)}" for a, v in zip(axes, point)) for point in points]
-    args = [(str(scenario), job, objective, solver, time_limit) for job in jobs]
-    rows = run_tasks(solve_variant, args, workers, scheduler, progress)
+    options = options or SolveOptions()
+    with Executor(workers, scheduler) as executor:
+        # Variants solved side by side already share the cores: no second CBC process beside a barrier.
+        if executor.parallel(len(jobs)):
+            options = replace(options, concurrent=False)
+        args = [(str(scenario), job, objective, solver, options) for job in jobs]
+        rows = executor.map(solve_variant, args, progress)
     frame = pd.DataFrame(rows)
     for i, axis in enumerate(axes):
         frame.insert(i, axis.path, [point[i] for point in points])

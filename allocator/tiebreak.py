@@ -80,7 +80,10 @@ def refine(model: PlanModel, first: SolveResult, solver: str, options: SolveOpti
     reasons = needs_second_pass(model, first)
     if not reasons:
         return replace(first, extra={**first.extra, "tie_break": "not needed"})
-    second = solve(second_pass_lp(model, first, lp), solver, replace(options, log=False))
+    # The second program's feasible set is the first one's optimal face: the simplex finds its way there in a
+    # fraction of the barrier's time (1 s against 4 s at 1x200x5x52), whatever method solved the first.
+    method = "simplex" if options.lp_method == "auto" else options.lp_method
+    second = solve(second_pass_lp(model, first, lp), solver, replace(options, log=False, lp_method=method))
     if second.status is not Status.OPTIMAL:
         return replace(first, extra={**first.extra, "tie_break": f"second pass {second.status.value}; first plan kept"})
     n = model.lp.n_cols

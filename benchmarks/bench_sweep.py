@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from allocator.sweep import Axis, run_sweep, solve_variant  # noqa: E402
+from solvers import SolveOptions  # noqa: E402
 
 EXAMPLE = REPO / "scenarios" / "example_q1.yaml"
 
@@ -33,7 +34,7 @@ def main() -> int:
     singles = []
     for i in range(21):
         started = time.perf_counter()
-        row = solve_variant(str(EXAMPLE), (f"budget.total={2.6e6 + i * 1e5}",), None, "cbc", None)
+        row = solve_variant(str(EXAMPLE), (f"budget.total={2.6e6 + i * 1e5}",), None, "cbc", SolveOptions())
         singles.append(time.perf_counter() - started)
         assert row["status"] == "optimal", row
     one = statistics.median(singles)

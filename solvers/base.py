@@ -135,6 +135,15 @@ class LinearProgram:
 DEFAULT_MIP_GAP = 1e-9
 
 
+# How a linear program (not a MIP) is solved: "simplex" (dual simplex), "barrier" (interior point, then
+# crossover to a vertex, so plans and shadow prices are those of a vertex like the simplex's) or "auto".
+LP_METHODS = ("auto", "simplex", "barrier")
+# "auto" picks the barrier from this many rows x columns up. Below it CBC's dual simplex is faster; above it
+# the simplex's iterations grow with the rows while each costs more: 2.5-8x slower than the barrier on the
+# benchmark models (benchmarks/bench_lp_method.py prints the figures behind this number).
+BARRIER_MIN_CELLS = 4e8
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """What a caller may ask of any backend."""
@@ -143,6 +152,24 @@ class SolveOptions:
     mip_gap: float | None = None  # relative gap, 0-1; None: DEFAULT_MIP_GAP for every backend
     threads: int | None = None
     log: bool = False  # stream the solver's own log to stderr
+    lp_method: str = "auto"  # one of LP_METHODS
+    # When "auto" picks the barrier, a dual simplex may run beside it. It can only end the solve early with
+    # proof that no plan exists (the barrier is slow to prove that); a plan always comes from the barrier, so
+    # results are the same with or without it. Off where processes already share the cores (sweep workers).
+    concurrent: bool = True
+
+    def __post_init__(self) -> None:
+        if self.lp_method not in LP_METHODS:
+            raise ValueError(f"lp_method must be one of {', '.join(LP_METHODS)}, not {self.lp_method!r}")
+
+
+def lp_method(lp: LinearProgram, options: SolveOptions) -> str:
+    """The method a backend should use for `lp`: "simplex" or "barrier" (a MIP's relaxations: "simplex")."""
+    if lp.is_mip:
+        return "simplex"
+    if options.lp_method != "auto":
+        return options.lp_method
+    return "barrier" if float(lp.n_rows) * float(lp.n_cols) >= BARRIER_MIN_CELLS else "simplex"
 
 
 @dataclass(frozen=True)

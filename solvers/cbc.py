@@ -5,17 +5,22 @@ from __future__ import annotations
 import importlib.util
 import os
 import platform
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .base import DEFAULT_MIP_GAP, Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
+from .base import (
+    DEFAULT_MIP_GAP, Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status, lp_method,
+)
 from .errors import SolverError, SolverUnavailable
 from .mps import write_mps
 
@@ -141,22 +146,17 @@ def read_binary_solution(path: Path, n_rows: int, n_cols: int):
     return x, duals, reduced
 
 
-def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
-    path = binary_path()
-    if not path.is_file():
-        raise SolverUnavailable(f"the CBC binary bundled with PuLP is missing at {path}")
-    if not os.access(path, os.X_OK):
-        try:
-            path.chmod(path.stat().st_mode | 0o111)
-        except OSError as exc:
-            raise SolverUnavailable(f"the CBC binary at {path} is not executable ({exc})") from exc
+# CBC's command for each way of solving: a MIP's branch and cut, or one of the LP methods.
+_ACTIONS = {"mip": "-solve", "simplex": "-initialSolve", "barrier": "-barrier"}
 
+
+def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
+    path = _ready_binary()
+    method = "mip" if lp.is_mip else lp_method(lp, options)
     scratch = _scratch_dir()
     _remove_dead_scratch(scratch)
     with tempfile.TemporaryDirectory(prefix=f"allocator-cbc-{os.getpid()}-", dir=scratch) as tmp:
         model_file = Path(tmp) / "model.mps"
-        solution_file = Path(tmp) / "solution.txt"
-        values_file = Path(tmp) / "solution.bin"
         write_mps(lp, model_file)
         args = [str(path), str(model_file)]
         if options.time_limit is not None:
@@ -165,25 +165,137 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
             args += ["-ratioGap", repr(float(options.mip_gap if options.mip_gap is not None else DEFAULT_MIP_GAP))]
         if options.threads is not None:
             args += ["-threads", str(int(options.threads))]
-        args += ["-solve" if lp.is_mip else "-initialSolve", "-saveSolution", str(values_file),
-                 "-solution", str(solution_file)]
-
+        main = _Run(method, args, Path(tmp))
         hard_limit = (options.time_limit + _GRACE_SECONDS) if options.time_limit is not None else _DEFAULT_HARD_LIMIT
         started = time.perf_counter()
-        log = _run(args, hard_limit, options.log)
+        if method == "barrier" and options.lp_method == "auto" and options.concurrent and not options.log:
+            used, how = _race(main, _Run("simplex", args, Path(tmp)), hard_limit)
+        else:
+            main.log = _run(main.command(), hard_limit, options.log)
+            used, how = main, main.describe()
         seconds = time.perf_counter() - started
-        version_match = re.search(r"Version:\s*(\S+)", log)
-        version = version_match.group(1) if version_match else "unknown"
-        if not solution_file.exists():
-            tail = " | ".join(log.strip().splitlines()[-3:])
-            raise SolverError(f"CBC finished without writing a solution ({tail})")
-        status, message = read_status(solution_file)
-        if status is Status.ERROR:
-            raise SolverError(message)
-        if not status.has_solution:
-            return SolveResult(status=status, solver=NAME, solver_version=version, message=message, solve_seconds=seconds)
-        x, duals, reduced = read_binary_solution(values_file, lp.n_rows, lp.n_cols)
+        result = _read_result(lp, used, seconds)
+    return replace(result, extra={**result.extra, "lp_method": how})
 
+
+def _ready_binary() -> Path:
+    path = binary_path()
+    if not path.is_file():
+        raise SolverUnavailable(f"the CBC binary bundled with PuLP is missing at {path}")
+    if not os.access(path, os.X_OK):
+        try:
+            path.chmod(path.stat().st_mode | 0o111)
+        except OSError as exc:
+            raise SolverUnavailable(f"the CBC binary at {path} is not executable ({exc})") from exc
+    return path
+
+
+class _Run:
+    """One CBC run of the model file: its command, its own solution files and, once finished, its log."""
+
+    def __init__(self, method: str, args: list[str], folder: Path):
+        self.method = method
+        self.args = args
+        self.solution_file = folder / f"solution-{method}.txt"
+        self.values_file = folder / f"solution-{method}.bin"
+        self.log_file = folder / f"log-{method}.txt"
+        self.log = ""
+        self.proc: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        return [*self.args, _ACTIONS[self.method], "-saveSolution", str(self.values_file),
+                "-solution", str(self.solution_file)]
+
+    def start(self) -> None:
+        with self.log_file.open("wb") as log:
+            try:
+                self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL)
+            except OSError as exc:
+                raise SolverError(f"CBC could not be started ({exc})") from exc
+
+    def finish(self) -> None:
+        """Read the log of a run that ended; a crash is a SolverError."""
+        self.log = self.log_file.read_text(errors="replace")
+        assert self.proc is not None
+        if self.proc.returncode != 0:
+            tail = " | ".join(self.log.strip().splitlines()[-3:])
+            raise SolverError(f"CBC exited with code {self.proc.returncode} ({tail})")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def status(self) -> Status:
+        if not self.solution_file.exists():
+            return Status.ERROR
+        try:
+            return read_status(self.solution_file)[0]
+        except SolverError:
+            return Status.ERROR
+
+    def describe(self) -> str:
+        return {"mip": "branch and cut", "simplex": "simplex", "barrier": "barrier"}[self.method]
+
+
+def _race(main: _Run, helper: _Run, hard_limit: float) -> tuple[_Run, str]:
+    """Run `main` and `helper` side by side; `main`'s answer is used unless `helper` first proves there is no plan.
+
+    Deterministic whoever finishes first: a plan always comes from `main` (from `helper` only when `main`
+    fails), and "infeasible" or "unbounded" is a property of the program, not of the method that proved it.
+    Returns the run whose files hold the answer and how it was reached.
+    """
+    finished: queue.Queue[_Run] = queue.Queue()
+    runs = (main, helper)
+    try:
+        for run in runs:
+            run.start()
+            threading.Thread(target=lambda r=run: (r.proc.wait(), finished.put(r)), daemon=True).start()
+        deadline = time.monotonic() + hard_limit
+        failure: SolverError | None = None
+        for _ in runs:
+            try:
+                run = finished.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise SolverError(f"CBC ran past its time limit by {_GRACE_SECONDS:.0f} s and was stopped") from None
+            if run is main:
+                try:
+                    main.finish()
+                except SolverError as exc:
+                    failure = exc
+                    continue
+                if main.status() is not Status.ERROR:
+                    return main, main.describe()
+                failure = SolverError(f"the {main.method} run wrote no usable status")
+            elif helper.proc.returncode == 0 and helper.status() in (Status.INFEASIBLE, Status.UNBOUNDED):
+                helper.finish()
+                return helper, f"{helper.describe()} (it proved there is no plan before the {main.method} finished)"
+        # The main run failed; the helper solved the same program on its own.
+        try:
+            helper.finish()
+        except SolverError:
+            raise failure from None
+        if helper.status() is Status.ERROR:
+            raise failure
+        return helper, f"{helper.describe()} (the {main.method} failed: {failure})"
+    finally:
+        for run in runs:
+            run.stop()
+
+
+def _read_result(lp: LinearProgram, run: _Run, seconds: float) -> SolveResult:
+    version_match = re.search(r"Version:\s*(\S+)", run.log)
+    version = version_match.group(1) if version_match else "unknown"
+    if not run.solution_file.exists():
+        tail = " | ".join(run.log.strip().splitlines()[-3:])
+        raise SolverError(f"CBC finished without writing a solution ({tail})")
+    status, message = read_status(run.solution_file)
+    if status is Status.ERROR:
+        raise SolverError(message)
+    if not status.has_solution:
+        return SolveResult(status=status, solver=NAME, solver_version=version, message=message, solve_seconds=seconds)
+    x, duals, reduced = read_binary_solution(run.values_file, lp.n_rows, lp.n_cols)
     # The file holds the minimisation that was written; give duals in the problem's own sense.
     sign = -1.0 if lp.sense is Sense.MAXIMIZE else 1.0
     return SolveResult(

@@ -91,6 +91,13 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         h.setOptionValue("presolve_rule_off", 1 << 22)
     if options.threads is not None:
         h.setOptionValue("threads", int(options.threads))
+    # "auto" leaves the choice to HiGHS; the barrier is its interior point method, with crossover to a vertex.
+    method = "branch and cut" if lp.is_mip else "auto (HiGHS's choice)"
+    if not lp.is_mip and options.lp_method != "auto":
+        method = options.lp_method
+        h.setOptionValue("solver", "ipm" if method == "barrier" else "simplex")
+        if method == "barrier":
+            h.setOptionValue("run_crossover", "on")
 
     model = highspy.HighsLp()
     model.num_col_ = lp.n_cols
@@ -135,7 +142,8 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
     if status is Status.TIME_LIMIT_WITH_SOLUTION and not feasible:
         status = Status.NO_SOLUTION
     if not status.has_solution:
-        return SolveResult(status=status, solver=NAME, solver_version=str(version), message=text, solve_seconds=seconds)
+        return SolveResult(status=status, solver=NAME, solver_version=str(version), message=text, solve_seconds=seconds,
+                           extra={"lp_method": method})
 
     solution = h.getSolution()
     x = np.asarray(solution.col_value, dtype=np.float64)
@@ -146,5 +154,5 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         reduced = np.asarray(solution.col_dual, dtype=np.float64)
     return SolveResult(
         status=status, solver=NAME, solver_version=str(version), message=text, solve_seconds=seconds,
-        x=x, objective=lp.objective_value(x), row_duals=duals, reduced_costs=reduced,
+        x=x, objective=lp.objective_value(x), row_duals=duals, reduced_costs=reduced, extra={"lp_method": method},
     )
