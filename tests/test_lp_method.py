@@ -186,6 +186,33 @@ def test_a_failed_barrier_falls_back_to_the_simplex_answer(monkeypatch, tmp_path
     assert result.extra["lp_method"].startswith("simplex (the barrier failed: CBC exited with code 139")
 
 
+def test_a_barrier_optimum_near_cbc_infinity_gives_way_to_the_simplex_proof(monkeypatch, tmp_path):
+    # CBC's barrier calls an unbounded program optimal at values near its infinity (1e20).
+    fake_cbc(monkeypatch, tmp_path, barrier={"value": 1.8e20}, simplex={"sleep": 0.3, "status": "Unbounded"})
+    result = cbc.solve(tiny_lp(), SolveOptions())
+    assert result.status is Status.UNBOUNDED
+    assert result.extra["lp_method"] == ("simplex (the barrier's answer was not kept: a value of 1.8e+20, which only "
+                                         "an unbounded program gives)")
+
+
+def test_an_asked_for_barrier_whose_plan_breaks_a_row_is_solved_again_by_the_simplex(monkeypatch, tmp_path):
+    fake_cbc(monkeypatch, tmp_path, barrier={"value": 3.0}, simplex={"value": 2.0})  # 3 + 3 > 4
+    result = cbc.solve(tiny_lp(), SolveOptions(lp_method="barrier"))
+    assert result.x.tolist() == [2.0, 2.0]
+    assert result.extra["lp_method"].startswith("simplex (the barrier's answer was not kept: cbc returned a solution "
+                                                "that violates row cap")
+
+
+@pytest.mark.parametrize("options", [SolveOptions(lp_method="barrier"), SolveOptions()])
+def test_an_unbounded_program_is_unbounded_with_the_real_barrier(monkeypatch, options):
+    monkeypatch.setattr(solver_base, "BARRIER_MIN_CELLS", 0.0)
+    lp = replace(tiny_lp(), col_upper=np.full(2, np.inf), row_upper=np.array([np.inf]), row_lower=np.array([0.0]))
+    result = cbc.solve(lp, options)
+    assert result.status is Status.UNBOUNDED
+    # The barrier alone would call it optimal at (860858.7, 0); the simplex after it, or beside it, proves otherwise.
+    assert result.extra["lp_method"] in ("barrier", "simplex (it proved there is no plan before the barrier finished)")
+
+
 def test_both_runs_failing_is_a_solver_error(monkeypatch, tmp_path):
     fake_cbc(monkeypatch, tmp_path, barrier={"exit": 139}, simplex={"exit": 3})
     with pytest.raises(SolverError, match="CBC exited with code 139"):
