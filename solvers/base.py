@@ -139,7 +139,7 @@ DEFAULT_MIP_GAP = 1e-9
 # crossover to a vertex, so plans and shadow prices are those of a vertex like the simplex's) or "auto".
 LP_METHODS = ("auto", "simplex", "barrier")
 # "auto" picks the barrier from this many rows x columns up. Below it CBC's dual simplex is faster; above it
-# the simplex's iterations grow with the rows while each costs more: 2.5-8x slower than the barrier on the
+# the simplex's iterations grow with the rows while each costs more: 1.8-8.8x slower than the barrier on the
 # benchmark models (benchmarks/bench_lp_method.py prints the figures behind this number).
 BARRIER_MIN_CELLS = 4e8
 
