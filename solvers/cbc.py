@@ -250,7 +250,26 @@ class _Run:
         return {"mip": "branch and cut", "simplex": "simplex", "barrier": "barrier"}[self.method]
 
     def result(self, lp: LinearProgram) -> SolveResult:
-        return _read_result(lp, self)
+        """The answer in a finished run's solution files (its time is filled in by the caller)."""
+        version_match = re.search(r"Version:\s*(\S+)", self.log)
+        version = version_match.group(1) if version_match else "unknown"
+        if not self.solution_file.exists():
+            tail = " | ".join(self.log.strip().splitlines()[-3:])
+            raise SolverError(f"CBC finished without writing a solution ({tail})")
+        status, message = read_status(self.solution_file)
+        if status is Status.ERROR:
+            raise SolverError(message)
+        if not status.has_solution:
+            return SolveResult(status=status, solver=NAME, solver_version=version, message=message, solve_seconds=0.0)
+        x, duals, reduced = read_binary_solution(self.values_file, lp.n_rows, lp.n_cols)
+        # The file holds the minimisation that was written; give duals in the problem's own sense.
+        sign = -1.0 if lp.sense is Sense.MAXIMIZE else 1.0
+        return SolveResult(
+            status=status, solver=NAME, solver_version=version, message=message, solve_seconds=0.0,
+            x=x, objective=lp.objective_value(x),
+            row_duals=None if lp.is_mip else duals * sign,
+            reduced_costs=None if lp.is_mip else reduced * sign,
+        )
 
     def doubt(self, lp: LinearProgram, result: SolveResult) -> str | None:
         """Why a barrier plan is not kept (None: keep it): values near CBC's infinity, or rows it breaks."""
@@ -313,29 +332,6 @@ def _race(lp: LinearProgram, main: _Run, helper: _Run, hard_limit: float) -> tup
     finally:
         for run in runs:
             run.stop()
-
-
-def _read_result(lp: LinearProgram, run: _Run) -> SolveResult:
-    """The answer in a finished run's solution files (its time is filled in by the caller)."""
-    version_match = re.search(r"Version:\s*(\S+)", run.log)
-    version = version_match.group(1) if version_match else "unknown"
-    if not run.solution_file.exists():
-        tail = " | ".join(run.log.strip().splitlines()[-3:])
-        raise SolverError(f"CBC finished without writing a solution ({tail})")
-    status, message = read_status(run.solution_file)
-    if status is Status.ERROR:
-        raise SolverError(message)
-    if not status.has_solution:
-        return SolveResult(status=status, solver=NAME, solver_version=version, message=message, solve_seconds=0.0)
-    x, duals, reduced = read_binary_solution(run.values_file, lp.n_rows, lp.n_cols)
-    # The file holds the minimisation that was written; give duals in the problem's own sense.
-    sign = -1.0 if lp.sense is Sense.MAXIMIZE else 1.0
-    return SolveResult(
-        status=status, solver=NAME, solver_version=version, message=message, solve_seconds=0.0,
-        x=x, objective=lp.objective_value(x),
-        row_duals=None if lp.is_mip else duals * sign,
-        reduced_costs=None if lp.is_mip else reduced * sign,
-    )
 
 
 def _run(args: list[str], hard_limit: float, echo: bool) -> str:
