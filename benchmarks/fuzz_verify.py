@@ -178,6 +178,15 @@ def main(argv: list[str] | None = None) -> int:
         known_scenarios.add((bug, counts["generated"]))
         save(f"known-{len(known_cases):03d}-{bug}.yaml", f"known bug {bug}: {message}", data)
 
+    def judge(kind: str, counters: tuple[str, str], message: str, explained: str | None, data: dict) -> None:
+        """A failed check: counted, then kept as a known bug (when a known one explains it) or as a failure."""
+        counts[counters[0]] += 1
+        if explained:
+            counts[counters[1]] += 1
+            known(explained, message, data)
+        else:
+            fail(kind, message, data)
+
     @seed(args.seed)
     @settings(max_examples=args.examples, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck), print_blob=False)
@@ -216,24 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         why = C.disagreement(outcomes)
         if why:
             clean = False
-            counts["disagreed"] += 1
-            explained = C.known_disagreement(data, outcomes)
-            if explained:
-                counts["disagreed_known"] += 1
-                known(explained, why, data)
-            else:
-                fail("disagree", why, data)
+            judge("disagree", ("disagreed", "disagreed_known"), why, C.known_disagreement(data, outcomes), data)
         usable, failure = C.check_reference(case, outcomes)
         counts["reference_usable"] += usable
         if failure:
             clean = False
-            counts["reference_failed"] += 1
-            explained = C.known_reference_failure(case, outcomes)
-            if explained:
-                counts["reference_known"] += 1
-                known(explained, failure, data)
-            else:
-                fail("reference", failure, data)
+            judge("reference", ("reference_failed", "reference_known"), failure,
+                  C.known_reference_failure(case, outcomes), data)
         if mono is not None:
             monotone_kinds[mono[0]] += 1
             if mono[1]:
