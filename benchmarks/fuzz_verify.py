@@ -14,6 +14,9 @@ reproducible for a given --seed, strategy and library. For each scenario:
 - each scenario is drawn around a reference plan (tests/strategies.py); when that plan passes
   `allocator verify`, both solvers must report an optimal plan at least as good (no false
   "infeasible", no worse optimum);
+- every scenario is put in a currency of its own first (--money-scale, default 1e-3:1e10): every money
+  amount, and the reference plan's money, multiplied by a factor drawn log-uniformly from that range
+  (tests/money.py), so that plans in thousandths and in tens of billions are checked alike;
 - unless --no-monotonicity, one monotonicity check per scenario (CBC): max_revenue scenarios get
   1.5x the budget (the optimum must not fall), min_spend scenarios with a hard revenue target get a
   1.2x target (the optimum must not fall), the others a channel's ROI floor raised, solved as
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import math
 import multiprocessing as mp
 import random
 import sys
@@ -49,6 +53,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
 import checks as C  # noqa: E402
+import money  # noqa: E402
 import strategies as S  # noqa: E402
 
 WARM_UP = {"name": "warm-up", "periods": ["2027-01"], "channels": [{"name": "a", "cost_per_lead": 10}],
@@ -143,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
     ap.add_argument("--max-cells", type=int, default=11700,
                     help="cap on channels x tiers x products x periods (default 11700 = 30x5x6x13: no cap)")
+    ap.add_argument("--money-scale", default="1e-3:1e10", metavar="LOW:HIGH",
+                    help="multiply every scenario's money by a factor drawn log-uniformly from LOW..HIGH "
+                         "(default 1e-3:1e10; 1:1 keeps the drawn amounts)")
     ap.add_argument("--no-monotonicity", dest="monotonicity", action="store_false", help="skip the monotonicity checks")
     ap.add_argument("--case-timeout", type=float, default=300.0,
                     help="seconds one scenario (both solvers, verify, monotonicity) may take before the worker is killed")
@@ -150,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--allow-known", action="store_true", help="exit 0 when every failure is explained by a known bug")
     ap.add_argument("--progress", type=int, default=50, help="print a progress line every N scenarios (0: never)")
     args = ap.parse_args(argv)
+    try:
+        low, high = (float(v) for v in args.money_scale.split(":"))
+        if not (0 < low <= high < float("inf")):
+            raise ValueError
+    except ValueError:
+        ap.error(f"--money-scale: got {args.money_scale!r}; expected LOW:HIGH with 0 < LOW <= HIGH")
+    log_low, log_high = math.log10(low), math.log10(high)
 
     status = collections.Counter()
     counts = collections.Counter()
@@ -160,17 +175,20 @@ def main(argv: list[str] | None = None) -> int:
     slowest = (0.0, None)
     slowest_clean = (0.0, None)  # slowest without a known bug or a failure
     sizes: list[int] = []
+    scales: list[float] = []
     rng = random.Random(args.seed)
+    scale_rng = random.Random(f"money-{args.seed}")  # its own stream: the other draws stay as without it
     state = {"worker": Worker()}
     started = time.perf_counter()
 
     def save(name: str, comment: str, data: dict) -> None:
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
-            (args.save / name).write_text(f"# {comment}\n" + C.dump(data), encoding="utf-8")
+            (args.save / name).write_text(f"# {comment}\n# money x{scales[-1]:g}\n" + C.dump(data),
+                                          encoding="utf-8")
 
     def fail(kind: str, message: str, data: dict) -> None:
-        failures.append((kind, message, data))
+        failures.append((kind, f"{message} (money x{scales[-1]:g})", data))
         save(f"failure-{len(failures):03d}-{kind}.yaml", f"{kind}: {message}", data)
 
     def known(bug: str, message: str, data: dict) -> None:
@@ -193,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     @given(S.scenario_cases(max_cells=args.max_cells))
     def one(case: S.Drawn) -> None:
         nonlocal slowest, slowest_clean
+        factor = float(f"{10 ** scale_rng.uniform(log_low, log_high):.3g}")
+        case = money.scale_drawn(case, factor) if factor != 1.0 else case
+        scales.append(factor)
         data = case.data
         counts["generated"] += 1
         sizes.append(C.size_of(data)["cells"])
@@ -259,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes.sort()
     print(f"generated:            {n} (cells per scenario: median {sizes[len(sizes) // 2] if sizes else 0}, "
           f"max {sizes[-1] if sizes else 0}, {sum(c > 3000 for c in sizes)} above 3,000)")
+    if scales:
+        decades = collections.Counter(math.floor(math.log10(f)) for f in scales)
+        print(f"money scale:          x{min(scales):.3g} .. x{max(scales):.3g}; scenarios per decade: "
+              + ", ".join(f"1e{d}: {decades[d]}" for d in sorted(decades)))
     print(f"CBC status:           optimal {status['optimal']}, infeasible {status['infeasible']}, "
           f"unbounded {status['unbounded']}, other {sum(status.values()) - solved}, crashed {counts['crashed']}, "
           f"timed out {counts['timed_out']} ({100.0 * status['optimal'] / max(1, n):.1f}% feasible)")
