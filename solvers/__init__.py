@@ -13,6 +13,7 @@ import numpy as np
 
 from .base import Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
 from .errors import SolverError, SolverUnavailable
+from .scaling import equilibrate
 
 __all__ = [
     "BACKENDS", "Capabilities", "LinearProgram", "Sense", "SolveOptions", "SolveResult", "SolverError",
@@ -47,15 +48,35 @@ def describe(name: str) -> BackendInfo:
     return BackendInfo(name=name, capabilities=module.CAPABILITIES, available=ok, note=note)
 
 
-# A returned plan may break a bound or row by this much (relative to the bound's size) before it is refused.
+# A returned plan may break a bound or row by this much (relative to the bound's size, at least 1 in the
+# scaled program's units, where every row and column is near 1) before it is refused.
 FEASIBILITY_TOLERANCE = 1e-6
+
+
+def _column_tolerance(lp: LinearProgram) -> np.ndarray:
+    size = np.maximum(np.abs(np.where(np.isfinite(lp.col_lower), lp.col_lower, 0.0)),
+                      np.abs(np.where(np.isfinite(lp.col_upper), lp.col_upper, 0.0)))
+    return FEASIBILITY_TOLERANCE * np.maximum(1.0, size)
+
+
+def snap_to_bounds(lp: LinearProgram, x: np.ndarray | None) -> np.ndarray | None:
+    """x with values a hair outside their bounds (within the tolerance, e.g. CBC's 1e-7 slips) put on them.
+
+    Values further out are left as they are, for `check_solution` to refuse.
+    """
+    if x is None or np.shape(x) != (lp.n_cols,):
+        return x
+    tol = _column_tolerance(lp)
+    below = (x < lp.col_lower) & (x >= lp.col_lower - tol)
+    above = (x > lp.col_upper) & (x <= lp.col_upper + tol)
+    return np.where(below, lp.col_lower, np.where(above, lp.col_upper, x))
 
 
 def check_solution(lp: LinearProgram, x, solver: str) -> None:
     """Refuse a "solution" that breaks the program's own bounds or rows (a garbled or foreign file)."""
     if x is None or np.shape(x) != (lp.n_cols,) or not np.isfinite(x).all():
         raise SolverError(f"{solver} returned no usable values for the {lp.n_cols} columns")
-    tol_col = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(np.where(np.isfinite(lp.col_upper), lp.col_upper, 0.0)))
+    tol_col = _column_tolerance(lp)
     bad_col = (x < lp.col_lower - tol_col) | (x > lp.col_upper + tol_col)
     if bad_col.any():
         j = int(np.flatnonzero(bad_col)[0])
@@ -76,18 +97,17 @@ def check_solution(lp: LinearProgram, x, solver: str) -> None:
 def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None = None) -> SolveResult:
     """Solve `lp` with the named backend; for a MIP, duals come from the LP with integers fixed.
 
-    After a MIP solve the integer columns are fixed at their optimal values and
-    the remaining LP is solved again, so that shadow prices describe the chosen
-    plan (``extra["duals_from"]`` says so).
+    The backend sees `lp` scaled by powers of two (solvers.scaling) and every value it returns is
+    given back in `lp`'s own units. After a MIP solve the integer columns are fixed at their optimal
+    values and the remaining LP is solved again, so that shadow prices describe the chosen plan
+    (``extra["duals_from"]`` says so).
     """
     options = options or SolveOptions()
     module = backend(solver)
-    result = module.solve(lp, options)
-    if result.status.has_solution:
-        check_solution(lp, result.x, solver)
+    result = _solve_scaled(module, lp, options)
     if not (lp.is_mip and result.status.has_solution and module.CAPABILITIES.duals):
         return replace(result, extra={**result.extra, "duals_from": "lp" if not lp.is_mip else "none"})
-    fixed = module.solve(lp.with_fixed_integers(result.x), replace(options, log=False))
+    fixed = _solve_scaled(module, lp.with_fixed_integers(result.x), replace(options, log=False))
     if fixed.status is not Status.OPTIMAL or fixed.row_duals is None:
         return replace(result, extra={**result.extra, "duals_from": "none"})
     # Keep the MIP's status and plan; the fixed LP supplies the prices (and its plan only if strictly better,
@@ -101,3 +121,20 @@ def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None =
         reduced_costs=fixed.reduced_costs, solve_seconds=result.solve_seconds + fixed.solve_seconds,
         extra={**result.extra, "duals_from": "lp_with_integers_fixed"},
     )
+
+
+def _solve_scaled(module: ModuleType, lp: LinearProgram, options: SolveOptions) -> SolveResult:
+    """One backend solve of `lp` scaled; its plan snapped, checked and unscaled."""
+    scaling = equilibrate(lp)
+    scaled = scaling.apply(lp)
+    try:
+        result = module.solve(scaled, options)
+    except SolverError:
+        raise
+    except Exception as exc:  # a backend's own bug or a library's surprise is still a solver failure, not a crash
+        raise SolverError(f"{module.NAME} failed ({type(exc).__name__}: {exc})") from exc
+    if result.status.has_solution:
+        x = snap_to_bounds(scaled, result.x)
+        check_solution(scaled, x, module.NAME)
+        result = replace(result, x=x)
+    return scaling.unscale(lp, result)

@@ -43,30 +43,27 @@ def _solve_and_verify(name: str, solver: str):
 # Open
 # --------------------------------------------------------------------------
 
-HIGHS_LARGE_REVENUE = (
-    "solvers/highs.py:113-135 runs HiGHS with absolute default tolerances on the model as built; with revenue "
-    "totals of ~1.8e10 (allocator/model.py's define_total_revenue row and total_revenue column carry the whole "
-    "quarter's revenue), HiGHS' MIP postsolve leaves a 2.3e-6 absolute row violation (1e-16 relative) and stops "
-    "with 'Solve error', which the backend turns into SolveFailed (exit 3), while CBC solves it. Proposed fix: "
-    "scale the revenue rows and columns in build_model (e.g. revenue in units of 10**k so that the largest "
-    "total stays below ~1e7, reported unscaled, like the objective scaling of ee2fce4); or, in highs.py, on "
-    "'Solve error' retry with mip_feasibility_tolerance relative to the model's magnitude."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=HIGHS_LARGE_REVENUE)
-@needs_highs
-def test_highs_solves_a_scenario_with_revenue_in_the_tens_of_billions():
-    cbc, cbc_violations = _solve_and_verify("highs_large_revenue_solve_error.yaml", "cbc")
-    assert cbc.plan.status.value == "optimal" and not cbc_violations
-    highs, highs_violations = _solve_and_verify("highs_large_revenue_solve_error.yaml", "highs")
-    assert highs.plan.status.value == "optimal" and not highs_violations
-    assert highs.plan.objective == pytest.approx(cbc.plan.objective, rel=1e-6)
+# (none)
 
 
 # --------------------------------------------------------------------------
 # Fixed
 # --------------------------------------------------------------------------
+
+
+@needs_highs
+def test_highs_solves_a_scenario_with_revenue_in_the_tens_of_billions():
+    """Was: HiGHS 'Solve error' (exit 3) on revenue of ~1.8e10 (its absolute tolerances below the values'
+    round-off); fixed by the power-of-two scaling in solvers.solve (solvers/scaling.py).
+
+    By hand: ch8 must take its 229.7 minimum (25,000 of revenue per 5.582 of spend), the rest of the
+    3,585,000 budget goes to ch9 at 0.5 x 50,000 / 5 = 5,000 of revenue per unit of spend.
+    """
+    optimum = 229.7 * 0.5 * 50_000 / 5.582 + (3_585_000 - 229.7) * 5_000
+    for solver in ("cbc", "highs"):
+        solved, violations = _solve_and_verify("highs_large_revenue_solve_error.yaml", solver)
+        assert solved.plan.status.value == "optimal" and not violations, (solver, solved.plan.message)
+        assert solved.plan.objective == pytest.approx(optimum, rel=1e-9), solver
 
 
 @pytest.mark.parametrize("solver", BACKENDS)
