@@ -7,17 +7,18 @@ expected. YAML is loaded with the safe loader; nothing in any input is evaluated
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
-import json
+import io
 import reprlib
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from .documents import MAX_NESTING, MAX_YAML_NODES, DocumentError, parse_json, parse_yaml  # noqa: F401 (re-exported)
 from .errors import ScenarioError, Text
 from .references import check_scenario
 from .schema import BaselineRow, FunnelRow, Scenario
@@ -25,7 +26,6 @@ from .variants import Provenance, apply_sets, find_item, is_path, merge_variant,
 
 MAX_EXTENDS_DEPTH = 10  # a variant may extend a variant ... at most this deep
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a scenario or table larger than this is refused unread
-MAX_YAML_NODES = 200_000  # nodes after expanding aliases; a real scenario has a few thousand
 
 # Tables that may come from a CSV file: section -> (row model, required columns).
 TABLES: dict[str, tuple[type[BaseModel], tuple[str, ...]]] = {
@@ -46,14 +46,18 @@ class LoadedScenario:
     overrides: tuple = ()  # --set PATH=VALUE assignments applied after the files
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple = ()) -> LoadedScenario:
+def load_scenario(path: str | Path, overrides: list[str] | tuple = (),
+                  allow_outside: list[str | Path] | tuple = ()) -> LoadedScenario:
     """Read, merge (``extends``), override (``--set PATH=VALUE``) and validate a scenario.
 
     Every error names the file that holds the bad value: the variant, its
-    base, a CSV table, or ``--set``.
+    base, a CSV table, or ``--set``. The files named by ``extends:`` and
+    ``file:`` must lie in the scenario's folder tree or in one of the
+    ``allow_outside`` folders (symlinks resolved first).
     """
     path = Path(path)
-    data, provenance, raws, sources = _read_document(path, ())
+    reach = Reach(path.parent.resolve(), tuple(Path(folder).resolve() for folder in allow_outside))
+    data, provenance, raws, sources = _read_document(path, (), reach)
     if overrides:
         data, provenance = apply_sets(data, provenance, list(overrides))
     digest = hashlib.sha256(b"".join(raws))  # the scenario files' bytes (base first), then each table's
@@ -66,7 +70,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple = ()) -> Loaded
         if isinstance(value, dict):
             defined_in = provenance.file_for((section,))
             base = path if defined_in == "--set" else Path(defined_in)
-            csv_path, rows, table_bytes, line_numbers = _read_table(base, section, value, model, required)
+            csv_path, rows, table_bytes, line_numbers = _read_table(base, section, value, model, required, reach)
             data = {**data, section: rows}
             tables[section] = csv_path
             table_lines[section] = line_numbers
@@ -83,12 +87,35 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple = ()) -> Loaded
                           sources=tuple(sources), overrides=tuple(overrides))
 
 
-def _read_document(path: Path, chain: tuple) -> tuple[dict, Provenance, list[bytes], list[Path]]:
+@dataclass(frozen=True)
+class Reach:
+    """The folders whose files a scenario may name: its own folder tree, and those the user allowed."""
+
+    root: Path
+    allowed: tuple[Path, ...] = ()
+
+    def check(self, target: Path, scenario: str | Path, field: str, written: str) -> Path:
+        """`target` with symlinks resolved, or ScenarioError when it lies outside every allowed folder."""
+        resolved = target.resolve()
+        if any(resolved.is_relative_to(folder) for folder in (self.root, *self.allowed)):
+            return resolved
+        raise ScenarioError(
+            scenario, field, written,
+            f"a file inside the scenario's folder {self.root} (this one is {resolved}); to read it anyway, "
+            f"pass --allow-outside {resolved.parent} (or list that folder in ALLOCATOR_ALLOW_OUTSIDE)",
+        )
+
+
+def _read_document(path: Path, chain: tuple, reach: Reach) -> tuple[dict, Provenance, list[bytes], list[Path]]:
     """The scenario mapping in `path`, merged onto its ``extends`` base (recursively)."""
     raw = _read_bytes(path)
     data = _parse(raw, path)
     if not isinstance(data, dict):
         raise ScenarioError(path, "", Text(type(data).__name__ if data is not None else "an empty document"),
+                            "a mapping of scenario fields (name, periods, channels, ...)")
+    if not any(key in Scenario.model_fields or key == "extends" or is_path(key) for key in data):
+        # Not a scenario: some other file was named. Its keys are its content, so none is quoted.
+        raise ScenarioError(path, "", Text(f"a mapping of {len(data)} keys, none of them a scenario field"),
                             "a mapping of scenario fields (name, periods, channels, ...)")
     if "extends" not in data:
         for key in data:
@@ -104,7 +131,8 @@ def _read_document(path: Path, chain: tuple) -> tuple[dict, Provenance, list[byt
     if here in chain or len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(path, "extends", base_name, f"a chain of at most {MAX_EXTENDS_DEPTH} files without cycles")
     base_path = path.parent / base_name
-    base, base_provenance, raws, sources = _read_document(base_path, chain + (here,))
+    reach.check(base_path, path, "extends", base_name)
+    base, base_provenance, raws, sources = _read_document(base_path, chain + (here,), reach)
     merged, provenance = merge_variant(base, base_provenance, data, str(path))
     return merged, provenance, raws + [raw], sources + [path]
 
@@ -123,7 +151,10 @@ def _from_its_file(exc: ScenarioError, data: dict, provenance: Provenance, top: 
         if isinstance(step, tuple):
             if not isinstance(node, list):
                 break
-            index = find_item(node, step)
+            try:
+                index = find_item(node, step)
+            except ValueError:  # an ambiguous [number]: keep the file found so far
+                break
             if index is None:
                 break
             concrete.append(index)
@@ -167,113 +198,17 @@ def _parse(raw: bytes, path: Path):
         raise ScenarioError(path, "", Text(f"bytes that are not UTF-8 text (at byte {exc.start})"), "a UTF-8 YAML or JSON file") from None
     if "\x00" in text:
         raise ScenarioError(path, "", Text("binary data (NUL bytes)"), "a UTF-8 YAML or JSON file")
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
-        except _RepeatedKey as exc:
-            raise ScenarioError(path, "", Text(f"the key '{exc.key}' twice in one object"), "each key once") from None
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise ScenarioError(path, "", Text(f"invalid JSON ({exc})"), "a JSON object") from None
     try:
-        return _load_yaml(text)
-    except _TooManyAliases as exc:
-        raise ScenarioError(path, "", Text(str(exc)), "a scenario without alias expansion bombs") from None
-    except _RepeatedKey as exc:
-        raise ScenarioError(path, f"line {exc.line}", Text(f"the key '{exc.key}' twice in one mapping"),
-                            "each key once (the second would silently replace the first)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(path, where, Text(f"a YAML syntax error ({problem})"), "valid YAML") from None
+        return parse_json(text) if path.suffix.lower() == ".json" else parse_yaml(text)
+    except DocumentError as exc:
+        raise ScenarioError(path, exc.where, Text(exc.what), exc.expected) from None
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number a scenario may hold")
-
-
-class _TooManyAliases(Exception):
-    pass
-
-
-class _RepeatedKey(Exception):
-    def __init__(self, key, line: int | None = None):
-        super().__init__(key)
-        self.key = key
-        self.line = line
-
-
-def _unique_keys(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise _RepeatedKey(key)
-        out[key] = value
-    return out
-
-
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """libyaml's safe loader when PyYAML was built with it (ten times faster), refusing repeated keys."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hashable = key in seen
-            except TypeError:
-                continue
-            if hashable:
-                raise _RepeatedKey(key, key_node.start_mark.line + 1)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_SAFE_LOADER = _UniqueKeyLoader
-
-
-def _load_yaml(text: str):
-    """Safe-load one YAML document, refusing anchors that expand into a huge tree.
-
-    The node graph is composed first (aliases share nodes, so this is cheap
-    even for a "billion laughs" document); its expanded size is checked before
-    any Python object is built from it.
-    """
-    loader = _SAFE_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        size = _expanded_size(node, {})
-        if size > MAX_YAML_NODES:
-            raise _TooManyAliases(f"YAML anchors expanding to {size:,} nodes (more than {MAX_YAML_NODES:,})")
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _expanded_size(node, memo: dict) -> int:
-    """Nodes the document would have with every alias expanded (shared nodes counted each time)."""
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1  # guards against recursive anchors
-    if isinstance(node, yaml.SequenceNode):
-        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    else:
-        size = 1
-    memo[key] = size
-    return size
-
-
-def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseModel], required: tuple[str, ...]):
+def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseModel], required: tuple[str, ...],
+                reach: Reach):
     if set(spec) != {"file"} or not isinstance(spec.get("file"), str):
         raise ScenarioError(scenario_path, section, spec, "a list of rows, or {file: name.csv} (a CSV next to the scenario)")
-    csv_path = (scenario_path.parent / spec["file"]).resolve()
+    csv_path = reach.check(scenario_path.parent / spec["file"], scenario_path, f"{section}.file", spec["file"])
     if csv_path.suffix.lower() != ".csv":
         raise ScenarioError(scenario_path, f"{section}.file", spec["file"], "a .csv file")
     if not csv_path.exists():
@@ -287,25 +222,16 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
         raise ScenarioError(csv_path, "", Text("bytes that are not UTF-8 text"), "a UTF-8 CSV file") from None
     if "\x00" in text:
         raise ScenarioError(csv_path, "", Text("binary data (NUL bytes)"), "a UTF-8 CSV file")
-    import csv
-    import io
-
     reader = csv.reader(io.StringIO(text))
     try:
         # (line number in the file, cells), blank lines skipped but counted.
         all_rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as exc:
-        raise ScenarioError(csv_path, "", Text(f"malformed CSV ({exc})"), "a comma-separated table with a header row") from None
+        raise ScenarioError(csv_path, f"line {reader.line_num}", Text(f"malformed CSV ({exc})"),
+                            "a comma-separated table with a header row") from None
     if not all_rows:
         raise ScenarioError(csv_path, "", Text("an empty file"), f"a header row with columns {', '.join(required)}")
-    header = [h.strip() for h in all_rows[0][1]]
-    allowed = list(model.model_fields)
-    for name in header:
-        if name not in allowed:
-            raise ScenarioError(csv_path, "header", name, f"a column among: {', '.join(allowed)}")
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ScenarioError(csv_path, "header", ", ".join(header), f"columns including {', '.join(missing)}")
+    header = _check_header([h.strip() for h in all_rows[0][1]], csv_path, section, model, required)
     rows = []
     line_numbers = []
     for line_no, row in all_rows[1:]:
@@ -314,6 +240,30 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
         rows.append({k: v.strip() for k, v in zip(header, row) if v.strip() != ""})
         line_numbers.append(line_no)
     return csv_path, rows, raw, line_numbers
+
+
+def _check_header(header: list[str], csv_path: Path, section: str, model: type[BaseModel], required: tuple[str, ...]) -> list[str]:
+    """The header of a table of ours, or ScenarioError.
+
+    Until the header shows the table's key columns the file may be anything (a
+    CSV the scenario should never have named), so nothing of it is quoted.
+    """
+    keys = [c for c in required[:2] if c not in header]  # channel, tier: every table has them
+    if keys:
+        raise ScenarioError(csv_path, "header", Text(f"a first row of {len(header)} cells without the column {keys[0]}"),
+                            f"a {section} table: a header row with columns {', '.join(required)}")
+    allowed = list(model.model_fields)
+    for name in header:
+        if name not in allowed:
+            raise ScenarioError(csv_path, "header", name, f"a column among: {', '.join(allowed)}")
+    for name in header:
+        if header.count(name) > 1:
+            raise ScenarioError(csv_path, "header", Text(f"the column {name} {header.count(name)} times"),
+                                "each column once (a repeated column would silently replace the first)")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ScenarioError(csv_path, "header", ", ".join(header), f"columns including {', '.join(missing)}")
+    return header
 
 
 def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, Path],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 
 from .errors import ScenarioError, Text
 from .schema import OBJECTIVES, SELECTION_KEYS, STAGES, TIER_KINDS, Scenario, Selection
@@ -107,12 +108,10 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
 def _check_periods(s: Scenario, file: str) -> None:
     kinds = set()
     for i, p in enumerate(s.periods):
-        if _MONTH.match(p):
-            kinds.add("month")
-        elif _WEEK.match(p):
-            kinds.add("week")
-        else:
-            raise ScenarioError(file, f"periods[{i}]", p, "a month YYYY-MM (e.g. 2027-01) or an ISO week YYYY-Www (e.g. 2027-W05)")
+        kind, problem = _period_problem(p)
+        if problem:
+            raise ScenarioError(file, f"periods[{i}]", p, problem)
+        kinds.add(kind)
     if len(kinds) > 1:
         raise ScenarioError(file, "periods", ", ".join(s.periods), "all months or all weeks, not a mix")
     for i in range(1, len(s.periods)):
@@ -120,6 +119,22 @@ def _check_periods(s: Scenario, file: str) -> None:
             raise ScenarioError(
                 file, f"periods[{i}]", s.periods[i], f"a period after {s.periods[i - 1]} (periods in order, each once)"
             )
+
+
+def _period_problem(period: str) -> tuple[str, str | None]:
+    """("month" or "week", None) for a period that exists in the calendar, else (kind, what was expected)."""
+    month, week = _MONTH.match(period), _WEEK.match(period)
+    if not (month or week):
+        return "", "a month YYYY-MM (e.g. 2027-01) or an ISO week YYYY-Www (e.g. 2027-W05)"
+    year = int(period[:4])
+    if year < 1:  # datetime's range, 0001-9999, is the calendar the periods are read in
+        return "", "a year from 0001 to 9999"
+    if week and int(week.group(2)) == 53:
+        try:
+            date.fromisocalendar(year, 53, 1)
+        except ValueError:
+            return "week", f"a week that exists: ISO year {year} has 52 weeks (53 only in years that begin or end on a Thursday)"
+    return ("month" if month else "week"), None
 
 
 def _check_unique(s: Scenario, file: str) -> None:

@@ -7,7 +7,8 @@ sections (a funnel row naming a channel, say) are checked in `allocator.referenc
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -272,3 +273,21 @@ class Scenario(Strict):
     sales_capacity: PerPeriodCount | None = Field(None, description="Leads the sales team can handle per period.")
     objective: Literal["max_revenue", "min_spend", "max_profit", "max_new_customers"] = Field("max_revenue")
     uncertainty: list[Uncertainty] = Field(default_factory=list, description="Random multipliers for `allocator risk`.")
+
+
+@cache
+def field_names() -> frozenset[str]:
+    """Every field name of the scenario schema, at any depth (the words a scenario file's keys are made of)."""
+    names: set[str] = set()
+    seen: set[type] = set()
+    todo: list = [Scenario]
+    while todo:
+        annotation = todo.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation not in seen:
+                seen.add(annotation)
+                names.update(annotation.model_fields)
+                todo.extend(info.annotation for info in annotation.model_fields.values())
+        else:
+            todo.extend(get_args(annotation))
+    return frozenset(names)

@@ -9,7 +9,8 @@ A variant file holds ``extends: base.yaml`` and either plain top-level fields
     channels[livestream].max_spend: 400000
     seasonality.demand_index.2027-02: 0.8
 
-``[name]`` picks a list item by its ``name`` (or ``[2]`` by position). Every
+``[name]`` picks a list item by its ``name`` (or ``[2]`` by position; a name made of digits wins
+over the position, and a position is refused in a list whose names are numbers). Every
 value remembers the file it came from (`Provenance`), so a validation error
 names the file that holds the bad value, not only the one that was run.
 """
@@ -21,8 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from .documents import DocumentError, NestingTooDeep, parse_yaml
 from .errors import ScenarioError, Text
 
 TABLE_SECTIONS = ("funnel", "baseline")
@@ -58,7 +58,7 @@ def parse_path(text: str) -> list:
         if match.group("key"):
             out.append(match.group("key"))
         for selector in re.findall(r"\[([^\[\]]+)\]", match.group("selectors")):
-            out.append(("index", int(selector)) if selector.strip().lstrip("-").isdigit() else ("name", selector))
+            out.append(("index", selector.strip()) if _is_integer(selector) else ("name", selector))
     return out
 
 
@@ -92,7 +92,10 @@ def apply_override(data: dict, path_text: str, value, source: str) -> tuple:
             if not isinstance(node, list):
                 raise ScenarioError(source, path_text, Text(f"a selector on {_show(concrete)}, which is not a list"),
                                     "[name] or [position] only after a list field")
-            index = find_item(node, step)
+            try:
+                index = find_item(node, step)
+            except AmbiguousSelector as exc:
+                raise ScenarioError(source, path_text, step[1], str(exc)) from None
             if index is None:
                 names = ", ".join(str(item.get("name")) for item in node if isinstance(item, dict))
                 raise ScenarioError(source, path_text, step[1], f"an item of {_show(concrete)} (one of: {names})")
@@ -115,14 +118,35 @@ def apply_override(data: dict, path_text: str, value, source: str) -> tuple:
 
 
 def find_item(items: list, selector: tuple) -> int | None:
-    """The position of the list item a path step selects (``("name", x)`` or ``("index", i)``), or None."""
-    kind, value = selector
-    if kind == "index":
-        return value if -len(items) <= value < len(items) else None
+    """The position of the list item a path step selects, or None when there is no such item.
+
+    ``("name", x)`` picks the item named x. ``("index", "2")`` picks the item *named* "2" if there is
+    one (a name always wins over a position), else the item at position 2; in a list where some
+    names are numbers a position would be a guess between the two readings, so it is refused
+    (`AmbiguousSelector`) with both spellings explained.
+    """
+    kind, text = selector
     for i, item in enumerate(items):
-        if isinstance(item, dict) and str(item.get("name")) == value:
+        if isinstance(item, dict) and str(item.get("name")) == text:
             return i
-    return None
+    if kind == "name":
+        return None
+    numbered = [str(item["name"]) for item in items if isinstance(item, dict) and _is_integer(str(item.get("name", "x")))]
+    if numbered:
+        raise AmbiguousSelector(
+            f"[{text}] names no item, and positions are not used where names are numbers "
+            f"(write the name, e.g. [{numbered[0]}]; to pick by position, give the items names that are not numbers)"
+        )
+    position = int(text)
+    return position if -len(items) <= position < len(items) else None
+
+
+class AmbiguousSelector(ValueError):
+    """A [number] selector in a list whose item names are numbers and none is that number."""
+
+
+def _is_integer(text: str) -> bool:
+    return re.fullmatch(r"-?\d+", text.strip()) is not None
 
 
 def _show(path: list) -> str:
@@ -160,8 +184,10 @@ def apply_sets(data: dict, provenance: Provenance, assignments: list[str]) -> tu
         if not sep or not path_text.strip():
             raise ScenarioError("--set", assignment, Text("no '='"), "PATH=VALUE, e.g. --set budget.total=3.5e6")
         try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
+            value = parse_yaml(raw)
+        except NestingTooDeep as exc:
+            raise ScenarioError("--set", path_text, Text(exc.what), exc.expected) from None
+        except DocumentError:
             raise ScenarioError("--set", path_text, raw, "a YAML value (a number, text, true/false, or [a, b])") from None
         concrete = apply_override(merged, path_text.strip(), value, "--set")
         provenance.paths[concrete] = "--set"

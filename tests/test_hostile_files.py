@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import base_scenario, write_scenario
-from allocator import loader
+from allocator import documents
 from allocator.errors import ScenarioError
 from allocator.loader import load_scenario
 from robustness_helpers import INVALID, invoke, assert_one_error_line
@@ -29,7 +29,7 @@ PYTHON_TAGS = [
 @pytest.mark.parametrize("tag", PYTHON_TAGS)
 def test_python_tags_are_refused_and_never_run(tmp_path, monkeypatch, tag, loader_name):
     if loader_name == "pure_python":
-        monkeypatch.setattr(loader, "_SAFE_LOADER", yaml.SafeLoader)
+        monkeypatch.setattr(documents, "_SAFE_LOADER", yaml.SafeLoader)
     marker = tmp_path / "MARKER"
     text = (INVALID / "wrong_type.yaml").read_text().replace("cost_per_lead: cheap", "cost_per_lead: 10")
     text += f"description: {tag.format(marker=marker)}\n"
@@ -155,3 +155,197 @@ def test_min_above_max_message_states_the_expectation(name, field):
 def test_bad_name_message_has_no_regular_expression():
     _, expected = _message("name_with_brackets.yaml")
     assert "pattern" not in expected and "bracket" in expected
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 10: repeated CSV columns, names made of digits, files outside the scenario's folder,
+# content of foreign files in messages, deep nesting, periods outside the calendar.
+
+FUNNEL_TWO_CELLS = "channel,tier,eligible,eligible\na,n,false,true\n"
+
+
+# Regression (issue 10 item 3): `eligible,eligible` with false,true left the cell eligible (the last copy won).
+def test_repeated_csv_column_is_refused(tmp_path):
+    data = base_scenario(funnel={"file": "funnel.csv"})
+    (tmp_path / "funnel.csv").write_text(FUNNEL_TWO_CELLS)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_scenario(tmp_path, data))
+    assert str(info.value).endswith("funnel.csv: header: got the column eligible 2 times; "
+                                    "expected each column once (a repeated column would silently replace the first)")
+
+
+def _digit_tiers(tmp_path) -> Path:
+    tiers = [{"name": str(k), "kind": "new", "conversion": round(0.1 * k, 1), "order_value": 500} for k in (1, 2, 3)]
+    return write_scenario(tmp_path, base_scenario(tiers=tiers))
+
+
+def _conversions(loaded) -> dict[str, float]:
+    return {t.name: t.conversion for t in loaded.scenario.tiers}
+
+
+# Regression (issue 10 item 4): with tiers named "1", "2", "3", tiers[1] changed the tier named "2".
+def test_a_name_made_of_digits_wins_over_the_position(tmp_path):
+    path = _digit_tiers(tmp_path)
+    by_set = load_scenario(path, ["tiers[1].conversion=0.5"])
+    assert _conversions(by_set) == {"1": 0.5, "2": 0.2, "3": 0.3}
+    variant = tmp_path / "v.yaml"
+    variant.write_text(f"extends: {path.name}\ntiers[3].conversion: 0.9\n")
+    assert _conversions(load_scenario(variant)) == {"1": 0.1, "2": 0.2, "3": 0.9}
+
+
+def test_a_position_in_a_list_named_by_numbers_is_refused_with_both_spellings(tmp_path):
+    path = _digit_tiers(tmp_path)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, ["tiers[0].conversion=0.5"])
+    message = str(info.value)
+    assert message.startswith("--set: tiers[0].conversion: got '0'; expected [0] names no item")
+    assert "write the name, e.g. [1]" in message and "names that are not numbers" in message
+
+
+def test_positions_still_pick_items_in_lists_without_number_names(tmp_path):
+    path = write_scenario(tmp_path, base_scenario(channels=[{"name": "a", "cost_per_lead": 10},
+                                                            {"name": "b", "cost_per_lead": 20}]))
+    loaded = load_scenario(path, ["channels[1].cost_per_lead=7"])
+    assert [c.cost_per_lead for c in loaded.scenario.channels] == [10, 7]
+
+
+def _outside_layout(tmp_path) -> tuple[Path, Path]:
+    """plans/q1.yaml extends ../shared/base.yaml (a scenario outside the plan's folder)."""
+    shared, plans = tmp_path / "shared", tmp_path / "plans"
+    shared.mkdir()
+    plans.mkdir()
+    write_scenario(shared, base_scenario(), "base.yaml")
+    variant = plans / "q1.yaml"
+    variant.write_text("extends: ../shared/base.yaml\nbudget.total: 2000\n")
+    return variant, shared
+
+
+# Regression (issue 10 item 10): extends: and file: followed any path.
+def test_extends_outside_the_folder_needs_an_opt_in(tmp_path, monkeypatch):
+    variant, shared = _outside_layout(tmp_path)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(variant)
+    assert str(info.value) == (
+        f"{variant}: extends: got '../shared/base.yaml'; expected a file inside the scenario's folder "
+        f"{variant.parent} (this one is {shared / 'base.yaml'}); to read it anyway, pass --allow-outside {shared} "
+        "(or list that folder in ALLOCATOR_ALLOW_OUTSIDE)")
+    assert load_scenario(variant, allow_outside=[shared]).scenario.budget.total == 2000
+    # The command line: refused (exit 2), allowed by the option, or by the environment variable.
+    assert "pass --allow-outside" in assert_one_error_line(invoke("validate", variant), 2)
+    assert invoke("validate", variant, "--allow-outside", shared).exit_code == 0
+    monkeypatch.setenv("ALLOCATOR_ALLOW_OUTSIDE", os.pathsep.join([str(tmp_path / "elsewhere"), str(shared)]))
+    assert invoke("validate", variant).exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["solve", "explain", "verify", "sweep", "risk", "compare"])
+def test_every_command_that_reads_a_scenario_refuses_outside_files(tmp_path, command):
+    variant, shared = _outside_layout(tmp_path)
+    out = tmp_path / "out"
+    args = {"solve": ["--out", out], "explain": [], "verify": [out], "sweep": ["--vary", "budget.total=1000,2000",
+            "--out", out], "risk": ["--samples", 10], "compare": [variant]}[command]
+    message = assert_one_error_line(invoke(command, variant, *args), 2)
+    assert "extends: got '../shared/base.yaml'" in message and "--allow-outside" in message
+    assert not out.exists()
+
+
+def test_a_symlink_inside_the_folder_is_followed_before_the_containment_test(tmp_path):
+    variant, shared = _outside_layout(tmp_path)
+    (variant.parent / "base.yaml").symlink_to(shared / "base.yaml")
+    variant.write_text("extends: base.yaml\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(variant)
+    assert f"this one is {shared / 'base.yaml'}" in str(info.value)
+    data = base_scenario(funnel={"file": "funnel.csv"})
+    (shared / "funnel.csv").write_text("channel,tier\na,n\n")
+    (variant.parent / "funnel.csv").symlink_to(shared / "funnel.csv")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_scenario(variant.parent, data, "t.yaml"))
+    assert "t.yaml: funnel.file: got 'funnel.csv'" in str(info.value) and "--allow-outside" in str(info.value)
+
+
+SECRET = "S3CRET"
+FOREIGN_FILES = {
+    "shadow.txt": f"root:$6${SECRET}:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n",
+    "passwd.txt": f"root:x:0:0:{SECRET}:/root:/bin/bash\n",
+    "one_word.txt": f"{SECRET}\n",
+    "tab.txt": f"\t{SECRET}: 1\n",
+    "alias.txt": f"a: *{SECRET}\n",
+    "escape.txt": f'a: "{SECRET}\\q"\n',
+    "tag.txt": f"a: !{SECRET} x\n",
+    "control.txt": f"a: b\x07{SECRET}\n",
+    "repeated.txt": f"{SECRET}: 1\n{SECRET}: 2\n",
+    "list.json": f'["{SECRET}"]',
+    "repeated.json": f'{{"{SECRET}": 1, "{SECRET}": 2}}',
+    "broken.json": f'{{"{SECRET}": tru}}',
+}
+
+
+# Regression (issue 10 item 10): `extends: ../../../etc/shadow` printed the first line of that file.
+@pytest.mark.parametrize("name", sorted(FOREIGN_FILES))
+def test_a_foreign_file_reached_by_extends_is_never_quoted(tmp_path, name):
+    variant, shared = _outside_layout(tmp_path)
+    (shared / name).write_text(FOREIGN_FILES[name])
+    variant.write_text(f"extends: ../shared/{name}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(variant, allow_outside=[shared])
+    message = str(info.value)
+    assert name in message and "; expected " in message
+    assert SECRET not in message
+
+
+@pytest.mark.parametrize("text", [
+    f"name,{SECRET}\nx,y\n",  # not a table of ours: nothing of it is quoted
+    f"{SECRET},a,b\n1,2,3\n",
+    f'channel,tier\n"a,{SECRET}\n',  # an unterminated quote
+])
+def test_a_foreign_csv_is_never_quoted(tmp_path, text):
+    (tmp_path / "data.csv").write_text(text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_scenario(tmp_path, base_scenario(funnel={"file": "data.csv"})))
+    assert "data.csv" in str(info.value) and SECRET not in str(info.value)
+
+
+# Regression (issue 10 item 11): ~500 levels of YAML (or 3,000 of JSON) ended in a RecursionError.
+@pytest.mark.parametrize("depth", [500, 3000])
+def test_deep_nesting_by_set_or_variant_is_refused(tmp_path, depth):
+    path = write_scenario(tmp_path, base_scenario())
+    deep = "[" * depth + "]" * depth
+    message = assert_one_error_line(invoke("validate", path, "--set", f"description={deep}"), 2)
+    if depth == 500:  # libyaml itself stops at 1,000 levels, with its own message
+        assert message == f"error: --set: description: got YAML nested {depth} levels deep; expected at most 64 levels of nesting\n"
+    variant = tmp_path / "v.json"
+    variant.write_text(f'{{"extends": "{path.name}", "description": {deep}}}')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(variant)
+    assert str(info.value) == f"{variant}: got JSON nested {depth + 1} levels deep; expected at most 64 levels of nesting"
+
+
+def test_the_alias_guard_measures_a_deep_alias_chain_without_recursion(tmp_path):
+    # 600 anchors, each a list holding the previous one: the last is 600 lists deep (601 levels in the
+    # top mapping); expanded, a_k has k + 2 nodes, about 181,000 in all, under the 200,000 size limit.
+    lines = ["name: chain", "periods: ['2027-01']", "a0: &a0 [x]"]
+    lines += [f"a{k}: &a{k} [*a{k - 1}]" for k in range(1, 600)]
+    path = tmp_path / "chain.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert "got YAML nested 601 levels deep" in str(info.value)
+
+
+# Regression (issue 10 item 17): 2027-W53 and 0000-01 were accepted.
+@pytest.mark.parametrize("periods, ok", [
+    (["2026-W52", "2026-W53"], True),  # 2026 begins on a Thursday: 53 ISO weeks
+    (["2020-W53"], True),  # a leap year beginning on a Wednesday, ending on a Thursday
+    (["2027-W53"], False),  # begins and ends on a Friday
+    (["2021-W53"], False),
+    (["0001-01", "9999-12"], True),
+    (["0000-W01"], False),
+])
+def test_iso_week_53_only_in_years_that_have_it(tmp_path, periods, ok):
+    path = write_scenario(tmp_path, base_scenario(periods=periods))
+    if ok:
+        assert load_scenario(path).scenario.periods == periods
+    else:
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(path)
+        assert f"periods[{len(periods) - 1}]: got '{periods[-1]}'" in str(info.value)

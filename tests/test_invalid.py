@@ -129,6 +129,20 @@ CASES: dict[str, list[str]] = {
     "response_up_to_not_increasing.yaml": ["channels[live].response[1].up_to", "got 200", "more than the previous slice's end (300)"],
     "min_spend_if_used_unbounded.yaml": ["channels[live].min_spend_if_used", "got 100", "a channel max_spend in every period or a budget.total"],
     "min_spend_without_target.yaml": ["min_spend_without_target.yaml: targets", "no revenue, new_customers or leads target", "at least one target"],
+    # --- issue 10: periods that are not in the calendar (2027 starts and ends on a Friday: 52 ISO weeks)
+    "period_week_53_in_a_52_week_year.yaml": ["periods[1]", "got '2027-W53'", "ISO year 2027 has 52 weeks"],
+    "period_year_zero.yaml": ["periods[0]", "got '0000-01'", "a year from 0001 to 9999"],
+    # --- issue 10: a repeated CSV column (the last copy used to win); a CSV that is not a table of ours
+    "csv_repeated_column.yaml": ["repeated_revenue.csv: header", "got the column revenue 2 times", "each column once"],
+    "csv_not_a_table.yaml": ["not_a_table.csv: header", "a first row of 3 cells without the column channel",
+                             "a funnel table: a header row with columns channel, tier"],
+    # --- issue 10: files outside the scenario's folder need --allow-outside
+    "extends_outside.yaml": ["extends_outside.yaml: extends: got '../../", "this one is /etc/passwd",
+                             "pass --allow-outside /etc"],
+    "csv_outside.yaml": ["csv_outside.yaml: funnel.file: got '/etc/allocator-secret.csv'", "pass --allow-outside /etc"],
+    # --- issue 10: nesting that used to end in a RecursionError (500 lists in the top mapping: 501 levels)
+    "deep_yaml.yaml": ["deep_yaml.yaml: got YAML nested 501 levels deep", "expected at most 64 levels of nesting"],
+    "deep_json.json": ["deep_json.json: got JSON nested 3001 levels deep", "expected at most 64 levels of nesting"],
 }
 
 
