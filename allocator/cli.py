@@ -26,6 +26,12 @@ LP_METHOD_OPTION = click.option(
     "--lp-method", default="auto", show_default=True, type=click.Choice(["auto", "simplex", "barrier"]),
     help="How a linear program is solved: dual simplex, or barrier then crossover to a vertex; auto picks the "
          "barrier for programs of at least 4e8 rows x columns (docs/model.md, 'Solving').")
+# click splits the environment variable's value at os.pathsep (":" on Unix), as PATH is split.
+ALLOW_OUTSIDE_OPTION = click.option(
+    "--allow-outside", "allow_outside", multiple=True, envvar="ALLOCATOR_ALLOW_OUTSIDE", metavar="FOLDER",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Let extends: and file: read from FOLDER too (by default only from the scenario's own folder tree). "
+         "Repeatable; default: the folders in ALLOCATOR_ALLOW_OUTSIDE.")
 
 
 def _fail(message: str, code: int) -> None:
@@ -83,9 +89,10 @@ def main() -> None:
               help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
 @click.option("--diagnose/--no-diagnose", "diagnose_infeasible", default=True, show_default=True,
               help="When no plan exists, find the conflicting demands and how far each must move (re-solves).")
+@ALLOW_OUTSIDE_OPTION
 @_guard
 def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, lp_method, export_model, force,
-          overrides, diagnose_infeasible):
+          overrides, diagnose_infeasible, allow_outside):
     """Solve SCENARIO and write the budget and target breakdown to --out.
 
     \b
@@ -111,7 +118,8 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, l
     protect_inputs(out, [scenario])
     prepare_target(out, force)  # refuse before spending time solving
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, lp_method=lp_method)
-    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
+    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides,
+                        allow_outside=allow_outside)
     protect_inputs(out, list(solved.loaded.tables.values()) + list(solved.loaded.sources))
     plan = solved.plan
     extra = {}
@@ -145,8 +153,9 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, l
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
+@ALLOW_OUTSIDE_OPTION
 @_guard
-def validate(scenario, overrides):
+def validate(scenario, overrides, allow_outside):
     """Check SCENARIO (and the CSV tables it references) without solving.
 
     \b
@@ -156,7 +165,7 @@ def validate(scenario, overrides):
     from .cells import build_cells
     from .loader import load_scenario
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_outside)
     s = loaded.scenario
     cells = build_cells(s)
     click.echo(
@@ -169,8 +178,9 @@ def validate(scenario, overrides):
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="The same overrides the plan was solved with.")
+@ALLOW_OUTSIDE_OPTION
 @_guard
-def verify(scenario, folder, overrides):
+def verify(scenario, folder, overrides, allow_outside):
     """Re-check every constraint of SCENARIO against FOLDER/allocation.csv.
 
     The check recomputes leads, customers and revenue from each cell's spend
@@ -186,7 +196,7 @@ def verify(scenario, folder, overrides):
     from .verify import read_allocation
     from .verify import verify as run_verify
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, allow_outside)
     report = run_verify(loaded.scenario, read_allocation(folder))
     for line in report.shortfalls:
         click.echo(f"soft target not met (allowed): {line}")
@@ -211,8 +221,9 @@ def verify(scenario, folder, overrides):
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
+@ALLOW_OUTSIDE_OPTION
 @_guard
-def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_method, force, overrides):
+def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_method, force, overrides, allow_outside):
     """Explain SCENARIO's plan: what binds, what one more unit of each limit is
     worth and over which range, and each channel's return at the margin. When
     no plan exists: which demands conflict and how far each must move.
@@ -232,7 +243,8 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_me
         protect_inputs(out, [scenario])
         prepare_target(out, force)
     options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
-    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
+    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides,
+                        allow_outside=allow_outside)
     result = explain(solved, solver, options, ranged=ranging)
     click.echo(f"{solved.loaded.scenario.name}: {explain_status(solved.plan)}")
     for line in result.lines:
@@ -250,8 +262,9 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_me
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Write comparison.csv (and run.json) here.")
 @click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+@ALLOW_OUTSIDE_OPTION
 @_guard
-def compare(plans, out, solver, force):
+def compare(plans, out, solver, force, allow_outside):
     """Compare plans side by side: totals, target attainment, per channel /
     tier / product / period, limits that start or stop binding, and the inputs
     that differ. Each PLAN is a scenario file (solved here) or a folder written
@@ -274,7 +287,7 @@ def compare(plans, out, solver, force):
     if out is not None:
         protect_inputs(out, list(plans))
         prepare_target(out, force)
-    views = [view_of(p, solver, SolveOptions()) for p in plans]
+    views = [view_of(p, solver, SolveOptions(), allow_outside) for p in plans]
     table = comparison_table(views)
     labels = unique_labels(views)
     for line in summary_lines(table, labels):
@@ -298,8 +311,9 @@ def compare(plans, out, solver, force):
 @LP_METHOD_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every variant.")
+@ALLOW_OUTSIDE_OPTION
 @_guard
-def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit, lp_method, force, overrides):
+def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit, lp_method, force, overrides, allow_outside):
     """Solve SCENARIO for every combination of the --vary values and write the
     frontier: one row per variant with its parameters, status, objective,
     totals, the marginal ROI of budget (its shadow price) and the channels it
@@ -320,14 +334,15 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     from .sweep import frontier_chart, grid, parse_vary, run_sweep
 
     axes = [parse_vary(v) for v in vary]
-    load_scenario(scenario, overrides)  # a bad base file is reported once, before any work
+    load_scenario(scenario, overrides, allow_outside)  # a bad base file is reported once, before any work
     protect_inputs(out, [scenario])
     prepare_target(out, force)
     total = len(grid(axes))
     started = _time.perf_counter()
     with _progress(total, "sweep") as progress:
         options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
-        frame = run_sweep(scenario, axes, tuple(overrides), objective, solver, options, workers, scheduler, progress)
+        frame = run_sweep(scenario, axes, tuple(overrides), objective, solver, options, workers, scheduler, progress,
+                          allow_outside)
     seconds = _time.perf_counter() - started
     chart = frontier_chart(frame, axes)
     extra = {"frontier.png": chart} if chart is not None else {}
@@ -390,8 +405,9 @@ class _progress:
 @click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: all cores).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead.")
 @LP_METHOD_OPTION
+@ALLOW_OUTSIDE_OPTION
 @_guard
-def risk(scenario, samples, seed, confidence, out, solver, objective, force, overrides, workers, scheduler, lp_method):
+def risk(scenario, samples, seed, confidence, out, solver, objective, force, overrides, workers, scheduler, lp_method, allow_outside):
     """Monte Carlo the optimal plan of SCENARIO under its `uncertainty` entries:
     P10/P50/P90 of revenue, new customers and leads, and the probability of
     meeting each committed target. With --confidence, the smallest planning
@@ -416,7 +432,8 @@ def risk(scenario, samples, seed, confidence, out, solver, objective, force, ove
         protect_inputs(out, [scenario])
         prepare_target(out, force)
     options = SolveOptions(lp_method=lp_method)
-    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides)
+    solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides,
+                        allow_outside=allow_outside)
     s = solved.loaded.scenario
     if confidence is not None and s.targets.revenue is None:
         raise ScenarioError(scenario, "targets.revenue", None,

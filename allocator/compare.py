@@ -37,19 +37,19 @@ class PlanView:
     note: str = ""  # why the plan's inputs cannot be compared, when they cannot
 
 
-def view_of(source: Path, solver: str, options: SolveOptions) -> PlanView:
+def view_of(source: Path, solver: str, options: SolveOptions, allow_outside: tuple | list = ()) -> PlanView:
     """A solved plan from a scenario file (solving it) or from a plan folder."""
     source = Path(source)
     if source.is_dir():
-        return _read_folder(source)
+        return _read_folder(source, allow_outside)
     from .pipeline import solve_file
 
-    solved = solve_file(source, solver=solver, options=options)
+    solved = solve_file(source, solver=solver, options=options, allow_outside=allow_outside)
     plan = solved.plan
     return PlanView(source.stem, plan.status.value, plan.objective, dict(plan.tables), solved.loaded.scenario)
 
 
-def _read_folder(folder: Path) -> PlanView:
+def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
     run_file = folder / "run.json"
     if not run_file.is_file():
         raise ScenarioError(folder, "", "a folder without run.json", "a scenario file or a folder written by allocator solve")
@@ -63,18 +63,18 @@ def _read_folder(folder: Path) -> PlanView:
         if path.is_file():
             frame = pd.read_csv(path, dtype={"period": str}, keep_default_na=False, na_values=[""])
             tables[stem] = restore_frame(frame, [c for c in NAME_COLUMNS if c in frame.columns])
-    scenario, note = _scenario_of(run)
+    scenario, note = _scenario_of(run, allow_outside)
     return PlanView(folder.name, run.get("status", "unknown"), run.get("objective"), tables, scenario, note)
 
 
-def _scenario_of(run: dict) -> tuple[Scenario | None, str]:
+def _scenario_of(run: dict, allow_outside: tuple | list = ()) -> tuple[Scenario | None, str]:
     """The scenario a plan folder was solved from, if its files are still the ones run.json hashed."""
     recorded = run.get("scenario") or {}
     scenario_file = recorded.get("file")
     if not scenario_file or not Path(scenario_file).is_file():
         return None, f"scenario file {scenario_file or '(not recorded)'} not found: its inputs are not compared"
     try:
-        loaded = load_scenario(scenario_file, recorded.get("overrides", []))
+        loaded = load_scenario(scenario_file, recorded.get("overrides", []), allow_outside)
     except ScenarioError:
         return None, f"{scenario_file} is no longer a valid scenario: its inputs are not compared"
     if recorded.get("sha256") and loaded.sha256 != recorded["sha256"]:

@@ -36,9 +36,10 @@ class SolvedScenario:
 
 
 def solve_file(path: str | Path, solver: str = "cbc", objective: str | None = None,
-               options: SolveOptions | None = None, overrides: tuple | list = ()) -> SolvedScenario:
+               options: SolveOptions | None = None, overrides: tuple | list = (),
+               allow_outside: tuple | list = ()) -> SolvedScenario:
     started = time.perf_counter()
-    loaded = load_scenario(path, overrides)
+    loaded = load_scenario(path, overrides, allow_outside)  # allow_outside: folders beyond the scenario's own
     loaded_at = time.perf_counter()
     return solve_loaded(loaded, solver, objective, options, load_seconds=loaded_at - started)
 

@@ -68,7 +68,8 @@ def _format_value(value) -> str:
     return str(value)
 
 
-def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver: str, options: SolveOptions) -> dict:
+def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver: str, options: SolveOptions,
+                  allow_outside: tuple = ()) -> dict:
     """One grid point -> one frontier row (plain data, so it crosses process and network boundaries)."""
     from .diagnose import diagnose
     from .model import build_model
@@ -76,7 +77,7 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
 
     started = time.perf_counter()
     try:
-        loaded = _load(scenario, overrides)
+        loaded = _load(scenario, overrides, tuple(allow_outside))
         model = build_model(loaded.scenario, objective)
         result = solve_model(model, solver, options)
     except ScenarioError as exc:
@@ -106,10 +107,10 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
 
 
 @functools.lru_cache(maxsize=64)
-def _load(scenario: str, overrides: tuple):
+def _load(scenario: str, overrides: tuple, allow_outside: tuple = ()):
     from .loader import load_scenario
 
-    return load_scenario(scenario, list(overrides))
+    return load_scenario(scenario, list(overrides), allow_outside)
 
 
 def _or_nan(value: float | None) -> float:
@@ -124,7 +125,7 @@ def _channels_used(model, x) -> list[str]:
 
 def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), objective: str | None = None,
               solver: str = "cbc", options: SolveOptions | None = None, workers: int | None = None,
-              scheduler: str | None = None, progress=None) -> pd.DataFrame:
+              scheduler: str | None = None, progress=None, allow_outside: tuple = ()) -> pd.DataFrame:
     """Solve every grid point; returns frontier rows in grid order.
 
     ``scheduler``: address of an existing Dask distributed scheduler
@@ -139,7 +140,8 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
         # Variants solved side by side already share the cores: no second CBC process beside a barrier.
         if executor.parallel(len(jobs)):
             options = replace(options, concurrent=False)
-        args = [(str(scenario), job, objective, solver, options) for job in jobs]
+        allowed = tuple(str(folder) for folder in allow_outside)  # plain text: it crosses process boundaries
+        args = [(str(scenario), job, objective, solver, options, allowed) for job in jobs]
         rows = executor.map(solve_variant, args, progress)
     frame = pd.DataFrame(rows)
     for i, axis in enumerate(axes):

@@ -6,6 +6,7 @@ import os
 import threading
 from pathlib import Path
 import pytest
+import pandas as pd
 import yaml
 from helpers import base_scenario, write_scenario
 from allocator import documents
@@ -349,3 +350,20 @@ def test_iso_week_53_only_in_years_that_have_it(tmp_path, periods, ok):
         with pytest.raises(ScenarioError) as info:
             load_scenario(path)
         assert f"periods[{len(periods) - 1}]: got '{periods[-1]}'" in str(info.value)
+
+
+@pytest.mark.parametrize("command", ["solve", "explain", "sweep", "risk", "compare"])
+def test_every_command_reads_outside_files_with_allow_outside(tmp_path, command):
+    variant, shared = _outside_layout(tmp_path)
+    out = tmp_path / "out"
+    args = {"solve": ["--out", out], "explain": [], "sweep": ["--vary", "budget.total=1000,2000", "--workers", 1,
+            "--out", out], "risk": ["--samples", 10], "compare": [variant, "--out", out]}[command]
+    result = invoke(command, variant, *args, "--allow-outside", shared)
+    assert result.exit_code == 0, result.output
+    if command == "solve":  # budget 2000 at 5 revenue per unit of spend (base_scenario)
+        assert invoke("verify", variant, out, "--allow-outside", shared).exit_code == 0
+        assert invoke("compare", out, variant, "--allow-outside", shared).exit_code == 0
+    if command == "sweep":
+        frame = pd.read_csv(out / "frontier.csv")
+        assert frame["status"].tolist() == ["optimal", "optimal"], frame
+        assert frame["revenue_total"].tolist() == pytest.approx([5000, 10000])
