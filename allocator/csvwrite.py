@@ -1,10 +1,11 @@
 """Fast, deterministic CSV text for the plan's tables.
 
 pandas' ``to_csv`` formats every float through Python, which costs more than
-CBC's own solve on a 20k-cell plan. Here each column is formatted at once with
-numpy string ufuncs: floats with a fixed number of decimals (NaN as an empty
-cell), booleans as True/False, text quoted per RFC 4180 when it holds a comma,
-quote or line break. The same input always gives the same bytes.
+CBC's own solve on a 20k-cell plan. Here each distinct value is formatted once
+and the cells are laid out with numpy: floats at full precision (the shortest
+text that reads back as the same float64, so no amount is lost at any money
+scale; NaN as an empty cell), booleans as True/False, text quoted per RFC 4180
+when it holds a comma, quote or line break. The same input always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -14,35 +15,17 @@ import re
 import numpy as np
 import pandas as pd
 
-# Beyond this magnitude x * 10**decimals no longer fits an int64; such values use Python formatting.
-_INT_SAFE = 9.0e18
 
-
-def format_float(values: np.ndarray, decimals: int) -> np.ndarray:
-    """Fixed-decimal ASCII cells (a bytes array as wide as the longest); each distinct value is formatted
+def format_float(values: np.ndarray) -> np.ndarray:
+    """Full-precision ASCII cells (a bytes array as wide as the longest): the shortest text that reads back
+    as the same float64 (Python's repr), NaN as an empty cell, no "-0.0". Each distinct value is formatted
     once (plans are mostly zeros and repeats)."""
     codes, distinct = pd.factorize(np.asarray(values, dtype=np.float64), use_na_sentinel=False)
-    text = _format_distinct(np.asarray(distinct, dtype=np.float64), decimals)
-    return np.array(text.tolist(), dtype=bytes)[codes] if text.size else np.array([], dtype="S1")
-
-
-def _format_distinct(values: np.ndarray, decimals: int) -> np.ndarray:
-    if values.size == 0:
-        return np.array([], dtype=str)
-    finite = np.isfinite(values)
-    scale = 10 ** decimals
-    clean = np.where(finite, values, 0.0)
-    if np.abs(clean).max(initial=0.0) * scale >= _INT_SAFE:
-        text = np.array([f"{v:.{decimals}f}" for v in clean.tolist()], dtype=str)
-        return np.where(finite, text, "")
-    scaled = np.round(clean * scale).astype(np.int64)
-    magnitude = np.abs(scaled)
-    whole = (magnitude // scale).astype(str)
-    text = np.strings.add(whole, ".") if decimals else whole
-    if decimals:
-        text = np.strings.add(text, np.strings.zfill((magnitude % scale).astype(str), decimals))
-    text = np.where(scaled < 0, np.strings.add("-", text), text)
-    return np.where(finite, text, "")
+    if distinct.size == 0:
+        return np.array([], dtype="S1")
+    # + 0.0 turns -0.0 into 0.0; NaN != NaN, so it alone gets an empty cell.
+    text = [repr(v).encode("ascii") if v == v else b"" for v in (np.asarray(distinct, dtype=np.float64) + 0.0).tolist()]
+    return np.array(text, dtype=bytes)[codes]
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\n\r]')
@@ -67,18 +50,18 @@ def format_text(values: pd.Series, transform=None) -> np.ndarray:
     return table[codes]
 
 
-def column_bytes(series: pd.Series, decimals: int, transform=None) -> np.ndarray:
+def column_bytes(series: pd.Series, transform=None) -> np.ndarray:
     """The cells of one column as a fixed-width bytes array (blank cells are empty)."""
     if pd.api.types.is_bool_dtype(series):
         return np.where(series.to_numpy(dtype=bool), b"True", b"False")
     if pd.api.types.is_integer_dtype(series):
         return series.to_numpy().astype(bytes)
     if pd.api.types.is_float_dtype(series):
-        return format_float(series.to_numpy(dtype=np.float64), decimals)
+        return format_float(series.to_numpy(dtype=np.float64))
     return format_text(series, transform)
 
 
-def frame_to_csv(frame: pd.DataFrame, decimals: int, text_transform=None, transform_columns=()) -> bytes:
+def frame_to_csv(frame: pd.DataFrame, text_transform=None, transform_columns=()) -> bytes:
     """The UTF-8 CSV of `frame` (header line, one line per row, trailing newline).
 
     All float columns are formatted together, and so are the text columns that share a transform
@@ -100,10 +83,9 @@ def frame_to_csv(frame: pd.DataFrame, decimals: int, text_transform=None, transf
         elif (isinstance(dtype, np.dtype) and dtype.kind == "O") or isinstance(dtype, pd.StringDtype):
             texts[frame.columns[i] in transform_columns and text_transform is not None].append(i)
         else:
-            cells[i] = column_bytes(column, decimals)
+            cells[i] = column_bytes(column)
     if floats:
-        _spread(cells, floats, n, format_float(np.concatenate([series[i].to_numpy(dtype=np.float64) for i in floats]),
-                                               decimals))
+        _spread(cells, floats, n, format_float(np.concatenate([series[i].to_numpy(dtype=np.float64) for i in floats])))
     for transformed, group in texts.items():
         if group:
             values = pd.Series(np.concatenate([series[i].to_numpy(dtype=object) for i in group]), dtype=object)

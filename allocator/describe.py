@@ -37,8 +37,18 @@ def split_name(name: str) -> tuple[str, list[str]]:
     return prefix, [args]
 
 
-def money(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+def figure(value: float) -> str:
+    """A number for people: whole units from 1,000 up, else 3 significant digits, so that a plan kept in
+    millions reads "budget 3.40", never "budget 0"; "-" for a missing value."""
+    if value is None or not np.isfinite(value):
+        return "-" if value is None or np.isnan(value) else str(value)
+    if abs(value) >= 1000 or value == 0:
+        return f"{value:,.0f}"
+    decimals = max(0, 2 - int(np.floor(np.log10(abs(value)))))
+    return f"{value:,.{decimals}f}"
+
+
+money = figure  # amounts of money and counts read the same way
 
 
 def share(value: float) -> str:

@@ -18,8 +18,11 @@ from solvers import LinearProgram, Sense, SolveOptions, SolveResult, solve
 
 from .model import PlanModel
 
-# A level may end this much (relative, plus the same absolute amount) above its best.
+# A level may end this much above its best: relative to the best, plus a far smaller share of its targets'
+# size for a best of 0 (not an absolute amount, which would be a different share of the targets at each money
+# scale). Both stay below the shared feasibility tolerance (allocator.tolerance): a goal met stays met.
 LEVEL_SLACK = 1e-7
+LEVEL_SLACK_OF_SIZE = 1e-9
 
 
 def solve_with_goals(model: PlanModel, solver: str, options: SolveOptions) -> tuple[LinearProgram, SolveResult]:
@@ -39,7 +42,8 @@ def solve_with_goals(model: PlanModel, solver: str, options: SolveOptions) -> tu
         if not result.status.has_solution:
             return staged, result
         best = float(weights @ result.x[cols])
+        size = max(g.scale for g in members)
         staged = staged.with_rows([f"goal_level[{level + 1}]"], [(cols, weights)], [-np.inf],
-                                  [best + LEVEL_SLACK * (1.0 + abs(best))])
+                                  [best + LEVEL_SLACK * abs(best) + LEVEL_SLACK_OF_SIZE * size])
     return staged, solve(staged, solver, options)
 

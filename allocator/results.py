@@ -1,8 +1,9 @@
 """Solution -> the plan's tables (allocation, breakdowns, targets, budget lines, constraints).
 
-Allocation figures are rounded to `DECIMALS` first and every breakdown is
-summed from the rounded rows, so each total equals the sum of the rows as
-written to allocation.csv.
+Every figure is kept (and written) at full precision: breakdowns are sums of
+the allocation rows as they are, so a total read back from the CSVs equals the
+sum of its rows to the last bit a float64 carries, at any money scale. Whether
+a row holds is decided by `allocator.tolerance`, shared with `verify`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import pandas as pd
 from solvers import SolveResult, Status
 
 from .cells import funnel_cube, select
+from .describe import figure
 from .model import PlanModel
+from .tolerance import holds, row_magnitudes, tolerance
 
-DECIMALS = 4
-BINDING_TOLERANCE = 1e-6  # relative to max(1, |rhs|)
 DIMENSIONS = {"channel": "by_channel", "tier": "by_tier", "product": "by_product", "period": "by_period"}
 AMOUNTS = ["spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total"]
 
@@ -59,12 +60,13 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     tables["targets"] = targets_table(model, allocation, index)
     tables["budget_lines"] = budget_lines(allocation, index, names)
     activity = model.lp.row_activity(result.x)
-    tables["constraints"] = constraints_table(model, result, activity)
+    binding = binding_rows(model, result.x, activity)
+    tables["constraints"] = constraints_table(model, result, activity, binding)
     if model.goals:
         tables["shortfalls"] = shortfalls_table(model, x)
     from .sensitivity import marginal_table, sensitivity_table  # imports this module's constants
 
-    tables["sensitivity"] = sensitivity_table(model, result, objective_kind, activity)
+    tables["sensitivity"] = sensitivity_table(model, result, objective_kind, binding)
     tables["marginal"] = marginal_table(model, result, objective_kind)
     totals = {k: float(allocation[k].sum()) for k in AMOUNTS}
     totals["roi"] = _ratio(totals["revenue"], totals["spend"])
@@ -115,9 +117,6 @@ def allocation_table(model: PlanModel, x: np.ndarray) -> tuple[pd.DataFrame, Row
         ec, et, ep = extra // (T * P * M), extra // (P * M) % T, extra // M % P
         funnel = {k: np.concatenate((v, cube[k][ec, et, ep])) for k, v in funnel.items()}
 
-    def money(values):  # rounded as written; + 0.0 turns -0.0 into 0.0
-        return np.round(values, DECIMALS) + 0.0
-
     out = pd.DataFrame({
         "channel": np.asarray(d.channels, dtype=object)[c],
         "group": d.channel_group[c],
@@ -126,14 +125,14 @@ def allocation_table(model: PlanModel, x: np.ndarray) -> tuple[pd.DataFrame, Row
         "product": np.asarray(d.products, dtype=object)[p],
         "stage": d.product_stage[p],
         "period": np.asarray(d.periods, dtype=object)[m],
-        "spend": money(rows_of(per_cell(np.ones(spend.size)))),
-        "leads": money(rows_of(per_cell(spend.leads))),
-        "customers": money(rows_of(per_cell(spend.customers))),
-        "new_customers": money(rows_of(per_cell(spend.new_customers))),
-        "revenue": money(rows_of(per_cell(spend.revenue))),
-        "baseline_revenue": money(baseline_revenue),
+        "spend": rows_of(per_cell(np.ones(spend.size))),
+        "leads": rows_of(per_cell(spend.leads)),
+        "customers": rows_of(per_cell(spend.customers)),
+        "new_customers": rows_of(per_cell(spend.new_customers)),
+        "revenue": rows_of(per_cell(spend.revenue)),
+        "baseline_revenue": baseline_revenue,
     })
-    out["revenue_total"] = money(out["revenue"].to_numpy() + out["baseline_revenue"].to_numpy())
+    out["revenue_total"] = out["revenue"].to_numpy() + out["baseline_revenue"].to_numpy()
     out["roi"] = _ratio_series(out["revenue"], out["spend"])
     for column, values in funnel.items():
         out[column] = values[order]
@@ -148,9 +147,8 @@ def _dimension_names(model: PlanModel) -> dict[str, np.ndarray]:
 
 
 def _group_sums(allocation: pd.DataFrame, columns: list[str], key: np.ndarray, order: np.ndarray, size: int) -> dict:
-    """Per group (``key`` values, in ``order``): the sum of each column, rounded as written."""
-    return {k: np.round(np.bincount(key, weights=allocation[k].to_numpy(dtype=float), minlength=size)[order], DECIMALS)
-            for k in columns}
+    """Per group (``key`` values, in ``order``): the sum of each column."""
+    return {k: np.bincount(key, weights=allocation[k].to_numpy(dtype=float), minlength=size)[order] for k in columns}
 
 
 def breakdown(allocation: pd.DataFrame, dim: str, index: np.ndarray, names: np.ndarray) -> pd.DataFrame:
@@ -178,7 +176,8 @@ def budget_lines(allocation: pd.DataFrame, index: RowIndex, names: dict[str, np.
     lines["cost_per_customer"] = _ratio_series(lines["spend"], lines["customers"])
     lines["roi"] = _ratio_series(lines["revenue"], lines["spend"])
     lines["statement"] = [
-        f"{ch} x {tier}: budget {sp:,.0f} -> {cu:,.0f} customers ({nc:,.0f} new), {ld:,.0f} leads, {rv:,.0f} revenue"
+        f"{ch} x {tier}: budget {figure(sp)} -> {figure(cu)} customers ({figure(nc)} new), {figure(ld)} leads, "
+        f"{figure(rv)} revenue"
         for ch, tier, sp, cu, nc, ld, rv in zip(
             lines["channel"], lines["tier"], lines["spend"], lines["customers"], lines["new_customers"], lines["leads"], lines["revenue"]
         )
@@ -187,21 +186,22 @@ def budget_lines(allocation: pd.DataFrame, index: RowIndex, names: dict[str, np.
 
 
 def targets_table(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -> pd.DataFrame:
+    """Each target with what the plan achieves; `met` is the row test of `allocator.tolerance` (as in verify)."""
     s = model.scenario
     t = s.targets
     rows = []
     spend = allocation["spend"].sum()
     revenue_total = allocation["revenue_total"].sum()
 
-    # Amounts are sums of rows rounded to DECIMALS, so each row may add half a unit of rounding.
-    amount_tol = 0.5 * 10 ** -DECIMALS * max(1, len(allocation))
-
-    def add(name, kind, committed, buffer, planned, achieved, ratio=False):
-        tol = 1e-6 * max(1.0, abs(planned)) + (0.0 if ratio else amount_tol)
+    def add(name, kind, committed, buffer, planned, achieved, row=None):
+        """`row`: (lhs, rhs) of the row behind a ratio (numerator vs bound x denominator); amounts are their own."""
         if not np.isfinite(achieved):  # e.g. the ROI of a channel that gets no spend: nothing to fall short
             met = True
         else:
-            met = achieved >= planned - tol if kind == "min" else achieved <= planned + tol
+            lhs, rhs = row if row is not None else (achieved, planned)
+            # A ratio row's terms are the numerator and the bound x denominator: both count toward its scale.
+            magnitude = abs(lhs) + abs(rhs) if row is not None else abs(lhs)
+            met = holds(lhs, ">=" if kind == "min" else "<=", rhs, magnitude)
         rows.append({"target": name, "kind": kind, "committed": committed, "buffer": buffer, "planned": planned,
                      "achieved": achieved, "attainment": _ratio(achieved, committed), "met": bool(met)})
 
@@ -215,7 +215,8 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -
         add("budget_total", "max", s.budget.total, 0.0, s.budget.total, spend)
     value = allocation["revenue"].to_numpy() * _value_multiplier(model, index)
     if t.min_roi is not None:
-        add("min_roi[portfolio]", "min", t.min_roi, 0.0, t.min_roi, _ratio(value.sum(), spend), ratio=True)
+        add("min_roi[portfolio]", "min", t.min_roi, 0.0, t.min_roi, _ratio(value.sum(), spend),
+            row=(value.sum(), t.min_roi * spend))
     floored = [(i, c) for i, c in enumerate(s.channels) if c.min_roi is not None]
     if floored:
         channels = len(s.channels)
@@ -224,54 +225,69 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -
         has_rows = np.bincount(index.channel, minlength=channels) > 0
         for i, c in floored:
             achieved = _ratio(value_of[i], spend_of[i]) if has_rows[i] else float("nan")
-            add(f"min_roi[{c.name}]", "min", c.min_roi, 0.0, c.min_roi, achieved, ratio=True)
+            add(f"min_roi[{c.name}]", "min", c.min_roi, 0.0, c.min_roi, achieved, row=(value_of[i], c.min_roi * spend_of[i]))
     codes = (index.channel, index.tier, index.product, index.period)
     for mix in t.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
         mask = select(model.cells.dims, mix.select, *codes)
-        share = _ratio(allocation.loc[mask, column].sum(), allocation[column].sum())
+        picked, total = allocation.loc[mask, column].sum(), allocation[column].sum()
         for kind, bound in (("min", mix.min_share), ("max", mix.max_share)):
             if bound is not None:
-                add(f"mix_{kind}_{mix.of}[{mix.select.label()}]", kind, bound, 0.0, bound, share, ratio=True)
+                add(f"mix_{kind}_{mix.of}[{mix.select.label()}]", kind, bound, 0.0, bound, _ratio(picked, total),
+                    row=(picked, bound * total))
     return pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
 
 
 def shortfalls_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
-    """Soft targets: how far the plan falls short of each, in priority order."""
+    """Soft targets: how far the plan falls short of each, in priority order.
+
+    `met` asks whether the row holds without its shortfall column, with the tolerance targets.csv and
+    verify use (a shortfall within solver precision is no miss; a real one is, however large the plan).
+    """
     lp = model.lp
-    activity = lp.row_activity(x)
+    without = x.copy()
+    without[[g.col for g in model.goals]] = 0.0
+    activity = lp.row_activity(without)
+    magnitude = row_magnitudes(lp, without)
     rows = []
     for g in sorted(model.goals, key=lambda g: (g.level, g.row)):
         shortfall = float(x[g.col])
-        share = shortfall / g.scale
-        rhs = lp.row_lower[g.row] if np.isfinite(lp.row_lower[g.row]) else lp.row_upper[g.row]
+        is_ge = np.isfinite(lp.row_lower[g.row])
+        rhs = float(lp.row_lower[g.row] if is_ge else lp.row_upper[g.row])
+        achieved = float(activity[g.row])
         rows.append({
-            "goal": lp.row_names[g.row], "priority": g.level + 1, "rhs": float(rhs),
-            "achieved_without_shortfall": float(activity[g.row] - g.sign * shortfall),
-            "shortfall": round(shortfall, DECIMALS) + 0.0, "shortfall_share": share,
-            "met": share <= 1e-7,
+            "goal": lp.row_names[g.row], "priority": g.level + 1, "rhs": rhs,
+            "achieved_without_shortfall": achieved, "shortfall": shortfall, "shortfall_share": shortfall / g.scale,
+            "met": holds(achieved, ">=" if is_ge else "<=", rhs, magnitude[g.row]),
         })
     return pd.DataFrame(rows, columns=["goal", "priority", "rhs", "achieved_without_shortfall", "shortfall",
                                        "shortfall_share", "met"])
 
 
-def constraints_table(model: PlanModel, result: SolveResult, activity: np.ndarray | None = None) -> pd.DataFrame:
+def binding_rows(model: PlanModel, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """Per row: does it hold with equality (within the shared tolerance at its own scale)?"""
+    lp = model.lp
+    lower, upper = lp.row_lower, lp.row_upper
+    rhs = np.where(np.isfinite(lower), lower, upper)
+    slack = np.abs(activity - rhs)
+    return (np.isfinite(lower) & np.isfinite(upper)) | (slack <= tolerance(row_magnitudes(lp, x), rhs))
+
+
+def constraints_table(model: PlanModel, result: SolveResult, activity: np.ndarray | None = None,
+                      binding: np.ndarray | None = None) -> pd.DataFrame:
     lp = model.lp
     activity = lp.row_activity(result.x) if activity is None else activity
+    binding = binding_rows(model, result.x, activity) if binding is None else binding
     lower, upper = lp.row_lower, lp.row_upper
     equal = np.isfinite(lower) & np.isfinite(upper)
     is_ge = np.isfinite(lower) & ~equal
     sense = np.where(equal, "=", np.where(is_ge, ">=", "<="))
     rhs = np.where(np.isfinite(lower), lower, upper)
     slack = np.where(equal, np.abs(activity - rhs), np.where(is_ge, activity - rhs, rhs - activity))
-    binding = equal | (slack <= BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs)))
     duals = result.row_duals if result.row_duals is not None else np.full(lp.n_rows, np.nan)
-    def tidy(values):  # rounded as written, without "-0.0000"
-        return np.round(values, DECIMALS) + 0.0
-
     return pd.DataFrame({
-        "name": lp.row_names, "kind": model.row_kinds, "lhs": tidy(activity), "sense": sense, "rhs": rhs,
-        "slack": tidy(slack), "binding": binding, "shadow_price": tidy(duals),
+        "name": lp.row_names, "kind": model.row_kinds, "lhs": activity + 0.0, "sense": sense, "rhs": rhs,
+        "slack": slack + 0.0, "binding": binding, "shadow_price": duals + 0.0,  # + 0.0: no "-0.0"
     })
 
 

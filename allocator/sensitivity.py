@@ -14,24 +14,25 @@ import pandas as pd
 
 from solvers import Sense, SolveResult
 
-from .describe import OBJECTIVE_UNITS, limit_text, lever_factor, money
+from .describe import OBJECTIVE_UNITS, figure, limit_text, lever_factor, money
 from .model import PlanModel, slice_fill
-from .results import BINDING_TOLERANCE
+from .tolerance import RELATIVE
 
 SENSITIVITY_COLUMNS = ["constraint", "kind", "limit", "lever", "lever_value", "shadow_price", "price_per_lever_unit",
                        "effect", "gain_if_relaxed_10pct", "valid_from", "valid_to"]
 
 
 def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str,
-                      activity: np.ndarray | None = None) -> pd.DataFrame:
-    """One row per binding business constraint, the costliest first (``activity``: A @ x, if known)."""
+                      binding: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per binding business constraint, the costliest first (``binding``: per row, if known)."""
     lp = model.lp
     if result.row_duals is None or result.x is None:
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
     x = result.x
-    activity = lp.row_activity(x) if activity is None else activity
-    rhs = np.where(np.isfinite(lp.row_lower), lp.row_lower, lp.row_upper)
-    binding = np.abs(activity - rhs) <= BINDING_TOLERANCE * np.maximum(1.0, np.abs(rhs))
+    if binding is None:
+        from .results import binding_rows  # results imports this module
+
+        binding = binding_rows(model, x, lp.row_activity(x))
     improve = 1.0 if lp.sense is Sense.MAXIMIZE else -1.0
     unit = OBJECTIVE_UNITS[objective_kind]
     # Rows are grouped by the scenario number behind them: one number (the phasing tolerance, say)
@@ -104,6 +105,10 @@ def marginal_table(model: PlanModel, result: SolveResult, objective_kind: str) -
     period = cells.period[spend_cols.cell]
     open_slice = _open_slices(model, x)
     earned = x * spend_cols.revenue
+    # Spend this small next to the plan's total is solver noise, at any money scale.
+    negligible = RELATIVE * float(np.abs(x).sum())
+    # A reduced cost this small next to the largest objective coefficient (1 / objective_scale) is noise.
+    no_gap = 1e-9 / model.objective_scale
     rows = []
     for scope, codes, names in (("channel", channel, d.channels), ("period", period, d.periods)):
         n = len(names)
@@ -120,12 +125,12 @@ def marginal_table(model: PlanModel, result: SolveResult, objective_kind: str) -
             marginal = float(marginal_of[i]) if np.isfinite(marginal_of[i]) else np.nan
             best_rc = float(best_rc_of[i]) if reduced is not None else np.nan
             note = ""
-            if spend <= 1e-6 and reduced is not None and best_rc < -1e-9:
+            if spend <= negligible and reduced is not None and best_rc < -no_gap:
                 note = _shortfall_note(objective_kind, -best_rc, model, codes == i)
-            elif spend <= 1e-6:
+            elif spend <= negligible:
                 note = "unfunded"
             rows.append({"scope": scope, "name": names[i], "spend": spend, "revenue": revenue,
-                         "roi": revenue / spend if spend > 1e-9 else np.nan, "marginal_roi": marginal,
+                         "roi": revenue / spend if spend > negligible else np.nan, "marginal_roi": marginal,
                          "best_reduced_cost": best_rc, "note": note})
     return pd.DataFrame(rows, columns=MARGINAL_COLUMNS)
 
@@ -134,7 +139,7 @@ def _open_slices(model: PlanModel, x: np.ndarray) -> np.ndarray:
     """Per spend column: may the next unit of spend go here (its slice is not full)?"""
     spend = model.spend
     group, filled, K = slice_fill(model, x)
-    full = filled[group] >= model.segment_width - 1e-6
+    full = filled[group] >= model.segment_width * (1 - RELATIVE)  # relative: widths are money
     # The next unit goes to the first slice that is not full.
     first_open = np.full(filled.size // K, K)
     np.minimum.at(first_open, group // K, np.where(full, K, spend.segment))
@@ -143,13 +148,13 @@ def _open_slices(model: PlanModel, x: np.ndarray) -> np.ndarray:
 
 def _shortfall_note(objective_kind: str, gap: float, model: PlanModel, mine: np.ndarray) -> str:
     if objective_kind == "max_revenue":
-        return f"would need ROI {gap:.2f} higher (revenue per unit of spend) to get budget"
+        return f"would need ROI {figure(gap)} higher (revenue per unit of spend) to get budget"
     if objective_kind == "max_profit":
         margins = model.cells.margin[model.spend.cell][mine]
         margin = float(np.nanmax(margins)) if np.isfinite(margins).any() else np.nan
         if margin and np.isfinite(margin):
-            return f"would need ROI {gap / margin:.2f} higher to get budget (profit short by {gap:.2f} per unit)"
-        return f"profit per unit of spend short by {gap:.2f}"
+            return f"would need ROI {figure(gap / margin)} higher to get budget (profit short by {figure(gap)} per unit)"
+        return f"profit per unit of spend short by {figure(gap)}"
     if objective_kind == "max_new_customers":
-        return f"would need {gap:.4g} more new customers per unit of spend to get budget"
-    return f"each unit of spend here would cost {gap:.4g} more than the plan's alternatives"
+        return f"would need {figure(gap)} more new customers per unit of spend to get budget"
+    return f"each unit of spend here would cost {figure(gap)} more than the plan's alternatives"

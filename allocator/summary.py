@@ -6,47 +6,40 @@ import math
 
 import pandas as pd
 
+from .describe import figure
 from .pipeline import SolvedScenario, explain_status
-
-
-def _money(value: float) -> str:
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.0f}"
 
 
 def _ratio(value: float) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
 
 
-def _num(value: float) -> str:
-    return "-" if isinstance(value, float) and math.isnan(value) else f"{value:,.2f}"
-
-
 def summary_text(solved: SolvedScenario) -> str:
     plan = solved.plan
     s = solved.loaded.scenario
     lines = [f"{s.name}  [{s.currency}]", explain_status(plan)]
-    lines.append(f"objective {plan.objective_kind} = {plan.objective:,.2f}")
+    lines.append(f"objective {plan.objective_kind} = {figure(plan.objective)}")
     by_channel = plan.tables["by_channel"]
     header = f"{'channel':<18} {'spend':>14} {'revenue':>16} {'new cust.':>10} {'ROI':>6} {'rev. share':>10}"
     lines += ["", header, "-" * len(header)]
     for row in by_channel.itertuples():
         lines.append(
-            f"{str(row.channel)[:18]:<18} {_money(row.spend):>14} {_money(row.revenue_total):>16} "
-            f"{row.new_customers:>10,.0f} {_ratio(row.roi):>6} {row.share_of_revenue:>10.1%}"
+            f"{str(row.channel)[:18]:<18} {figure(row.spend):>14} {figure(row.revenue_total):>16} "
+            f"{figure(row.new_customers):>10} {_ratio(row.roi):>6} {row.share_of_revenue:>10.1%}"
         )
     t = plan.totals
     lines.append("-" * len(header))
     lines.append(
-        f"{'total':<18} {_money(t['spend']):>14} {_money(t['revenue_total']):>16} {t['new_customers']:>10,.0f} "
+        f"{'total':<18} {figure(t['spend']):>14} {figure(t['revenue_total']):>16} {figure(t['new_customers']):>10} "
         f"{_ratio(t['roi']):>6} {1:>10.1%}"
     )
-    lines.append(f"(revenue = {_money(t['revenue'])} from spend + {_money(t['baseline_revenue'])} baseline; "
-                 f"{t['leads']:,.0f} leads, {t['customers']:,.0f} customers)")
+    lines.append(f"(revenue = {figure(t['revenue'])} from spend + {figure(t['baseline_revenue'])} baseline; "
+                 f"{figure(t['leads'])} leads, {figure(t['customers'])} customers)")
     targets = plan.tables["targets"]
     if len(targets):
         lines += ["", f"{'target':<34} {'planned':>16} {'achieved':>16} {'met':>4}"]
         for row in targets.itertuples():
-            lines.append(f"{str(row.target)[:34]:<34} {row.planned:>16,.2f} {_num(row.achieved):>16} {'yes' if row.met else 'NO':>4}")
+            lines.append(f"{str(row.target)[:34]:<34} {figure(row.planned):>16} {figure(row.achieved):>16} {'yes' if row.met else 'NO':>4}")
     from .sensitivity import costliest
 
     top = costliest(plan.tables.get("sensitivity", pd.DataFrame()))

@@ -3,7 +3,9 @@
 Written without the model builder on purpose: it recomputes every funnel
 number and every constraint from the scenario and allocation.csv with plain
 pandas arithmetic, so that a mistake in the builder cannot hide itself.
-Check names match the constraint names in constraints.csv.
+Check names match the constraint names in constraints.csv. Whether a row holds
+is decided by `allocator.tolerance`, the same test targets.csv, shortfalls.csv
+and the summary use, so the verdicts cannot disagree.
 """
 
 from __future__ import annotations
@@ -17,11 +19,10 @@ import pandas as pd
 from .csvsafe import restore_frame
 from .errors import ScenarioError
 from .schema import GOALS, Scenario
+from .tolerance import RELATIVE, excess, tolerance
 
 REQUIRED_COLUMNS = ["channel", "tier", "product", "period", "spend", "leads", "customers", "revenue",
                     "baseline_revenue", "revenue_total"]
-REL_TOL = 1e-6
-ROUNDING = 1e-4  # allocation.csv carries 4 decimals; each written number may be off by half of this
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,15 @@ class Check:
 
     @property
     def excess(self) -> float:
-        if self.sense == "<=":
-            return self.lhs - self.rhs
-        if self.sense == ">=":
-            return self.rhs - self.lhs
-        return abs(self.lhs - self.rhs)
+        return float(excess(self.lhs, self.sense, self.rhs))
 
     @property
     def ok(self) -> bool:
         return self.excess <= self.tolerance
 
     def describe(self) -> str:
-        return f"{self.name}: {self.lhs:,.4f} {self.sense} {self.rhs:,.4f} fails by {self.excess:,.4f}"
+        # In full: a miss that matters may lie in the 7th digit of a large total.
+        return f"{self.name}: {self.lhs!r} {self.sense} {self.rhs!r} fails by {self.excess!r}"
 
 
 @dataclass
@@ -62,10 +60,12 @@ class Report:
     def ok(self) -> bool:
         return not self.violations
 
-    def add(self, name: str, lhs: float, sense: str, rhs: float, terms: int = 1, scale: float = 1.0,
+    def add(self, name: str, lhs: float, sense: str, rhs: float, magnitude: float | None = None,
             soft: bool = False) -> None:
-        """Record lhs (sense) rhs; the tolerance allows for relative solver precision and CSV rounding."""
-        tol = REL_TOL * max(1.0, abs(lhs), abs(rhs)) + ROUNDING * max(1, terms) * max(1.0, scale)
+        """Record lhs (sense) rhs. `magnitude`: the sum of the absolute values of the row's terms when it is
+        more than |lhs| (terms on both sides, as in a share or ROI row); the shared tolerance is relative to it."""
+        scale = abs(lhs) if magnitude is None else magnitude
+        tol = float(tolerance(scale, rhs))
         (self.goals if soft else self.checks).append(Check(name, float(lhs), sense, float(rhs), tol))
 
     @property
@@ -77,22 +77,30 @@ def read_allocation(folder: Path) -> pd.DataFrame:
     path = Path(folder) / "allocation.csv"
     if not path.is_file():
         raise ScenarioError(path, "", "no such file", "a plan folder written by `allocator solve` (with allocation.csv)")
+    return read_plan_table(path, REQUIRED_COLUMNS, REQUIRED_COLUMNS[4:])
+
+
+NAME_COLUMNS = ["channel", "group", "tier", "kind", "product", "stage", "period"]
+
+
+def read_plan_table(path: Path, required: list[str], numeric: list[str], names: list[str] = NAME_COLUMNS) -> pd.DataFrame:
+    """A CSV of a plan folder, checked: it parses, has the `required` columns, and every `numeric` column
+    holds finite numbers (a hand-edited cell is reported by line and column). `names` stay text."""
     try:
-        frame = pd.read_csv(path, dtype={"channel": str, "tier": str, "product": str, "period": str},
-                            keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(path, dtype={name: str for name in names}, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise ScenarioError(path, "", f"an unreadable table ({exc})", "the CSV written by `allocator solve`") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise ScenarioError(path, "header", ", ".join(map(str, frame.columns)), f"columns including {', '.join(missing)}")
-    for column in REQUIRED_COLUMNS[4:]:
+    for column in numeric:
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = numbers.isna() | ~np.isfinite(numbers)
         if bad.any():
             line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
             raise ScenarioError(path, f"line {line}, column {column}", frame[column].iloc[line - 2], "a finite number")
         frame[column] = numbers.astype(float)
-    return restore_frame(frame, ["channel", "group", "tier", "kind", "product", "stage", "period"])
+    return restore_frame(frame, [c for c in names if c in frame.columns])
 
 
 def verify(s: Scenario, allocation: pd.DataFrame) -> Report:
@@ -109,8 +117,8 @@ def verify(s: Scenario, allocation: pd.DataFrame) -> Report:
     dup = a.duplicated(["channel", "tier", "product", "period"], keep="first")
     for row in a[dup].itertuples():
         report.problems.append(f"duplicate_cell[{row.channel},{row.tier},{row.product},{row.period}]: listed twice")
-    for row in a[a["spend"] < -ROUNDING].itertuples():
-        report.problems.append(f"nonnegative[{row.channel},{row.tier},{row.product},{row.period}]: spend {row.spend:,.4f} < 0")
+    for row in a[a["spend"] < 0].itertuples():  # the tool writes no negative spend, not even -0.0
+        report.problems.append(f"nonnegative[{row.channel},{row.tier},{row.product},{row.period}]: spend {row.spend!r} < 0")
 
     # Funnel numbers each cell should have, from the scenario's own tables.
     a["group"] = a["channel"].map({n: c.group for n, c in channels.items()})
@@ -129,8 +137,8 @@ def verify(s: Scenario, allocation: pd.DataFrame) -> Report:
     demand = s.seasonality.demand_index or {}
     a["demand"] = a["period"].map(lambda p: demand.get(p, 1.0)).astype(float)
 
-    for row in a[(~a["exp_eligible"]) & (a["spend"] > ROUNDING)].itertuples():
-        report.problems.append(f"eligibility[{row.channel},{row.tier},{row.product},{row.period}]: spend {row.spend:,.4f} on a cell the scenario excludes")
+    for row in a[(~a["exp_eligible"]) & (a["spend"] > 0)].itertuples():  # such a cell has no spend variable at all
+        report.problems.append(f"eligibility[{row.channel},{row.tier},{row.product},{row.period}]: spend {row.spend!r} on a cell the scenario excludes")
 
     _check_funnel_arithmetic(s, a, report)
     _check_totals_and_limits(s, a, report)
@@ -158,14 +166,14 @@ def _check_funnel_arithmetic(s: Scenario, a: pd.DataFrame, report: Report) -> No
     full_leads = a["spend"] * a["demand"] / a["exp_cpl"]
     for i, row in enumerate(a.itertuples()):
         cell = f"{row.channel},{row.tier},{row.product},{row.period}"
-        lps = row.demand / row.exp_cpl
         if row.channel in curved:
-            report.add(f"leads_at_most_curve[{cell}]", row.leads, "<=", full_leads.iloc[i] * curved[row.channel][0].efficiency, scale=lps)
+            report.add(f"leads_at_most_curve[{cell}]", row.leads, "<=", full_leads.iloc[i] * curved[row.channel][0].efficiency)
         else:
-            report.add(f"leads[{cell}]", row.leads, "=", full_leads.iloc[i], scale=lps)
-        report.add(f"customers[{cell}]", row.customers, "=", row.leads * row.exp_conv, scale=row.exp_conv)
-        report.add(f"revenue[{cell}]", row.revenue, "=", row.customers * row.exp_value, scale=row.exp_value)
-        report.add(f"revenue_total[{cell}]", row.revenue_total, "=", row.revenue + row.baseline_revenue, terms=2)
+            report.add(f"leads[{cell}]", row.leads, "=", full_leads.iloc[i])
+        report.add(f"customers[{cell}]", row.customers, "=", row.leads * row.exp_conv)
+        report.add(f"revenue[{cell}]", row.revenue, "=", row.customers * row.exp_value)
+        report.add(f"revenue_total[{cell}]", row.revenue_total, "=", row.revenue + row.baseline_revenue,
+                   magnitude=abs(row.revenue) + abs(row.baseline_revenue))
 
     baseline = {(r.channel, r.tier, r.product, r.period): r.revenue for r in s.baseline}
     listed = set()
@@ -175,7 +183,7 @@ def _check_funnel_arithmetic(s: Scenario, a: pd.DataFrame, report: Report) -> No
         report.add(f"baseline[{','.join(key)}]", row.baseline_revenue, "=", baseline.get(key, 0.0))
     for key, revenue in baseline.items():
         if key not in listed and revenue > 0:
-            report.problems.append(f"baseline[{','.join(key)}]: baseline revenue {revenue:,.4f} is missing from the allocation")
+            report.problems.append(f"baseline[{','.join(key)}]: baseline revenue {revenue!r} is missing from the allocation")
 
     # A curve's slices: a channel's effective spend in a period equals the concave curve at its spend.
     for name, segments in curved.items():
@@ -183,8 +191,7 @@ def _check_funnel_arithmetic(s: Scenario, a: pd.DataFrame, report: Report) -> No
             mine = a[(a["channel"] == name) & (a["period"] == period)]
             spent = float(mine["spend"].sum())
             effective = float((mine["leads"] * mine["exp_cpl"] / mine["demand"]).sum())
-            report.add(f"response_curve[{name},{period}]", effective, "=", _curve(segments, spent), terms=len(mine) + 1,
-                       scale=float((mine["exp_cpl"] / mine["demand"]).max()) if len(mine) else 1.0)
+            report.add(f"response_curve[{name},{period}]", effective, "=", _curve(segments, spent))
 
 
 def _curve(segments, spend: float) -> float:
@@ -211,8 +218,12 @@ def _per_period(value, period):
     return value.get(period) if isinstance(value, dict) else value
 
 
+def both(lhs: float, rhs: float) -> float:
+    """The scale of a row with terms on both sides (a share of a total, an ROI floor times spend)."""
+    return abs(lhs) + abs(rhs)
+
+
 def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> None:
-    n = len(a)
     spend = float(a["spend"].sum())
     revenue = float(a["revenue"].sum())
     revenue_total = float(a["revenue_total"].sum())
@@ -221,18 +232,18 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
     new = a["kind"].isin(["new", "prospect"])
 
     if s.budget.total is not None:
-        report.add("budget_total", spend, "<=", s.budget.total, terms=n)
+        report.add("budget_total", spend, "<=", s.budget.total)
     for limit in s.budget.limits:
         label = limit.select.label()
         picked = float(a.loc[_pick(a, limit.select), "spend"].sum())
         if limit.min is not None:
-            report.add(f"budget_min[{label}]", picked, ">=", limit.min, terms=n)
+            report.add(f"budget_min[{label}]", picked, ">=", limit.min)
         if limit.max is not None:
-            report.add(f"budget_max[{label}]", picked, "<=", limit.max, terms=n)
+            report.add(f"budget_max[{label}]", picked, "<=", limit.max)
         if limit.min_share is not None:
-            report.add(f"budget_min_share[{label}]", picked, ">=", limit.min_share * spend, terms=n)
+            report.add(f"budget_min_share[{label}]", picked, ">=", limit.min_share * spend, both(picked, limit.min_share * spend))
         if limit.max_share is not None:
-            report.add(f"budget_max_share[{label}]", picked, "<=", limit.max_share * spend, terms=n)
+            report.add(f"budget_max_share[{label}]", picked, "<=", limit.max_share * spend, both(picked, limit.max_share * spend))
 
     by_channel_period = a.groupby(["channel", "period"])[["spend", "leads"]].sum()
     for c in s.channels:
@@ -244,15 +255,17 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
                                                      ("max_leads", "capacity_leads", ld, "<=")):
                 bound = _per_period(getattr(c, field_name), period)
                 if bound is not None and (sense == "<=" or bound > 0):
-                    report.add(f"{check}[{c.name},{period}]", amount, sense, bound, terms=n)
+                    report.add(f"{check}[{c.name},{period}]", amount, sense, bound)
         mine = a["channel"] == c.name
         if c.min_roi is not None:
-            report.add(f"roi_floor[{c.name}]", float(value[mine].sum()), ">=", c.min_roi * float(a.loc[mine, "spend"].sum()),
-                       terms=n, scale=c.min_roi)
+            floor = c.min_roi * float(a.loc[mine, "spend"].sum())
+            report.add(f"roi_floor[{c.name}]", float(value[mine].sum()), ">=", floor, both(float(value[mine].sum()), floor))
         if c.min_spend_if_used is not None:
             total = float(a.loc[mine, "spend"].sum())
-            if total > ROUNDING * max(1, n) and total < c.min_spend_if_used - REL_TOL * c.min_spend_if_used - ROUNDING * n:
-                report.problems.append(f"if_used_min[{c.name}]: spend {total:,.4f} is neither 0 nor at least {c.min_spend_if_used:,.4f}")
+            # Off: nothing but solver noise next to the minimum; on: the minimum within the shared tolerance.
+            off = total <= RELATIVE * c.min_spend_if_used
+            if not off and excess(total, ">=", c.min_spend_if_used) > tolerance(total, c.min_spend_if_used):
+                report.problems.append(f"if_used_min[{c.name}]: spend {total!r} is neither 0 nor at least {c.min_spend_if_used!r}")
             else:
                 report.checks.append(Check(f"if_used_min[{c.name}]", total, ">=", 0.0, 0.0))
 
@@ -261,29 +274,31 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
         for period in s.periods:
             cap = _per_period(s.sales_capacity, period)
             if cap is not None:
-                report.add(f"sales_capacity[{period}]", float(leads_by_period.get(period, 0.0)), "<=", cap, terms=n)
+                report.add(f"sales_capacity[{period}]", float(leads_by_period.get(period, 0.0)), "<=", cap)
 
     t = s.targets
     soft = {goal: t.is_soft(goal) for goal in GOALS}
     if t.min_roi is not None:
-        report.add("roi_floor_portfolio", float(value.sum()), ">=", t.min_roi * spend, terms=n, scale=t.min_roi,
+        report.add("roi_floor_portfolio", float(value.sum()), ">=", t.min_roi * spend, both(float(value.sum()), t.min_roi * spend),
                    soft=soft["min_roi"])
     if t.revenue is not None:
-        report.add("target_revenue", revenue_total, ">=", t.revenue * (1 + t.buffer), terms=n, soft=soft["revenue"])
+        report.add("target_revenue", revenue_total, ">=", t.revenue * (1 + t.buffer), soft=soft["revenue"])
     if t.new_customers is not None:
         report.add("target_new_customers", float(a.loc[new, "customers"].sum()), ">=", t.new_customers * (1 + t.buffer),
-                   terms=n, soft=soft["new_customers"])
+                   soft=soft["new_customers"])
     if t.leads is not None:
-        report.add("target_leads", float(a["leads"].sum()), ">=", t.leads * (1 + t.buffer), terms=n, soft=soft["leads"])
+        report.add("target_leads", float(a["leads"].sum()), ">=", t.leads * (1 + t.buffer), soft=soft["leads"])
     for mix in t.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
         total = revenue_total if mix.of == "revenue" else spend
         picked = float(a.loc[_pick(a, mix.select), column].sum())
         label = mix.select.label()
         if mix.min_share is not None:
-            report.add(f"mix_min_{mix.of}[{label}]", picked, ">=", mix.min_share * total, terms=n, soft=soft["mix"])
+            report.add(f"mix_min_{mix.of}[{label}]", picked, ">=", mix.min_share * total, both(picked, mix.min_share * total),
+                       soft=soft["mix"])
         if mix.max_share is not None:
-            report.add(f"mix_max_{mix.of}[{label}]", picked, "<=", mix.max_share * total, terms=n, soft=soft["mix"])
+            report.add(f"mix_max_{mix.of}[{label}]", picked, "<=", mix.max_share * total, both(picked, mix.max_share * total),
+                       soft=soft["mix"])
 
     weights = s.seasonality.target_weights
     if weights:
@@ -291,6 +306,7 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
         by_period = a.groupby("period")["revenue_total"].sum()
         for period in s.periods:
             got = float(by_period.get(period, 0.0))
-            report.add(f"phasing_min[{period}]", got, ">=", weights[period] * (1 - tol) * revenue_total, terms=n)
-            report.add(f"phasing_max[{period}]", got, "<=", weights[period] * (1 + tol) * revenue_total, terms=n)
+            low, high = weights[period] * (1 - tol) * revenue_total, weights[period] * (1 + tol) * revenue_total
+            report.add(f"phasing_min[{period}]", got, ">=", low, both(got, low))
+            report.add(f"phasing_max[{period}]", got, "<=", high, both(got, high))
     del revenue
