@@ -1,21 +1,35 @@
 """Replace a folder by another in one step, so a reader (or a killed run) never sees half of each.
 
+A run works in a hidden workspace beside the target (``.NAME.partial-PID-XXXX``)
+that carries a marker file with the run's own record (tool, pid, host, start
+time, target). The new folder is built in ``WORKSPACE/new`` and swapped with the
+target; the old folder ends inside the workspace, which is then removed. Only a
+folder holding that marker is ever taken for a leftover: a user's folder named
+like one is never moved or deleted.
+
 On Linux, renameat2(RENAME_EXCHANGE) swaps two paths atomically; elsewhere, or
-on a file system without it, two renames are used (a kill between them leaves
-the old folder under a hidden name, which the next run removes).
+on a file system without it, two renames are used. A kill between them leaves
+no target and the old folder at ``WORKSPACE/old``; the next run (any command
+writing to that target) puts it back before it does anything else.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import shutil
+import socket
 import sys
+import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+MARKER = ".allocator-staging"
+_MARKER_MAX_BYTES = 4096  # a marker is a few hundred bytes; anything larger is not ours
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -36,48 +50,73 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def replace_folder(new: Path, target: Path) -> None:
-    """Put folder `new` at `target`, replacing any folder there; `new` no longer exists afterwards."""
+def open_workspace(target: Path) -> Path:
+    """A new marked workspace beside `target` (an absolute path without symlinks); build the folder in its ``new``."""
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent))
+    record = {"tool": "allocator", "pid": os.getpid(), "host": socket.gethostname(),
+              "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "target": str(target)}
+    (work / MARKER).write_text(json.dumps(record) + "\n")
+    (work / "new").mkdir()
+    return work
+
+
+def replace_folder(work: Path, target: Path) -> None:
+    """Put ``work/new`` at `target`, replacing any folder there, then remove the workspace."""
+    new, retired = work / "new", work / "old"
     if not target.exists():
         new.rename(target)
-        return
-    if exchange(new, target):
-        shutil.rmtree(new, ignore_errors=True)  # now holds the old contents
-        return
-    retired = target.parent / f".{target.name}.old-{os.getpid()}"
-    target.rename(retired)
-    try:
-        new.rename(target)
-    except OSError:
-        retired.rename(target)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+    elif not exchange(new, target):  # `new` now holds the old contents when the exchange happened
+        try:
+            target.rename(retired)
+            new.rename(target)
+        except BaseException:  # an OSError, or Ctrl-C just after either rename: the old folder goes back
+            if retired.is_dir() and not target.exists():
+                retired.rename(target)
+            raise
+    discard(work)
+
+
+def discard(work: Path) -> None:
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def remove_stale(target: Path) -> None:
-    """Tidy hidden folders left next to `target` by runs that were killed.
+    """Tidy the workspaces that runs which died left next to `target` (an absolute path without symlinks).
 
-    A killed run's retired copy (``.NAME.old-PID``) is the old plan when the
-    kill fell between the two renames of the fallback swap and `target` is
-    missing: it is put back. Everything else of dead runs is removed.
+    When the kill fell between the two renames of the fallback swap, `target`
+    is missing and the old folder is in the workspace: it is put back.
     """
-    for leftover in sorted(target.parent.glob(f".{target.name}.*-*")):
-        kind, _, pid = leftover.name.rpartition("-")
-        if not (kind.endswith(".partial") or kind.endswith(".old")) or not pid.isdigit():
+    for work in sorted(target.parent.glob(f".{target.name}.partial-*")):
+        record = _record(work)
+        if record is None or record.get("target") != str(target) or not _dead(record):
             continue
-        if int(pid) == os.getpid() or _alive(int(pid)):
-            continue
-        if kind.endswith(".old") and not target.exists():
-            leftover.rename(target)
-        else:
-            shutil.rmtree(leftover, ignore_errors=True)
+        retired = work / "old"
+        if retired.is_dir() and not target.exists():
+            retired.rename(target)
+        discard(work)
 
 
-def _alive(pid: int) -> bool:
+def _record(work: Path) -> dict | None:
+    """The workspace's marker record, or None when `work` is not a workspace of this tool."""
+    marker = work / MARKER
+    try:
+        if work.is_symlink() or not work.is_dir() or marker.is_symlink() or marker.stat().st_size > _MARKER_MAX_BYTES:
+            return None
+        record = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("tool") == "allocator" else None
+
+
+def _dead(record: dict) -> bool:
+    """True only when the run that made the workspace is known to have ended (same host, process gone)."""
+    pid = record.get("pid")
+    if record.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
         return True
-    return True
+    except PermissionError:
+        return False
+    return False

@@ -111,16 +111,15 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, l
     """
     from solvers import SolveOptions, Status
 
-    from .output import prepare_target, protect_inputs, write_folder
+    from .output import prepare_target, protect_inputs, run_inputs, write_folder
     from .pipeline import explain_status, run_record, solve_file
     from .summary import summary_text
 
-    protect_inputs(out, [scenario])
-    prepare_target(out, force)  # refuse before spending time solving
+    prepare_target(out, force, [scenario])  # refuse before spending time solving
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, lp_method=lp_method)
     solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides,
                         allow_outside=allow_outside)
-    protect_inputs(out, list(solved.loaded.tables.values()) + list(solved.loaded.sources))
+    protect_inputs(out, run_inputs(solved.loaded))  # its extends: and file: inputs, before any diagnosis
     plan = solved.plan
     extra = {}
     if export_model:
@@ -138,7 +137,7 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, l
         summary_lines = diagnosis.summary()
         record["diagnosis"] = {"summary": summary_lines, "solves": diagnosis.solves,
                                "seconds": round(diagnosis.seconds, 3)}
-    write_folder(out, tables, record, extra_files=extra, force=force)
+    write_folder(out, tables, record, inputs=run_inputs(solved.loaded), extra_files=extra, force=force)
     if not plan.solved:
         click.echo(f"{solved.loaded.scenario.name}: {explain_status(plan)}")
         for line in summary_lines:
@@ -236,22 +235,23 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_me
     from solvers import SolveOptions
 
     from .explain import explain
-    from .output import prepare_target, protect_inputs, write_folder
+    from .output import prepare_target, protect_inputs, run_inputs, write_folder
     from .pipeline import explain_status, run_record, solve_file
 
     if out is not None:
-        protect_inputs(out, [scenario])
-        prepare_target(out, force)
+        prepare_target(out, force, [scenario])
     options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
     solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides,
                         allow_outside=allow_outside)
+    if out is not None:
+        protect_inputs(out, run_inputs(solved.loaded))  # its extends: and file: inputs, before anything is printed
     result = explain(solved, solver, options, ranged=ranging)
     click.echo(f"{solved.loaded.scenario.name}: {explain_status(solved.plan)}")
     for line in result.lines:
         click.echo(line)
     if out is not None:
         record = {**run_record(solved), "explain_solves": result.solves}
-        write_folder(out, result.tables, record, force=force)
+        write_folder(out, result.tables, record, inputs=run_inputs(solved.loaded), force=force)
         click.echo(f"Wrote {out}/: " + ", ".join([f"{k}.csv" for k in result.tables] + ["run.json"]))
     if not solved.plan.solved:
         sys.exit(EXIT_NO_PLAN)
@@ -280,13 +280,13 @@ def compare(plans, out, solver, force, allow_outside):
     from solvers import SolveOptions
 
     from .compare import comparison_table, summary_lines, unique_labels, view_of
-    from .output import prepare_target, protect_inputs, write_folder
+    from .output import plan_inputs, prepare_target, write_folder
 
     if len(plans) < 2:
         raise ScenarioError("compare", "PLANS", len(plans), "at least two scenario files or plan folders")
     if out is not None:
-        protect_inputs(out, list(plans))
-        prepare_target(out, force)
+        inputs = plan_inputs(plans, allow_outside)
+        prepare_target(out, force, inputs)
     views = [view_of(p, solver, SolveOptions(), allow_outside) for p in plans]
     table = comparison_table(views)
     labels = unique_labels(views)
@@ -294,7 +294,7 @@ def compare(plans, out, solver, force, allow_outside):
         click.echo(line)
     if out is not None:
         record = {"plans": [str(p) for p in plans], "labels": labels, "statuses": [v.status for v in views]}
-        write_folder(out, {"comparison": table}, record, force=force)
+        write_folder(out, {"comparison": table}, record, inputs=inputs, force=force)
         click.echo(f"Wrote {out}/: comparison.csv, run.json")
 
 
@@ -329,14 +329,13 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     from solvers import SolveOptions
 
     from .execute import describe as describe_executor
-    from .output import prepare_target, protect_inputs, write_folder
+    from .output import prepare_target, run_inputs, write_folder
     from .loader import load_scenario
     from .sweep import frontier_chart, grid, parse_vary, run_sweep
 
     axes = [parse_vary(v) for v in vary]
-    load_scenario(scenario, overrides, allow_outside)  # a bad base file is reported once, before any work
-    protect_inputs(out, [scenario])
-    prepare_target(out, force)
+    loaded = load_scenario(scenario, overrides, allow_outside)  # a bad base file is reported once, before any work
+    prepare_target(out, force, run_inputs(loaded))
     total = len(grid(axes))
     started = _time.perf_counter()
     with _progress(total, "sweep") as progress:
@@ -354,7 +353,7 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
               "variant_seconds": {"mean": round(sum(per_variant) / len(per_variant), 4),
                                   "slowest": round(per_variant[slowest], 4), "slowest_row": slowest},
               "executor": describe_executor(workers, scheduler)}
-    write_folder(out, {"frontier": frame}, record, extra_files=extra, force=force)
+    write_folder(out, {"frontier": frame}, record, inputs=run_inputs(loaded), extra_files=extra, force=force)
     click.echo(f"{total} variants in {seconds:.1f}s: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if "frontier.png" not in extra:
         click.echo("(no chart: install matplotlib, e.g. pip install 'allocator[charts]')")
@@ -424,16 +423,17 @@ def risk(scenario, samples, seed, confidence, out, solver, objective, force, ove
     from solvers import SolveOptions
 
     from .execute import describe as describe_executor
-    from .output import prepare_target, protect_inputs, write_folder
+    from .output import prepare_target, protect_inputs, run_inputs, write_folder
     from .pipeline import explain_status, solve_file
     from .risk import BLOCK, TASK_BLOCKS, risk_table, smallest_buffer
 
     if out is not None:
-        protect_inputs(out, [scenario])
-        prepare_target(out, force)
+        prepare_target(out, force, [scenario])
     options = SolveOptions(lp_method=lp_method)
     solved = solve_file(scenario, solver=solver, objective=objective, options=options, overrides=overrides,
                         allow_outside=allow_outside)
+    if out is not None:
+        protect_inputs(out, run_inputs(solved.loaded))  # its extends: and file: inputs, before anything is printed
     s = solved.loaded.scenario
     if confidence is not None and s.targets.revenue is None:
         raise ScenarioError(scenario, "targets.revenue", None,
@@ -467,7 +467,7 @@ def risk(scenario, samples, seed, confidence, out, solver, objective, force, ove
         else:
             click.echo(f"Smallest buffer meeting committed revenue with {confidence:.0%} probability: {buffer:.1%}")
     if out is not None:
-        write_folder(out, tables, record, force=force)
+        write_folder(out, tables, record, inputs=run_inputs(solved.loaded), force=force)
         click.echo(f"Wrote {out}/: " + ", ".join([f"{k}.csv" for k in tables] + ["run.json"]))
 
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (benchmarks/generate.py)
 
 import solvers.cbc as cbc_backend  # noqa: E402
-from allocator.output import write_folder  # noqa: E402
+from allocator.output import run_inputs, write_folder  # noqa: E402
 from allocator.pipeline import run_record, solve_file  # noqa: E402
 from solvers import Status  # noqa: E402
 from solvers.mps import write_mps  # noqa: E402
@@ -136,7 +136,7 @@ def in_process(path: Path, out: Path) -> dict:
     started = time.perf_counter()
     solved = solve_file(path)
     record = run_record(solved)
-    write_seconds = write_folder(out, solved.plan.tables, record, force=True)
+    write_seconds = write_folder(out, solved.plan.tables, record, inputs=run_inputs(solved.loaded), force=True)
     total = time.perf_counter() - started
     if solved.plan.status is not Status.OPTIMAL:
         raise SystemExit(f"{path}: expected an optimal plan, got {solved.plan.status.value}: {solved.plan.message}")

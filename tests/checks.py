@@ -76,12 +76,12 @@ def solve_dict(data: dict, solver: str = "cbc", objective: str | None = None, fo
 
 def write_plan(solved, folder: Path) -> Path:
     """Write the plan folder the way `allocator solve` does (every table, run.json, the summary text)."""
-    from allocator.output import write_folder
+    from allocator.output import run_inputs, write_folder
     from allocator.pipeline import explain_status, run_record
     from allocator.summary import summary_text
 
     out = folder / f"plan-{solved.plan.solver}"
-    write_folder(out, dict(solved.plan.tables), run_record(solved), force=True)
+    write_folder(out, dict(solved.plan.tables), run_record(solved), inputs=run_inputs(solved.loaded), force=True)
     summary_text(solved) if solved.plan.solved else explain_status(solved.plan)
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from helpers import invoke  # noqa: F401 (the robustness tests import it from here)
@@ -44,11 +45,28 @@ def assert_one_error_line(result, code: int) -> str:
 
 
 def leftovers(out: Path) -> list[str]:
-    """Hidden staging folders next to out (``.NAME.partial-PID`` / ``.NAME.old-PID``)."""
+    """Hidden folders next to out named like its staging workspaces (``.NAME.partial-PID-XXXX``)."""
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
 
+
+def workspace_record(folder: Path) -> dict:
+    """The marker record of one of the tool's staging workspaces (fails on a folder without one)."""
+    return json.loads((folder / ".allocator-staging").read_text())
+
+
+# run.json as the first version (e0c1d09) wrote it: --force must still recognise such a folder as a plan.
+FIRST_VERSION_RUN = {
+    "status": "optimal", "explanation": "optimal plan found", "objective": 1.0, "objective_kind": "max_revenue",
+    "solver": "cbc", "solver_version": "2.10", "duals_from": "lp",
+    "scenario": {"name": "old", "file": "old.yaml", "tables": {}, "sha256": "0" * 64},
+    "created_at": "2026-11-27T10:00:00+00:00", "write_seconds": 0.01,
+}
+
+
 def occupied(out: Path) -> dict[str, bytes]:
+    """A plan folder written by an earlier version, with a user's notes and a subfolder added."""
     out.mkdir(parents=True)
+    (out / "run.json").write_text(json.dumps(FIRST_VERSION_RUN, indent=2) + "\n")
     (out / "allocation.csv").write_text("channel,spend\nold,1\n")
     (out / "notes.txt").write_text("do not touch")
     (out / "sub").mkdir()

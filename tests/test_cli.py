@@ -231,6 +231,7 @@ def test_force_replaces_folder(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "stale.txt").write_text("old")
+    (out / "run.json").write_text('{"status": "optimal", "write_seconds": 0.1}')  # a plan folder (--force replaces only those)
     result = invoke("solve", EXAMPLE, "--out", out, "--force")
     assert result.exit_code == 0
     assert {p.name for p in out.iterdir()} == PLAN_FILES

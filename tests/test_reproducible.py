@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLE, REPO, backends, write_generated
 
-from allocator.output import write_folder
+from allocator.output import run_inputs, write_folder
 from allocator.pipeline import run_record, solve_file
 
 # Keys of run.json that may differ between two runs of the same scenario.
@@ -82,6 +82,6 @@ def test_library_solves_twice_in_one_process_to_identical_tables(tmp_path, which
     folders = []
     for i, solved in enumerate((first_solved, second_solved)):
         out = tmp_path / f"run{i}"
-        write_folder(out, solved.plan.tables, run_record(solved))
+        write_folder(out, solved.plan.tables, run_record(solved), inputs=run_inputs(solved.loaded))
         folders.append(out)
     assert_same_plan(*folders)
