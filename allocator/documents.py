@@ -69,6 +69,8 @@ def parse_yaml(text: str):
             if depth > MAX_NESTING:
                 raise NestingTooDeep(f"YAML nested {depth} levels deep", f"at most {MAX_NESTING} levels of nesting")
             return loader.construct_document(node)
+        except RecursionError:  # PyYAML's pure-Python composer recurses (libyaml stops at 1,000 levels itself)
+            raise NestingTooDeep("YAML nested too deep to read", f"at most {MAX_NESTING} levels of nesting") from None
         except _RepeatedKey as exc:
             raise DocumentError(f"{_key(exc.key)} twice in one mapping",
                                 "each key once (the second would silently replace the first)",

@@ -321,6 +321,14 @@ def test_deep_nesting_by_set_or_variant_is_refused(tmp_path, depth):
     assert str(info.value) == f"{variant}: got JSON nested {depth + 1} levels deep; expected at most 64 levels of nesting"
 
 
+def test_deep_nesting_is_refused_by_the_pure_python_loader_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(documents, "_SAFE_LOADER", yaml.SafeLoader)  # PyYAML without libyaml: a recursive composer
+    path = tmp_path / "deep.yaml"
+    path.write_text("name: deep\ndescription: " + "[" * 500 + "]" * 500 + "\n")
+    message = assert_one_error_line(invoke("validate", path), 2)
+    assert message == f"error: {path}: got YAML nested too deep to read; expected at most 64 levels of nesting\n"
+
+
 def test_the_alias_guard_measures_a_deep_alias_chain_without_recursion(tmp_path):
     # 600 anchors, each a list holding the previous one: the last is 600 lists deep (601 levels in the
     # top mapping); expanded, a_k has k + 2 nodes, about 181,000 in all, under the 200,000 size limit.
