@@ -26,10 +26,11 @@ LP_METHOD_OPTION = click.option(
     "--lp-method", default="auto", show_default=True, type=click.Choice(["auto", "simplex", "barrier"]),
     help="How a linear program is solved: dual simplex, or barrier then crossover to a vertex; auto picks the "
          "barrier for programs of at least 4e8 rows x columns (docs/model.md, 'Solving').")
-# click splits the environment variable's value at os.pathsep (":" on Unix), as PATH is split.
+# click splits the environment variable's value at os.pathsep (":" on Unix), as PATH is split; an empty
+# entry ("a::b", a trailing ":") is dropped, where PATH would read it as the working folder.
 ALLOW_OUTSIDE_OPTION = click.option(
     "--allow-outside", "allow_outside", multiple=True, envvar="ALLOCATOR_ALLOW_OUTSIDE", metavar="FOLDER",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False), callback=lambda ctx, param, value: tuple(Path(v) for v in value if v),
     help="Let extends: and file: read from FOLDER too (by default only from the scenario's own folder tree). "
          "Repeatable; default: the folders in ALLOCATOR_ALLOW_OUTSIDE.")
 

@@ -375,3 +375,11 @@ def test_every_command_reads_outside_files_with_allow_outside(tmp_path, command)
         frame = pd.read_csv(out / "frontier.csv")
         assert frame["status"].tolist() == ["optimal", "optimal"], frame
         assert frame["revenue_total"].tolist() == pytest.approx([5000, 10000])
+
+
+def test_an_empty_entry_in_allocator_allow_outside_allows_nothing(tmp_path, monkeypatch):
+    # "a::b" or a trailing ":" must not mean the working folder, as an empty PATH entry does.
+    variant, shared = _outside_layout(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the working folder holds shared/
+    monkeypatch.setenv("ALLOCATOR_ALLOW_OUTSIDE", os.pathsep + str(tmp_path / "elsewhere") + os.pathsep)
+    assert "pass --allow-outside" in assert_one_error_line(invoke("validate", variant), 2)
