@@ -186,26 +186,38 @@ def verify(scenario, folder, overrides, allow_outside):
     The check recomputes leads, customers and revenue from each cell's spend
     and every budget, capacity, ROI, target, mix and phasing constraint with
     plain arithmetic, independently of the model builder. Prints each
-    violation; exits 1 if there is any.
+    violation; exits 1 if there is any. It also compares the SHA-256 that
+    FOLDER/run.json records for the scenario file, each extends: base and
+    each file: table with those files now, and names each one that differs
+    (exit 1 too); --set lines other than the plan's are only noted.
 
     \b
     Example:
       allocator verify scenarios/example_q1.yaml out/q1
     """
     from .loader import load_scenario
-    from .verify import read_allocation
+    from .verify import check_inputs, read_allocation
     from .verify import verify as run_verify
 
     loaded = load_scenario(scenario, overrides, allow_outside)
     report = run_verify(loaded.scenario, read_allocation(folder))
+    differences, notes = check_inputs(loaded, folder)
+    for line in notes:
+        click.echo(f"note: {line}")
+    for line in differences:
+        click.echo(f"input differs: {line}")
     for line in report.shortfalls:
         click.echo(f"soft target not met (allowed): {line}")
-    if report.ok:
+    if report.ok and not differences:
         click.echo(f"{folder}: all {len(report.checks)} checks passed against {scenario}.")
         return
     for line in report.violations:
         click.echo(f"violation: {line}")
-    click.echo(f"{folder}: {len(report.violations)} violation(s) in {len(report.checks) + len(report.problems)} checks.")
+    if differences:
+        click.echo(f"{folder}: solved from other inputs than {scenario} ({len(differences)} difference(s)); "
+                   f"{len(report.violations)} violation(s) in {len(report.checks) + len(report.problems)} checks.")
+    else:
+        click.echo(f"{folder}: {len(report.violations)} violation(s) in {len(report.checks) + len(report.problems)} checks.")
     sys.exit(EXIT_NO_PLAN)
 
 

@@ -15,6 +15,7 @@ from solvers import SolveOptions, SolveResult, SolverError, Status
 from .errors import SolveFailed
 from .loader import LoadedScenario, load_scenario
 from .model import PlanModel, build_model
+from .inputs import input_records
 from .results import Plan, make_plan
 from .goals import solve_with_goals
 from .ordering import ordered_model
@@ -145,6 +146,7 @@ def run_record(solved: SolvedScenario) -> dict:
             "overrides": list(solved.loaded.overrides),
             "tables": {k: str(v) for k, v in solved.loaded.tables.items()},
             "sha256": solved.loaded.sha256,
+            "inputs": input_records(solved.loaded),  # per file, so that verify can name what changed
         },
         "model": {"variables": lp.n_cols, "constraints": lp.n_rows, "nonzeros": lp.n_nonzeros,
                   "binaries": int(lp.col_integer.sum())},

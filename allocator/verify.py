@@ -10,6 +10,7 @@ and the summary use, so the verdicts cannot disagree.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,8 @@ import pandas as pd
 
 from .csvsafe import restore_frame
 from .errors import ScenarioError
+from .inputs import input_differences
+from .loader import LoadedScenario
 from .schema import GOALS, Scenario
 from .tolerance import RELATIVE, excess, tolerance
 
@@ -101,6 +104,32 @@ def read_plan_table(path: Path, required: list[str], numeric: list[str], names: 
             raise ScenarioError(path, f"line {line}, column {column}", frame[column].iloc[line - 2], "a finite number")
         frame[column] = numbers.astype(float)
     return restore_frame(frame, [c for c in names if c in frame.columns])
+
+
+def read_run(folder: Path) -> dict | None:
+    """The plan folder's run.json (None when there is none); its text is never quoted back."""
+    path = Path(folder) / "run.json"
+    if not path.is_file():
+        return None
+    try:
+        run = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise ScenarioError(path, "", "unreadable or not JSON", "the run.json written by `allocator solve`") from None
+    return run if isinstance(run, dict) else {}
+
+
+def check_inputs(loaded: LoadedScenario, folder: Path) -> tuple[list[str], list[str]]:
+    """(differences, notes): was the plan in `folder` solved from the inputs `loaded` read now?
+
+    run.json records the SHA-256 of the scenario file, of each ``extends:`` base and of each ``file:``
+    table; each one that differs (or that only one side has) is a difference. `--set` lines other than
+    those the plan was solved with are a note only: the user chose them to check the plan against other
+    numbers, and the checks then say whether it holds.
+    """
+    run = read_run(folder)
+    if run is None:
+        return [], ["no run.json in the plan folder: cannot tell which scenario the plan was solved from"]
+    return input_differences(loaded, run)
 
 
 def verify(s: Scenario, allocation: pd.DataFrame) -> Report:

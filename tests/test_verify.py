@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import EXAMPLE, backends, base_scenario, solve_and_verify, spend_of, write_scenario
+from helpers import EXAMPLE, backends, base_scenario, invoke, solve_and_verify, spend_of, write_scenario
 
 from allocator.cli import main
 from allocator.loader import load_scenario
@@ -173,7 +173,9 @@ def test_cli_verify_on_tampered_folder_exits_1(tmp_path, example_folder):
     assert result.exit_code == 1
     lines = result.output.splitlines()
     violations = [line for line in lines if line.startswith("violation: ")]
-    assert violations and len(violations) == len(lines) - 1
+    # The copy has no run.json: one note says the inputs cannot be compared, the rest are violations.
+    assert lines[0] == "note: no run.json in the plan folder: cannot tell which scenario the plan was solved from"
+    assert violations and len(violations) == len(lines) - 2
     assert any(line.startswith("violation: capacity_spend[website,2027-02]:") for line in violations)
     assert any(line.startswith("violation: leads[website,existing_customers,growth_line,2027-02]:") for line in violations)
     assert "violation(s)" in lines[-1]
@@ -216,3 +218,80 @@ def test_plan_without_a_single_eligible_cell(tmp_path):
 
     empty = pd.DataFrame(columns=REQUIRED_COLUMNS)
     assert verify(load_scenario(path).scenario, empty).ok
+
+
+# --- Was the plan solved from this scenario? (issue 10 item 5) ---------------------------------------------
+
+def _plan_from_files(tmp_path):
+    """variant.yaml extends base.yaml, whose baseline is a file: table; solved into tmp_path/plan."""
+    (tmp_path / "baseline.csv").write_text("channel,tier,product,period,revenue\na,n,p,2027-01,100\n")
+    write_scenario(tmp_path, base_scenario(baseline={"file": "baseline.csv"}), "base.yaml")
+    path = write_scenario(tmp_path, {"extends": "base.yaml", "budget": {"total": 800}}, "variant.yaml")
+    out = tmp_path / "plan"
+    result = invoke("solve", path, "--out", out)
+    assert result.exit_code == 0, result.output
+    return path, out
+
+
+def _input_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("input differs: ")]
+
+
+def test_verify_is_silent_about_inputs_when_they_are_the_ones_solved(tmp_path):
+    path, out = _plan_from_files(tmp_path)
+    result = invoke("verify", path, out)
+    assert result.exit_code == 0 and "checks passed" in result.output, result.output
+    assert not _input_lines(result.output) and "note:" not in result.output
+
+
+def test_verify_refuses_a_plan_solved_from_another_scenario(tmp_path):
+    # The plan (800 spent) holds every row of a scenario with a budget of 1,000 too: only the inputs tell.
+    path, out = _plan_from_files(tmp_path)
+    other = write_scenario(tmp_path, {"extends": "base.yaml", "budget": {"total": 1000}}, "other.yaml")
+    result = invoke("verify", other, out)
+    assert result.exit_code == 1, result.output
+    assert "violation:" not in result.output
+    lines = _input_lines(result.output)
+    assert len(lines) == 1 and lines[0].startswith(f"input differs: scenario: {other.absolute()} differs"), lines
+    assert str(path.absolute()) in lines[0]  # the file the plan was solved from
+    assert "solved from other inputs" in result.output
+
+
+def test_verify_names_the_base_and_the_table_that_changed(tmp_path):
+    # Same numbers, other bytes: only the recorded SHA-256 of each file can tell, and each is named.
+    path, out = _plan_from_files(tmp_path)
+    (tmp_path / "baseline.csv").write_text("channel,tier,product,period,revenue\na,n,p,2027-01,100.0\n")
+    (tmp_path / "base.yaml").write_text((tmp_path / "base.yaml").read_text() + "# edited\n")
+    result = invoke("verify", path, out)
+    assert result.exit_code == 1, result.output
+    lines = sorted(_input_lines(result.output))
+    assert len(lines) == 2, result.output
+    assert lines[0].startswith(f"input differs: extends[1]: {(tmp_path / 'base.yaml').absolute()} differs")
+    assert lines[1].startswith(f"input differs: table:baseline: {(tmp_path / 'baseline.csv').absolute()} differs")
+
+
+def test_verify_notes_other_set_lines_and_lets_the_checks_decide(tmp_path):
+    path, out = _plan_from_files(tmp_path)
+    roomy = invoke("verify", path, out, "--set", "budget.total=900")
+    assert roomy.exit_code == 0, roomy.output
+    assert "note: checked with --set 'budget.total=900'; the plan was solved with no --set" in roomy.output
+    assert not _input_lines(roomy.output)
+    tight = invoke("verify", path, out, "--set", "budget.total=700")
+    assert tight.exit_code == 1 and "violation: budget_total: 800.0" in tight.output, tight.output
+    assert "<= 700.0 fails by 100.0" in tight.output
+
+
+def test_verify_of_an_older_run_json_says_the_inputs_differ_without_naming(tmp_path):
+    import json
+
+    path, out = _plan_from_files(tmp_path)
+    run = json.loads((out / "run.json").read_text())
+    del run["scenario"]["inputs"]
+    (out / "run.json").write_text(json.dumps(run))
+    assert invoke("verify", path, out).exit_code == 0
+    (tmp_path / "baseline.csv").write_text("channel,tier,product,period,revenue\na,n,p,2027-01,100.0\n")
+    result = invoke("verify", path, out)
+    assert result.exit_code == 1
+    assert _input_lines(result.output) == ["input differs: inputs: the scenario's files differ from those the plan was "
+                                           "solved from (SHA-256 differs from run.json; this run.json does not say which "
+                                           "file)"], result.output
