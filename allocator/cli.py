@@ -20,8 +20,12 @@ import click  # noqa: E402
 
 from .errors import AllocatorError, OutputError, ScenarioError, SolveFailed  # noqa: E402
 
-EXIT_SOLVED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_SOLVER = 0, 1, 2, 3
-OBJECTIVE_CHOICES = ["max_revenue", "min_spend", "max_profit", "max_new_customers"]
+from .options import (  # noqa: E402
+    CONFIDENCE_OPTION, MIP_GAP_OPTION, OBJECTIVE_OPTION, SCHEDULER_OPTION, SEED_OPTION, SOLVER_OPTION,
+    THREADS_OPTION, TIME_LIMIT_OPTION, WORKERS_OPTION,
+)
+
+EXIT_SOLVED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_SOLVER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 LP_METHOD_OPTION = click.option(
     "--lp-method", default="auto", show_default=True, type=click.Choice(["auto", "simplex", "barrier"]),
     help="How a linear program is solved: dual simplex, or barrier then crossover to a vertex; auto picks the "
@@ -33,6 +37,13 @@ ALLOW_OUTSIDE_OPTION = click.option(
     type=click.Path(file_okay=False), callback=lambda ctx, param, value: tuple(Path(v) for v in value if v),
     help="Let extends: and file: read from FOLDER too (by default only from the scenario's own folder tree). "
          "Repeatable; default: the folders in ALLOCATOR_ALLOW_OUTSIDE.")
+from .options import MAX_SECONDS, FiniteFloat  # noqa: E402
+
+DIAGNOSE_SECONDS_OPTION = click.option(
+    "--diagnose-seconds", "diagnose_seconds", metavar="SECONDS",
+    type=FiniteFloat(min=0, min_open=True, max=MAX_SECONDS),
+    help="Seconds the diagnosis of an infeasible plan may take in all (default 60); when they run out it "
+         "reports what it found so far, marked as partial.")
 
 
 def _fail(message: str, code: int) -> None:
@@ -56,6 +67,15 @@ def _guard(func):
             _fail(str(exc), EXIT_SOLVER)
         except AllocatorError as exc:  # pragma: no cover - every subclass is listed above
             _fail(str(exc), EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            # Nothing was written: write_folder replaces --out only once the whole plan is ready.
+            _fail("interrupted; nothing was written (an existing --out folder is kept as it was)", EXIT_INTERRUPTED)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            # Not an error the library raises on purpose (a solver library's own exception, or a bug): one
+            # line naming the exception's type, so that it stays visible without a traceback.
+            _fail(f"unexpected {type(exc).__name__}: {exc}", EXIT_SOLVER)
     return wrapper
 
 
@@ -76,11 +96,11 @@ def main() -> None:
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder to write the plan into.")
-@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
-@click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds the solver may run.")
-@click.option("--mip-gap", type=click.FloatRange(0, 1), help="Relative MIP gap at which to stop (0-1).")
-@click.option("--threads", type=click.IntRange(min=1), help="Solver threads.")
+@SOLVER_OPTION
+@OBJECTIVE_OPTION
+@TIME_LIMIT_OPTION
+@MIP_GAP_OPTION
+@THREADS_OPTION
 @click.option("--log/--no-log", default=False, show_default=True, help="Show the solver's own log on stderr.")
 @LP_METHOD_OPTION
 @click.option("--export-model", is_flag=True, help="Also write model.lp and model.mps (readable names) for auditors; with CBC run "
@@ -90,10 +110,11 @@ def main() -> None:
               help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
 @click.option("--diagnose/--no-diagnose", "diagnose_infeasible", default=True, show_default=True,
               help="When no plan exists, find the conflicting demands and how far each must move (re-solves).")
+@DIAGNOSE_SECONDS_OPTION
 @ALLOW_OUTSIDE_OPTION
 @_guard
 def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, lp_method, export_model, force,
-          overrides, diagnose_infeasible, allow_outside):
+          overrides, diagnose_infeasible, diagnose_seconds, allow_outside):
     """Solve SCENARIO and write the budget and target breakdown to --out.
 
     \b
@@ -127,17 +148,18 @@ def solve(scenario, out, solver, objective, time_limit, mip_gap, threads, log, l
         from .export import export_texts
 
         extra = export_texts(solved.model.lp)
-    record = run_record(solved)
+    record = run_record(solved, out)
     tables = dict(plan.tables)
     summary_lines = []
     if plan.status is Status.INFEASIBLE and diagnose_infeasible:
         from .diagnose import diagnose
 
-        diagnosis = diagnose(solved.model, solver, options)
+        diagnosis = diagnose(solved.model, solver, options, time_budget=diagnose_seconds)
         tables["diagnosis"] = diagnosis.table()
-        summary_lines = diagnosis.summary()
+        summary_lines = diagnosis.summary()  # ends with the note when the diagnosis stopped early
         record["diagnosis"] = {"summary": summary_lines, "solves": diagnosis.solves,
-                               "seconds": round(diagnosis.seconds, 3)}
+                               "seconds": round(diagnosis.seconds, 3), "complete": diagnosis.complete,
+                               "note": diagnosis.note}
     write_folder(out, tables, record, inputs=run_inputs(solved.loaded), extra_files=extra, force=force)
     if not plan.solved:
         click.echo(f"{solved.loaded.scenario.name}: {explain_status(plan)}")
@@ -224,18 +246,20 @@ def verify(scenario, folder, overrides, allow_outside):
 @main.command("explain")
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Also write sensitivity.csv and marginal.csv here.")
-@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
-@click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
+@SOLVER_OPTION
+@OBJECTIVE_OPTION
 @click.option("--ranging", default=5, show_default=True, type=click.IntRange(min=0),
               help="How many of the costliest limits get a price range (each takes a few dozen re-solves).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds each solve may run.")
+@TIME_LIMIT_OPTION
 @LP_METHOD_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
+@DIAGNOSE_SECONDS_OPTION
 @ALLOW_OUTSIDE_OPTION
 @_guard
-def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_method, force, overrides, allow_outside):
+def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_method, force, overrides,
+                    diagnose_seconds, allow_outside):
     """Explain SCENARIO's plan: what binds, what one more unit of each limit is
     worth and over which range, and each channel's return at the margin. When
     no plan exists: which demands conflict and how far each must move.
@@ -258,12 +282,15 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_me
                         allow_outside=allow_outside)
     if out is not None:
         protect_inputs(out, run_inputs(solved.loaded))  # its extends: and file: inputs, before anything is printed
-    result = explain(solved, solver, options, ranged=ranging)
+    result = explain(solved, solver, options, ranged=ranging, diagnose_seconds=diagnose_seconds)
     click.echo(f"{solved.loaded.scenario.name}: {explain_status(solved.plan)}")
     for line in result.lines:
         click.echo(line)
     if out is not None:
-        record = {**run_record(solved), "explain_solves": result.solves}
+        record = {**run_record(solved, out), "explain_solves": result.solves}
+        if result.diagnosis is not None:
+            record["diagnosis"] = {"solves": result.diagnosis.solves, "seconds": round(result.diagnosis.seconds, 3),
+                                   "complete": result.diagnosis.complete, "note": result.diagnosis.note}
         write_folder(out, result.tables, record, inputs=run_inputs(solved.loaded), force=force)
         click.echo(f"Wrote {out}/: " + ", ".join([f"{k}.csv" for k in result.tables] + ["run.json"]))
     if not solved.plan.solved:
@@ -273,7 +300,7 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_me
 @main.command()
 @click.argument("plans", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Write comparison.csv (and run.json) here.")
-@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
+@SOLVER_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @ALLOW_OUTSIDE_OPTION
 @_guard
@@ -316,11 +343,11 @@ def compare(plans, out, solver, force, allow_outside):
 @click.option("--vary", "vary", multiple=True, required=True, metavar="PATH=start:stop:count|a,b,c",
               help="A parameter and its values; several --vary make a grid.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Write frontier.csv (and frontier.png) here.")
-@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
-@click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
-@click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: all cores).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Seconds each solve may run.")
+@SOLVER_OPTION
+@OBJECTIVE_OPTION
+@WORKERS_OPTION
+@SCHEDULER_OPTION
+@TIME_LIMIT_OPTION
 @LP_METHOD_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a field in every variant.")
@@ -344,9 +371,9 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     from .execute import describe as describe_executor
     from .output import prepare_target, run_inputs, write_folder
     from .loader import load_scenario
-    from .sweep import frontier_chart, grid, parse_vary, run_sweep
+    from .sweep import frontier_chart, grid, parse_axes, run_sweep
 
-    axes = [parse_vary(v) for v in vary]
+    axes = parse_axes(vary)
     loaded = load_scenario(scenario, overrides, allow_outside)  # a bad base file is reported once, before any work
     prepare_target(out, force, run_inputs(loaded))
     total = len(grid(axes))
@@ -365,7 +392,7 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
               "statuses": counts, "seconds": round(seconds, 3), "solver": solver,
               "variant_seconds": {"mean": round(sum(per_variant) / len(per_variant), 4),
                                   "slowest": round(per_variant[slowest], 4), "slowest_row": slowest},
-              "executor": describe_executor(workers, scheduler)}
+              "executor": describe_executor(workers, scheduler, total)}
     write_folder(out, {"frontier": frame}, record, inputs=run_inputs(loaded), extra_files=extra, force=force)
     click.echo(f"{total} variants in {seconds:.1f}s: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if "frontier.png" not in extra:
@@ -406,16 +433,15 @@ class _progress:
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--samples", default=2000, show_default=True, type=click.IntRange(min=10, max=1_000_000), help="Monte Carlo samples.")
-@click.option("--seed", default=7, show_default=True, type=int, help="Random seed (same seed, same numbers).")
-@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="Also find the smallest buffer whose plan meets committed revenue with this probability.")
+@SEED_OPTION
+@CONFIDENCE_OPTION
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Write risk.csv (and run.json) here.")
-@click.option("--solver", default="cbc", show_default=True, type=click.Choice(["cbc", "highs"]), help="Solver backend.")
-@click.option("--objective", type=click.Choice(OBJECTIVE_CHOICES), help="Override the scenario's objective.")
+@SOLVER_OPTION
+@OBJECTIVE_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a scenario field.")
-@click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: all cores).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on an existing Dask distributed cluster instead.")
+@WORKERS_OPTION
+@SCHEDULER_OPTION
 @LP_METHOD_OPTION
 @ALLOW_OUTSIDE_OPTION
 @_guard
@@ -465,7 +491,7 @@ def risk(scenario, samples, seed, confidence, out, solver, objective, force, ove
         chance = "-" if row.probability_meets_committed != row.probability_meets_committed else f"{row.probability_meets_committed:.1%}"
         click.echo(f"{row.metric:<16}{row.as_planned:>16,.0f}{row.p10:>16,.0f}{row.p50:>16,.0f}{row.p90:>16,.0f}{chance:>20}")
     record = {"scenario": str(scenario), "samples": samples, "seed": seed, "uncertainty": len(s.uncertainty),
-              "executor": describe_executor(workers, scheduler)}
+              "executor": describe_executor(workers, scheduler, tasks)}
     tables = {"risk": table}
     if confidence is not None:
         buffer, trail = smallest_buffer(s, objective, confidence, samples, seed, solver, options,

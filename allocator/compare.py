@@ -14,17 +14,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solvers import SolveOptions
+from solvers import SolveOptions, Status
 
-from .csvsafe import restore_frame
-from .errors import ScenarioError
+from .errors import ScenarioError, Text
 from .loader import load_scenario
 from .results import _ratio
 from .schema import Scenario
+from .verify import REQUIRED_COLUMNS, read_plan_table, verify
 
 TOTALS = ["spend", "revenue_total", "revenue", "baseline_revenue", "new_customers", "leads", "customers"]
 BREAKDOWNS = {"channel": "by_channel", "tier": "by_tier", "product": "by_product", "period": "by_period"}
 NAME_COLUMNS = ["channel", "group", "tier", "kind", "product", "stage", "period", "name", "target"]
+# What each CSV of a plan folder must hold for the comparison: (columns, of which numbers).
+FOLDER_TABLES = {
+    "allocation": (REQUIRED_COLUMNS, REQUIRED_COLUMNS[4:]),
+    **{stem: ([dim, "spend", "revenue_total"], ["spend", "revenue_total"]) for dim, stem in BREAKDOWNS.items()},
+    "targets": (["target", "achieved"], ["achieved"]),
+    "constraints": (["name", "binding"], []),
+}
 
 
 @dataclass(frozen=True)
@@ -50,31 +57,64 @@ def view_of(source: Path, solver: str, options: SolveOptions, allow_outside: tup
 
 
 def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
+    """A plan folder read back with the checks `verify` makes; its numbers are verified against its
+    scenario when that is still the one run.json hashed (a hand-edited number is refused, not compared)."""
     run_file = folder / "run.json"
     if not run_file.is_file():
-        raise ScenarioError(folder, "", "a folder without run.json", "a scenario file or a folder written by allocator solve")
+        raise ScenarioError(folder, "", Text("a folder without run.json"), "a scenario file or a folder written by allocator solve")
     try:
-        run = json.loads(run_file.read_text())
+        run = json.loads(run_file.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(run_file, "", f"unreadable JSON ({exc})", "the run.json written by allocator solve") from None
+        raise ScenarioError(run_file, "", Text(f"unreadable JSON ({exc.__class__.__name__})"),
+                            "the run.json written by allocator solve") from None
+    _check_run(run_file, run)
     tables = {}
-    for stem in ["allocation", *BREAKDOWNS.values(), "targets", "constraints"]:
+    for stem, (required, numeric) in FOLDER_TABLES.items():
         path = folder / f"{stem}.csv"
         if path.is_file():
-            frame = pd.read_csv(path, dtype={"period": str}, keep_default_na=False, na_values=[""])
-            tables[stem] = restore_frame(frame, [c for c in NAME_COLUMNS if c in frame.columns])
-    scenario, note = _scenario_of(run, allow_outside)
+            tables[stem] = read_plan_table(path, required, numeric, NAME_COLUMNS)
+    scenario, note = _scenario_of(run, folder, allow_outside)
+    has_plan = run.get("status") in {s.value for s in Status if s.has_solution}  # no plan: nothing to verify
+    if scenario is not None and "allocation" in tables and has_plan:
+        report = verify(scenario, tables["allocation"])
+        if not report.ok:
+            raise ScenarioError(folder / "allocation.csv", "", Text(
+                f"{len(report.violations)} violation(s) of its scenario, first {report.violations[0]}"),
+                "a plan that passes `allocator verify` (its numbers were changed after the solve)")
+    elif "allocation" in tables and has_plan:
+        note = note.replace("are not compared", "are not compared and its numbers are not verified")
     return PlanView(folder.name, run.get("status", "unknown"), run.get("objective"), tables, scenario, note)
 
 
-def _scenario_of(run: dict, allow_outside: tuple | list = ()) -> tuple[Scenario | None, str]:
-    """The scenario a plan folder was solved from, if its files are still the ones run.json hashed."""
+def _check_run(run_file: Path, run) -> None:
+    """run.json holds an object whose status, objective and scenario have the types `allocator solve` writes."""
+    if not isinstance(run, dict):
+        raise ScenarioError(run_file, "", Text(f"a JSON {type(run).__name__}"), "a JSON object (the run.json written by allocator solve)")
+    if not isinstance(run.get("status", ""), str):
+        raise ScenarioError(run_file, "status", Text(type(run["status"]).__name__), "a status such as optimal")
+    objective = run.get("objective")
+    if objective is not None and (isinstance(objective, bool) or not isinstance(objective, (int, float))):
+        raise ScenarioError(run_file, "objective", Text(type(objective).__name__), "a number or null")
+    scenario = run.get("scenario")
+    fields = (("file", str), ("file_from_plan", str), ("sha256", str), ("overrides", list))
+    if scenario is not None and not (isinstance(scenario, dict) and all(
+            scenario.get(key) is None or isinstance(scenario[key], kind) for key, kind in fields)):
+        raise ScenarioError(run_file, "scenario", Text("a changed record"),
+                            "the object allocator solve writes (file, sha256 and overrides)")
+
+
+def _scenario_of(run: dict, folder: Path, allow_outside: tuple | list = ()) -> tuple[Scenario | None, str]:
+    """The scenario a plan folder was solved from, if its files are still the ones run.json hashed.
+
+    Found at its recorded (absolute) path, or by its path from the plan folder when both have moved."""
     recorded = run.get("scenario") or {}
-    scenario_file = recorded.get("file")
-    if not scenario_file or not Path(scenario_file).is_file():
-        return None, f"scenario file {scenario_file or '(not recorded)'} not found: its inputs are not compared"
+    candidates = [recorded.get("file"), recorded.get("file_from_plan") and str(folder / recorded["file_from_plan"])]
+    scenario_file = next((c for c in candidates if c and Path(c).is_file()), None)
+    if scenario_file is None:
+        shown = recorded.get("file") or "(not recorded)"
+        return None, f"scenario file {shown} not found: its inputs are not compared"
     try:
-        loaded = load_scenario(scenario_file, recorded.get("overrides", []), allow_outside)
+        loaded = load_scenario(scenario_file, [str(o) for o in recorded.get("overrides") or []], allow_outside)
     except ScenarioError:
         return None, f"{scenario_file} is no longer a valid scenario: its inputs are not compared"
     if recorded.get("sha256") and loaded.sha256 != recorded["sha256"]:

@@ -12,17 +12,32 @@ its pool or connection for several rounds of tasks (the buffer search).
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 
 from .errors import ScenarioError
 
+# Processes per core at most, whatever --workers asks: every task is CPU-bound, so more only costs memory
+# and start-up time (--workers 100000 started that many interpreters).
+WORKERS_PER_CORE = 4
 
-def local_workers(workers: int | None) -> int:
-    return max(1, workers or os.cpu_count() or 1)
+
+def local_workers(workers: int | None, tasks: int | None = None) -> int:
+    """Processes to start: ``workers`` (default: one per core), at most 4 per core and one per task."""
+    cores = os.cpu_count() or 1
+    count = min(workers or cores, WORKERS_PER_CORE * cores)
+    if tasks is not None:
+        count = min(count, tasks)
+    return max(1, count)
 
 
-def describe(workers: int | None, scheduler: str | None) -> str:
-    return scheduler or f"local processes ({local_workers(workers)})"
+def describe(workers: int | None, scheduler: str | None, tasks: int | None = None) -> str:
+    return scheduler or f"local processes ({local_workers(workers, tasks)})"
+
+
+def _ignore_interrupt() -> None:
+    """Pool processes leave Ctrl-C to the parent, which stops them; each would print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Executor:
@@ -43,12 +58,20 @@ class Executor:
     def __enter__(self) -> "Executor":
         return self
 
-    def __exit__(self, *exc) -> bool:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self.close(abandon=exc_type is not None)
         return False
 
-    def close(self) -> None:
+    def close(self, abandon: bool = False) -> None:
+        """Stop the pool or client; ``abandon`` (an error or Ctrl-C) stops the pool's processes at once
+        instead of waiting for the tasks they are running."""
         if self._pool is not None:
+            if abandon:
+                # ProcessPoolExecutor has no public way to stop running tasks: terminate its processes. The
+                # pool then fails its pending tasks itself (cancelling them too races with it: CPython
+                # prints an InvalidStateError from its management thread).
+                for process in list((self._pool._processes or {}).values()):
+                    process.terminate()
             self._pool.shutdown()
             self._pool = None
         if self._client is not None:
@@ -73,7 +96,7 @@ class Executor:
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = ProcessPoolExecutor(max_workers=min(self.workers, len(args)), initializer=_ignore_interrupt)
         chunk = max(1, len(args) // (self.workers * 8))
         results = []
         for i, result in enumerate(self._pool.map(_Star(function), args, chunksize=chunk)):
@@ -104,7 +127,7 @@ class Executor:
                                     "pip install 'allocator[dask]' to run on a Dask cluster") from exc
             try:
                 self._client = Client(self.scheduler, timeout="10s")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an address Dask cannot parse
                 raise ScenarioError("--scheduler", self.scheduler, f"no scheduler answering ({exc})",
                                     "the address of a running Dask scheduler") from None
         return self._client

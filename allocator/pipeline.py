@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import platform
 import time
 from dataclasses import dataclass, replace
@@ -126,9 +127,15 @@ def explain_status(plan: Plan) -> str:
     return f"{plan.status.value}: {meaning} ({plan.solver} said: {plan.message})"
 
 
-def run_record(solved: SolvedScenario) -> dict:
-    """The contents of run.json: enough to trace every number back to its inputs and tools."""
+def run_record(solved: SolvedScenario, out: str | Path | None = None) -> dict:
+    """The contents of run.json: enough to trace every number back to its inputs and tools.
+
+    Paths are absolute (a relative one would depend on the folder the command ran in); with ``out``, the
+    plan folder, the scenario's path from that folder too, which still leads to it when both move together.
+    """
     plan, lp = solved.plan, solved.model.lp
+    scenario_file = Path(solved.loaded.path).absolute()
+    from_plan = None if out is None else os.path.relpath(scenario_file, Path(out).absolute())
     return {
         "status": plan.status.value,
         "explanation": explain_status(plan),
@@ -141,10 +148,11 @@ def run_record(solved: SolvedScenario) -> dict:
         "lp_method": plan.lp_method,
         "scenario": {
             "name": solved.loaded.scenario.name,
-            "file": str(solved.loaded.path),
-            "extends": [str(p) for p in solved.loaded.sources[:-1]],
+            "file": str(scenario_file),
+            "file_from_plan": from_plan,
+            "extends": [str(Path(p).absolute()) for p in solved.loaded.sources[:-1]],
             "overrides": list(solved.loaded.overrides),
-            "tables": {k: str(v) for k, v in solved.loaded.tables.items()},
+            "tables": {k: str(Path(v).absolute()) for k, v in solved.loaded.tables.items()},
             "sha256": solved.loaded.sha256,
             "inputs": input_records(solved.loaded),  # per file, so that verify can name what changed
         },

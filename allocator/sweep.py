@@ -58,6 +58,23 @@ def parse_vary(text: str) -> Axis:
     return Axis(path.strip(), values)
 
 
+def parse_axes(texts) -> list[Axis]:
+    """Every ``--vary``; a path varied twice would give two values to one field in each variant."""
+    axes = [parse_vary(text) for text in texts]
+    seen: set[str] = set()
+    for axis in axes:
+        if axis.path in seen:
+            raise ScenarioError("--vary", axis.path, "the same path twice", "each path in one --vary, e.g. PATH=a,b,c")
+        seen.add(axis.path)
+    return axes
+
+
+def axis_column(axis: Axis) -> str:
+    """The frontier column of a varied path: the path, unless a result column has that name
+    (``--vary objective=max_revenue,min_spend`` beside the objective's value)."""
+    return f"vary:{axis.path}" if axis.path in FRONTIER_FIXED_COLUMNS or axis.path == "seconds" else axis.path
+
+
 def grid(axes: list[Axis]) -> list[tuple]:
     return list(itertools.product(*(axis.values for axis in axes)))
 
@@ -84,6 +101,9 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
         return {"status": "invalid", "message": str(exc), "seconds": time.perf_counter() - started}
     except (SolverError, AllocatorError) as exc:
         return {"status": "error", "message": str(exc), "seconds": time.perf_counter() - started}
+    except Exception as exc:  # a solver library's own failure (or a bug): this variant's row says so, the rest go on
+        return {"status": "error", "message": f"unexpected {type(exc).__name__}: {exc}",
+                "seconds": time.perf_counter() - started}
     row = {"status": result.status.value, "seconds": 0.0}
     if result.status.has_solution:
         x = result.x
@@ -98,8 +118,10 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
             "channels_used": ";".join(_channels_used(model, x)),
         })
     elif result.status is Status.INFEASIBLE:
-        diagnosis = diagnose(model, solver, options)
-        row["message"] = " ".join(diagnosis.summary())
+        try:
+            row["message"] = " ".join(diagnose(model, solver, options).summary())
+        except Exception as exc:  # the variant stays infeasible; only its explanation is missing
+            row["message"] = f"diagnosis failed ({type(exc).__name__}: {exc})"
     else:
         row["message"] = result.message
     row["seconds"] = time.perf_counter() - started
@@ -145,13 +167,13 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
         rows = executor.map(solve_variant, args, progress)
     frame = pd.DataFrame(rows)
     for i, axis in enumerate(axes):
-        frame.insert(i, axis.path, [point[i] for point in points])
+        frame.insert(i, axis_column(axis), [point[i] for point in points])
     for column in FRONTIER_FIXED_COLUMNS:
         if column not in frame.columns:
             frame[column] = np.nan if column not in ("channels_used", "message", "status") else ""
     # Timings vary from run to run; they go to run.json, so that frontier.csv is the same every time.
     frame.attrs["seconds"] = frame["seconds"].tolist() if "seconds" in frame.columns else []
-    ordered = [a.path for a in axes] + FRONTIER_FIXED_COLUMNS
+    ordered = [axis_column(a) for a in axes] + FRONTIER_FIXED_COLUMNS
     seconds = frame.attrs["seconds"]
     frame = frame[ordered]
     frame.attrs["seconds"] = seconds
@@ -172,10 +194,10 @@ def frontier_chart(frame: pd.DataFrame, axes: list[Axis]) -> bytes | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    axis = axes[0].path
+    axis = axis_column(axes[0])
     solved = frame[frame["status"].isin(["optimal", "time_limit_with_solution"])].copy()
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    y_column = "revenue_total" if axis == "budget.total" else "objective"
+    y_column = "revenue_total" if axes[0].path == "budget.total" else "objective"
     if len(solved):
         xs = pd.to_numeric(solved[axis], errors="coerce")
         ax.plot(xs, solved[y_column], marker="o", lw=1.5, color="#1f5fa6")
@@ -191,9 +213,9 @@ def frontier_chart(frame: pd.DataFrame, axes: list[Axis]) -> bytes | None:
         ax.scatter(pd.to_numeric(infeasible[axis], errors="coerce"), [ax.get_ylim()[0]] * len(infeasible),
                    marker="x", color="#b22", label="infeasible")
         ax.legend()
-    ax.set_xlabel(axis)
+    ax.set_xlabel(axes[0].path)
     ax.set_ylabel(y_column.replace("_", " "))
-    ax.set_title("Efficient frontier" if axis == "budget.total" else f"{y_column} along {axis}")
+    ax.set_title("Efficient frontier" if axes[0].path == "budget.total" else f"{y_column} along {axes[0].path}")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     png = io.BytesIO()

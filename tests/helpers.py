@@ -91,8 +91,11 @@ def constraint(plan, name: str) -> dict:
 
 
 def invoke(*args):
-    """The CLI run in-process (CliRunner), every argument as text."""
-    return CliRunner().invoke(main, [str(a) for a in args])
+    """The CLI run in-process (CliRunner), every argument as text.
+
+    Exceptions are not caught: an error the CLI lets escape fails the test with its traceback, instead of
+    becoming an exit code 1 that reads like "no plan"."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def write_generated(path: Path, products: int, channels: int, tiers: int, periods: int, seed: int) -> Path:

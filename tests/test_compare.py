@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from allocator.cli import main
+from helpers import invoke
+
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -16,12 +16,11 @@ def _table(out: Path) -> pd.DataFrame:
 
 
 def test_compare_scenarios_and_folders_agree(tmp_path):
-    runner = CliRunner()
     a, b = SCENARIOS / "example_q1.yaml", SCENARIOS / "example_q1_budget_4m.yaml"
     for src, out in ((a, "fa"), (b, "fb")):
-        assert runner.invoke(main, ["solve", str(src), "--out", str(tmp_path / out)]).exit_code == 0
-    from_files = runner.invoke(main, ["compare", str(a), str(b), "--out", str(tmp_path / "c1")])
-    from_folders = runner.invoke(main, ["compare", str(tmp_path / "fa"), str(tmp_path / "fb"), "--out", str(tmp_path / "c2")])
+        assert invoke(*["solve", str(src), "--out", str(tmp_path / out)]).exit_code == 0
+    from_files = invoke(*["compare", str(a), str(b), "--out", str(tmp_path / "c1")])
+    from_folders = invoke(*["compare", str(tmp_path / "fa"), str(tmp_path / "fb"), "--out", str(tmp_path / "c2")])
     assert from_files.exit_code == 0, from_files.output
     assert from_folders.exit_code == 0, from_folders.output
     t1, t2 = _table(tmp_path / "c1"), _table(tmp_path / "c2")
@@ -44,7 +43,7 @@ def test_compare_scenarios_and_folders_agree(tmp_path):
 
 
 def test_compare_needs_two_plans(tmp_path):
-    result = CliRunner().invoke(main, ["compare", str(SCENARIOS / "example_q1.yaml")])
+    result = invoke(*["compare", str(SCENARIOS / "example_q1.yaml")])
     assert result.exit_code == 2 and result.output.startswith("error: ")
 
 
@@ -53,16 +52,15 @@ def test_folder_whose_scenario_changed_is_compared_without_its_inputs(tmp_path):
     # since, its parameters would describe another plan, so they are not compared, and the output says why.
     from allocator.examples import write_examples
 
-    runner = CliRunner()
     write_examples(tmp_path)
     scenario = tmp_path / "example_q1.yaml"
-    assert runner.invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "before")]).exit_code == 0
-    assert runner.invoke(main, ["solve", str(scenario), "--out", str(tmp_path / "same")]).exit_code == 0
-    unchanged = runner.invoke(main, ["compare", str(tmp_path / "before"), str(tmp_path / "same")])
+    assert invoke(*["solve", str(scenario), "--out", str(tmp_path / "before")]).exit_code == 0
+    assert invoke(*["solve", str(scenario), "--out", str(tmp_path / "same")]).exit_code == 0
+    unchanged = invoke(*["compare", str(tmp_path / "before"), str(tmp_path / "same")])
     assert unchanged.exit_code == 0 and "Note on" not in unchanged.output
 
     scenario.write_text(scenario.read_text().replace("total: 3400000", "total: 3500000"))
-    result = runner.invoke(main, ["compare", str(tmp_path / "before"), str(scenario), "--out", str(tmp_path / "c")])
+    result = invoke(*["compare", str(tmp_path / "before"), str(scenario), "--out", str(tmp_path / "c")])
     assert result.exit_code == 0, result.output
     assert "Note on before:" in result.output and "changed since this plan was solved" in result.output
     table = _table(tmp_path / "c")
@@ -71,5 +69,5 @@ def test_folder_whose_scenario_changed_is_compared_without_its_inputs(tmp_path):
     assert len(note) == 1 and "SHA-256 differs" in note["before"].iloc[0] and note["example_q1"].iloc[0] == ""
 
     (tmp_path / "funnel.csv").unlink()
-    result = runner.invoke(main, ["compare", str(tmp_path / "before"), str(tmp_path / "same")])
+    result = invoke(*["compare", str(tmp_path / "before"), str(tmp_path / "same")])
     assert result.exit_code == 0 and "no longer a valid scenario" in result.output

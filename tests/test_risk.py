@@ -5,14 +5,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from allocator.cli import main
 from allocator.pipeline import solve_file
 from allocator.risk import risk_table, simulate, smallest_buffer
 from solvers import SolveOptions
 
-from helpers import base_scenario, write_scenario
+from helpers import base_scenario, invoke, write_scenario
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "scenarios" / "example_q1.yaml"
 
@@ -65,7 +63,7 @@ def test_smallest_buffer_meets_the_confidence():
 
 def test_cli_risk(tmp_path):
     out = tmp_path / "r"
-    result = CliRunner().invoke(main, ["risk", str(EXAMPLE), "--samples", "300", "--seed", "7", "--out", str(out)])
+    result = invoke(*["risk", str(EXAMPLE), "--samples", "300", "--seed", "7", "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "risk.csv")
     assert list(table["metric"]) == ["revenue_total", "new_customers", "leads"]
@@ -123,7 +121,7 @@ def test_confidence_needs_a_revenue_target(tmp_path):
     data = base_scenario(uncertainty=[{"what": "order_value", "dist": "uniform", "low": 0.8, "high": 1.2}])
     path = write_scenario(tmp_path, data)
     out = tmp_path / "r"
-    result = CliRunner().invoke(main, ["risk", str(path), "--confidence", "0.9", "--out", str(out)])
+    result = invoke(*["risk", str(path), "--confidence", "0.9", "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert "targets.revenue" in result.output and "committed revenue target" in result.output
     assert "Traceback" not in result.output and not out.exists()
@@ -133,7 +131,7 @@ def test_cli_risk_on_two_workers_matches_one(tmp_path):
     outs = []
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}"
-        result = CliRunner().invoke(main, ["risk", str(EXAMPLE), "--samples", "5000", "--seed", "7",
+        result = invoke(*["risk", str(EXAMPLE), "--samples", "5000", "--seed", "7",
                                            "--workers", workers, "--out", str(out)])
         assert result.exit_code == 0, result.output
         outs.append((out / "risk.csv").read_bytes())

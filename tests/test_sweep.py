@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from allocator.cli import main
 from allocator.errors import ScenarioError
 from allocator.sweep import Axis, parse_vary, run_sweep
+
+from helpers import invoke
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "scenarios" / "example_q1.yaml"
 
@@ -26,7 +26,7 @@ def test_parse_vary():
 
 def test_frontier_rows_in_grid_order_with_diagnosis(tmp_path):
     out = tmp_path / "f"
-    result = CliRunner().invoke(main, ["sweep", str(EXAMPLE), "--vary", "budget.total=1.5e6,3e6,4.5e6",
+    result = invoke(*["sweep", str(EXAMPLE), "--vary", "budget.total=1.5e6,3e6,4.5e6",
                                        "--vary", "targets.buffer=0.1,0.2", "--out", str(out), "--workers", "2"])
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out / "frontier.csv")
@@ -73,7 +73,7 @@ def test_scheduler_without_dask_installed_is_bad_input(tmp_path, monkeypatch, co
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, [command[0], str(EXAMPLE), *command[1:], "--scheduler", "tcp://127.0.0.1:9",
+    result = invoke(*[command[0], str(EXAMPLE), *command[1:], "--scheduler", "tcp://127.0.0.1:9",
                                        "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert "dask.distributed is not installed" in result.output and "allocator[dask]" in result.output
