@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import json
+import math
+
 import numpy as np
+import pandas as pd
 import pytest
-from helpers import EXAMPLE, LIVESTREAM_PUSH, backends, solve_and_verify
+from helpers import EXAMPLE, LIVESTREAM_PUSH, backends, invoke, solve_and_verify
 
 from solvers import Sense, Status, solve
 
-# From `allocator solve scenarios/example_q1.yaml` with CBC 2.10.3 (PuLP 3.3.2).  Plausibility:
-# revenue incl. baseline 27.93M >= the planned 20M x 1.10 = 22M; spend = the 3.4M budget;
+# From `allocator solve scenarios/example_q1.yaml` with CBC 2.10.3 (PuLP 3.3.2), at full precision.
+# Plausibility: revenue incl. baseline 27.93M >= the planned 20M x 1.10 = 22M; spend = the 3.4M budget;
 # 1,145 new customers >= 500 x 1.10 = 550; baseline 8.5M is the sum of baseline.csv.
+OBJECTIVE = 27_931_296.440646846
+BASELINE = 8_500_000.0
 GOLDEN = {
-    "objective": 27_931_296.440646846,
+    "objective": OBJECTIVE,
     "spend": 3_400_000.0,
-    "revenue": 19_431_296.4409,  # incremental, from spend
-    "baseline_revenue": 8_500_000.0,
-    "revenue_total": 27_931_296.4409,
-    "new_customers": 1_145.1338,
+    "revenue": OBJECTIVE - BASELINE,  # incremental, from spend: the objective less the baseline
+    "baseline_revenue": BASELINE,
+    "revenue_total": OBJECTIVE,  # max_revenue maximises revenue including the baseline
+    "new_customers": 1_145.1337937811968,
 }
 REL = 1e-6
 
@@ -110,3 +116,30 @@ def test_example_spends_the_whole_budget_on_both_backends(cbc_example):
     assert least == pytest.approx(3_400_000, rel=1e-6)
     c = cbc_example.plan.tables["constraints"].set_index("name")
     assert bool(c.loc["budget_total", "binding"]) and c.loc["budget_total", "shadow_price"] > 0
+
+
+@pytest.fixture(scope="module")
+def example_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("golden") / "q1"
+    result = invoke("solve", EXAMPLE, "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_written_numbers_are_full_precision(example_folder):
+    # Every figure reads back as the float the plan holds (a fixed 4 decimals lost digits at every scale),
+    # and no row was rounded before summing: each total is the exact sum of its rows as written.
+    allocation = pd.read_csv(example_folder / "allocation.csv")
+    run = json.loads((example_folder / "run.json").read_text())
+    assert (allocation["revenue_total"] == allocation["revenue"] + allocation["baseline_revenue"]).all()
+    assert math.fsum(allocation["revenue_total"]) == pytest.approx(run["objective"], rel=1e-12)
+    assert math.fsum(allocation["baseline_revenue"]) == BASELINE
+    by_channel = pd.read_csv(example_folder / "by_channel.csv").set_index("channel")
+    for channel, rows in allocation.groupby("channel"):
+        for column in ("spend", "revenue", "new_customers"):
+            assert by_channel.loc[channel, column] == pytest.approx(math.fsum(rows[column]), rel=1e-13, abs=1e-9)
+    lines = pd.read_csv(example_folder / "budget_lines.csv")
+    assert (lines["cost_per_customer"] == lines["spend"] / lines["customers"]).all()
+    # website x existing_customers buys 152.04 customers with 14,906.34: said with 3 significant digits or more.
+    website = lines[(lines["channel"] == "website") & (lines["tier"] == "existing_customers")].iloc[0]
+    assert website["statement"].startswith("website x existing_customers: budget 14,906 -> 152 customers (0 new)")
