@@ -1,9 +1,10 @@
 """The solver-neutral linear program and the one small interface every backend implements.
 
 A `LinearProgram` is a sparse matrix in CSR form with row and column names,
-bounds and an objective. Rows are one-sided or equalities: a row with a finite
-lower bound and an infinite upper bound is ``>=``, the reverse is ``<=``, equal
-finite bounds are ``=``. Backends never see scenario concepts.
+bounds and an objective. A row with a finite lower bound and an infinite upper
+bound is ``>=``, the reverse is ``<=``, equal finite bounds are ``=``, two
+different finite bounds a range, and two infinite bounds a free row (priced 0).
+Backends never see scenario concepts.
 """
 
 from __future__ import annotations
@@ -111,6 +112,19 @@ class LinearProgram:
             indptr=np.append(self.indptr, self.indptr[-1] + np.cumsum(lengths)),
             indices=np.concatenate([self.indices] + [np.asarray(c, dtype=np.int64)[o] for (c, _), o in zip(rows, orders)]),
             data=np.concatenate([self.data] + [np.asarray(v, dtype=float)[o] for (_, v), o in zip(rows, orders)]),
+        )
+
+    def with_only_rows(self, keep: np.ndarray) -> "LinearProgram":
+        """This program with only the rows whose indices are in `keep` (ascending)."""
+        starts, ends = self.indptr[keep], self.indptr[keep + 1]
+        lengths = ends - starts
+        first = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        entries = np.repeat(starts - first, lengths) + np.arange(int(lengths.sum()))
+        return replace(
+            self, row_names=[self.row_names[i] for i in keep.tolist()],
+            row_lower=self.row_lower[keep], row_upper=self.row_upper[keep],
+            indptr=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+            indices=self.indices[entries], data=self.data[entries],
         )
 
     def with_fixed_integers(self, x: np.ndarray) -> "LinearProgram":

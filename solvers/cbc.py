@@ -149,7 +149,16 @@ def read_binary_solution(path: Path, n_rows: int, n_cols: int):
 # CBC's commands for each way of solving: a MIP's branch and cut, or one of the LP methods. The barrier's
 # vertex is handed to the dual simplex, which confirms it in 0 iterations (~0.1 s at 1x200x5x52, the same
 # values to the bit) or goes on from it: CBC's barrier alone calls some unbounded programs "optimal".
-_ACTIONS = {"mip": ["-solve"], "simplex": ["-initialSolve"], "barrier": ["-barrier", "-initialSolve"]}
+_ACTIONS = {"mip": ["-solve"], "simplex": ["-initialSolve"], "barrier": ["-barrier", "-initialSolve"],
+            "recheck": ["-presolve", "off", "-primalSimplex"],
+            "recheck_mip": ["-presolve", "off", "-preprocess", "off", "-solve"]}
+_DESCRIPTIONS = {"mip": "branch and cut", "simplex": "simplex", "barrier": "barrier",
+                 "recheck": "primal simplex without presolve", "recheck_mip": "branch and cut without presolve"}
+
+# What CBC's log says when its presolve or preprocessing could not tell infeasible from unbounded: its
+# verdict then is often the wrong one of the two (an unbounded program called infeasible, or even optimal).
+_UNSURE_MARKERS = ("Presolve thinks problem is", "Analysis indicates model infeasible or unbounded",
+                   "Pre-processing says infeasible or unbounded", "Dual infeasible")
 
 
 # A barrier "optimum" with a value this large is not trusted: on an unbounded program CBC's barrier stops at
@@ -158,6 +167,38 @@ IMPLAUSIBLE_VALUE = 1e15
 
 
 def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
+    """Solve `lp` with CBC; rows CBC mishandles (free rows, rows without entries) are not written.
+
+    MPS has no free row but a second N row, which CBC drops (its solution then has fewer rows than the
+    program), and a program whose rows hold no entry at all crashes CBC 2.10. Neither kind of row binds
+    anything: each is left out and priced 0, unless a row without entries excludes 0 (no plan).
+    """
+    counts = np.diff(lp.indptr)
+    empty = counts == 0
+    excluded = empty & ((lp.row_lower > 0) | (lp.row_upper < 0))
+    if excluded.any():
+        i = int(np.flatnonzero(excluded)[0])
+        return SolveResult(status=Status.INFEASIBLE, solver=NAME, solver_version="", solve_seconds=0.0,
+                           message=f"row {lp.row_names[i]} has no entries and cannot be "
+                                   f"within [{lp.row_lower[i]:g}, {lp.row_upper[i]:g}]",
+                           extra={"lp_method": "none (read off the rows)"})
+    written = ~empty & (np.isfinite(lp.row_lower) | np.isfinite(lp.row_upper))
+    if written.all() and lp.n_rows:
+        return _solve(lp, options)
+    kept = lp.with_only_rows(np.flatnonzero(written))
+    if kept.n_rows == 0 and lp.n_cols:
+        # CBC 2.10 also crashes on a program without rows: give it "x0 >= -1e30", a row it reads as
+        # free (1e30 is its infinity) and keeps.
+        kept = kept.with_rows(["placeholder"], [(np.array([0]), np.array([1.0]))], [-1e30], [np.inf])
+    result = _solve(kept, options)
+    if result.row_duals is None:
+        return result
+    duals = np.zeros(lp.n_rows)
+    duals[written] = result.row_duals[: int(written.sum())]
+    return replace(result, row_duals=duals)
+
+
+def _solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
     path = _ready_binary()
     method = "mip" if lp.is_mip else lp_method(lp, options)
     scratch = _scratch_dir()
@@ -185,8 +226,49 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
                 simplex = _Run("simplex", args, Path(tmp))
                 simplex.log = _run(simplex.command(), hard_limit, options.log)
                 result, how = simplex.result(lp), f"simplex (the barrier's answer was not kept: {doubt})"
+        if _unsure(lp, result):
+            recheck = _Run("recheck_mip" if lp.is_mip else "recheck", args, Path(tmp))
+            recheck.log = _run(recheck.command(), hard_limit, options.log)
+            first, rechecked = result, recheck.result(lp)
+            if rechecked.status is not first.status or first.status.has_solution:
+                how = f"{recheck.describe()} (the {how}'s '{first.status.value}' was in doubt)"
+                result = rechecked
+            if _unsure(lp, result) and result.status.has_solution:
+                raise SolverError(f"CBC calls the program optimal although {_improving_ray(lp, result)}; "
+                                  f"try --solver highs")
         result = replace(result, solve_seconds=time.perf_counter() - started)
-    return replace(result, extra={**result.extra, "lp_method": how})
+    extra = {k: v for k, v in result.extra.items() if k != "unsure"}
+    return replace(result, extra={**extra, "lp_method": how})
+
+
+def _unsure(lp: LinearProgram, result: SolveResult) -> bool:
+    """Whether a verdict needs the re-check without presolve: CBC's log doubted it, or an "optimal" LP
+    has a column that would still improve the objective without end (dual infeasible)."""
+    if result.status.has_solution:
+        from . import check_solution
+
+        try:
+            check_solution(lp, result.x, NAME)
+        except SolverError:
+            return False  # not a plan at all: solvers.solve refuses it with the reason
+        return _improving_ray(lp, result) is not None
+    return result.status in (Status.INFEASIBLE, Status.UNBOUNDED) and bool(result.extra.get("unsure"))
+
+
+def _improving_ray(lp: LinearProgram, result: SolveResult) -> str | None:
+    """A column whose reduced cost improves the objective towards an infinite bound (None: none)."""
+    if result.reduced_costs is None or result.status is not Status.OPTIMAL:
+        return None
+    # Reduced costs are in the problem's own sense: d(objective)/d(x_j); "improving" is that sense's way.
+    gain = result.reduced_costs if lp.sense is Sense.MAXIMIZE else -result.reduced_costs
+    tol = 1e-7 * np.maximum(1.0, np.abs(lp.objective))
+    up = (gain > tol) & ~np.isfinite(lp.col_upper)
+    down = (gain < -tol) & ~np.isfinite(lp.col_lower)
+    bad = np.flatnonzero(up | down)
+    if bad.size == 0:
+        return None
+    j = int(bad[0])
+    return f"column {lp.col_names[j]} would improve it without end (reduced cost {result.reduced_costs[j]:g})"
 
 
 def _ready_binary() -> Path:
@@ -247,7 +329,7 @@ class _Run:
             return Status.ERROR
 
     def describe(self) -> str:
-        return {"mip": "branch and cut", "simplex": "simplex", "barrier": "barrier"}[self.method]
+        return _DESCRIPTIONS[self.method]
 
     def result(self, lp: LinearProgram) -> SolveResult:
         """The answer in a finished run's solution files (its time is filled in by the caller)."""
@@ -260,7 +342,9 @@ class _Run:
         if status is Status.ERROR:
             raise SolverError(message)
         if not status.has_solution:
-            return SolveResult(status=status, solver=NAME, solver_version=version, message=message, solve_seconds=0.0)
+            unsure = any(marker in self.log for marker in _UNSURE_MARKERS)
+            return SolveResult(status=status, solver=NAME, solver_version=version, message=message, solve_seconds=0.0,
+                               extra={"unsure": unsure})
         x, duals, reduced = read_binary_solution(self.values_file, lp.n_rows, lp.n_cols)
         # The file holds the minimisation that was written; give duals in the problem's own sense.
         sign = -1.0 if lp.sense is Sense.MAXIMIZE else 1.0

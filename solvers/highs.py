@@ -32,18 +32,39 @@ def _import():
     return highspy
 
 
-def _status_table(highspy) -> dict:
-    """HiGHS model statuses mapped onto the project's Status; anything else is an error."""
-    ms = highspy.HighsModelStatus
-    return {
-        ms.kOptimal: Status.OPTIMAL,
-        ms.kInfeasible: Status.INFEASIBLE,
-        ms.kUnbounded: Status.UNBOUNDED,
-        ms.kTimeLimit: Status.TIME_LIMIT_WITH_SOLUTION,
-        ms.kIterationLimit: Status.TIME_LIMIT_WITH_SOLUTION,
-        ms.kSolutionLimit: Status.TIME_LIMIT_WITH_SOLUTION,
-        ms.kInterrupt: Status.TIME_LIMIT_WITH_SOLUTION,
-    }
+# What to try when HiGHS itself fails (its numerical trouble is a failure, never a verdict on the plan).
+_TRY = "try --solver cbc, or state money in larger units (thousands) if amounts reach the billions"
+
+# Every HiGHS model status by name: the project's Status, or None with what the failure means. Names, not
+# members, so that the table can be checked against highspy's enum (tests/test_solver_conformance.py).
+STATUS_TABLE: dict[str, tuple[Status | None, str]] = {
+    "kOptimal": (Status.OPTIMAL, ""),
+    "kModelEmpty": (Status.OPTIMAL, ""),  # no rows and no columns: the offset is the optimum
+    "kInfeasible": (Status.INFEASIBLE, ""),
+    "kUnbounded": (Status.UNBOUNDED, ""),
+    "kTimeLimit": (Status.TIME_LIMIT_WITH_SOLUTION, ""),  # NO_SOLUTION when it stopped without a plan
+    # Limits the backend never sets: reaching one is a failure of the solve, not a time limit.
+    "kIterationLimit": (None, "stopped at its iteration limit"),
+    "kSolutionLimit": (None, "stopped at its limit on the number of solutions"),
+    "kObjectiveBound": (None, "stopped at an objective bound"),
+    "kObjectiveTarget": (None, "stopped at an objective target"),
+    "kInterrupt": (None, "was interrupted"),
+    "kHighsInterrupt": (None, "was interrupted"),
+    "kMemoryLimit": (None, "ran out of memory"),
+    "kUnboundedOrInfeasible": (None, f"could not tell infeasible from unbounded, even without presolve; {_TRY}"),
+    "kNotset": (None, f"returned no status; {_TRY}"),
+    "kLoadError": (None, "could not load the model"),
+    "kModelError": (None, "found the model malformed"),
+    "kPresolveError": (None, f"failed in presolve (numerical trouble); {_TRY}"),
+    "kSolveError": (None, f"failed in the solve (numerical trouble); {_TRY}"),
+    "kPostsolveError": (None, f"failed in postsolve (numerical trouble); {_TRY}"),
+    "kUnknown": (None, f"stopped without a verdict (numerical trouble); {_TRY}"),
+}
+
+
+def _status(model_status) -> tuple[Status | None, str]:
+    name = getattr(model_status, "name", str(model_status))
+    return STATUS_TABLE.get(name, (None, f"stopped with a status this backend does not know ({name})"))
 
 
 @functools.cache
@@ -134,9 +155,9 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
     version = h.version() if hasattr(h, "version") else getattr(highspy, "__version__", "unknown")
     text = h.modelStatusToString(model_status)
 
-    status = _status_table(highspy).get(model_status)
+    status, failure = _status(model_status)
     if status is None:
-        raise SolverError(f"HiGHS stopped with status '{text}'")
+        raise SolverError(f"HiGHS {failure} (status '{text}')")
     info = h.getInfo()
     feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if status is Status.TIME_LIMIT_WITH_SOLUTION and not feasible:

@@ -60,6 +60,7 @@ def _mps_parts(lp: LinearProgram) -> list:
     rhs = np.where(np.isfinite(lp.row_lower), lp.row_lower, lp.row_upper)
     listed = np.flatnonzero(np.isfinite(rhs) & (rhs != 0.0))
     parts.append(_lines(b"    RHS       ", row_tokens[listed], b"  ", _numbers(rhs[listed])))
+    parts.append(_range_lines(lp, row_tokens))
     parts.append(b"BOUNDS\n")
     parts.append(_bound_lines(lp.col_lower, lp.col_upper, integer, col_tokens))
     parts.append(b"ENDATA\n")
@@ -141,12 +142,25 @@ def _lines(*parts) -> bytes:
     return np.concatenate(pieces, axis=1).tobytes()
 
 
+def _ranged(lp: LinearProgram) -> np.ndarray:
+    """Rows with two different finite bounds: written as ``G`` rows (rhs = lower) with a RANGES entry."""
+    return np.isfinite(lp.row_lower) & np.isfinite(lp.row_upper) & (lp.row_lower != lp.row_upper)
+
+
 def _row_types(lp: LinearProgram) -> np.ndarray:
+    """E, G, L, or N for a free row (which a reader takes as another objective and ignores)."""
     lower, upper = np.isfinite(lp.row_lower), np.isfinite(lp.row_upper)
-    if (lower & upper & (lp.row_lower != lp.row_upper)).any():
-        raise ValueError("ranged rows are not written; split them into two rows")
-    kinds = np.where(lower & upper, "E", np.where(lower, "G", np.where(upper, "L", "N")))
+    kinds = np.where(_ranged(lp), "G", np.where(lower & upper, "E", np.where(lower, "G", np.where(upper, "L", "N"))))
     return _padded(kinds.tolist(), 1)
+
+
+def _range_lines(lp: LinearProgram, row_tokens: np.ndarray) -> bytes:
+    """The RANGES section: on a G row, R gives the row [rhs, rhs + |R|]."""
+    ranged = np.flatnonzero(_ranged(lp))
+    if ranged.size == 0:
+        return b""
+    width = lp.row_upper[ranged] - lp.row_lower[ranged]
+    return b"RANGES\n" + _lines(b"    RNG       ", row_tokens[ranged], b"  ", _numbers(width))
 
 
 def _bound_lines(lower: np.ndarray, upper: np.ndarray, integer: np.ndarray, col_tokens: np.ndarray) -> bytes:
