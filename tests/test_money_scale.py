@@ -18,6 +18,7 @@ import yaml
 from helpers import EXAMPLE, invoke
 from money import scale_money
 
+from allocator.describe import figure
 from allocator.loader import load_scenario
 from allocator.schema import Scenario
 from allocator.verify import verify
@@ -169,3 +170,30 @@ def test_soft_goal_met_within_precision_is_met_everywhere(tmp_path):
     assert pd.read_csv(out / "shortfalls.csv").set_index("goal").loc["target_new_customers", "met"]
     checked = invoke("verify", path, out)
     assert checked.exit_code == 0 and "soft target not met" not in checked.output, checked.output
+
+
+def test_words_keep_three_significant_digits_in_millions(tmp_path):
+    # The example in millions: "budget 0 -> 152 customers ... 0 revenue" was the old statement of
+    # website x existing_customers (0.0149 spent, 0.100 revenue); the summary called the key-account share
+    # (exactly 20%) not met.
+    path = tmp_path / "millions.yaml"
+    path.write_text(yaml.safe_dump(scale_money(_example_data(), 1e-6), sort_keys=False))
+    out = tmp_path / "plan"
+    result = invoke("solve", path, "--out", out)
+    assert result.exit_code == 0, result.output
+    lines = pd.read_csv(out / "budget_lines.csv")
+    for row in lines.itertuples():
+        budget = row.statement.split(": budget ", 1)[1].split(" -> ", 1)[0]
+        revenue = row.statement.rsplit(", ", 1)[1].removesuffix(" revenue")
+        for said, value in ((budget, row.spend), (revenue, row.revenue)):
+            assert float(said.replace(",", "")) == pytest.approx(value, rel=5e-3), row.statement
+    summary_targets = result.output.split("target ", 1)[1].split("\n\n", 1)[0]
+    assert " NO" not in summary_targets and "mix_min_revenue[kind=key_account]" in summary_targets
+
+
+@pytest.mark.parametrize("value, text", [
+    (3.4, "3.40"), (152.04, "152"), (14_906.34, "14,906"), (0.000457, "0.000457"), (9e-05, "0.0000900"),
+    (0.100349, "0.100"), (-0.5, "-0.500"), (0.0, "0"), (float("nan"), "-"),
+])
+def test_figure_for_people(value, text):
+    assert figure(value) == text
