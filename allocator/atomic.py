@@ -55,8 +55,12 @@ def open_workspace(target: Path) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent))
     record = {"tool": "allocator", "pid": os.getpid(), "host": socket.gethostname(),
               "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "target": str(target)}
-    (work / MARKER).write_text(json.dumps(record) + "\n")
-    (work / "new").mkdir()
+    try:
+        (work / MARKER).write_text(json.dumps(record) + "\n")
+        (work / "new").mkdir()
+    except BaseException:  # unmarked, it would be nobody's to remove
+        discard(work)
+        raise
     return work
 
 
