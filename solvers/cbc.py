@@ -271,6 +271,15 @@ def _improving_ray(lp: LinearProgram, result: SolveResult) -> str | None:
     return f"column {lp.col_names[j]} would improve it without end (reduced cost {result.reduced_costs[j]:g})"
 
 
+def _log_tail(log: str) -> str:
+    """The last three lines of CBC's log on one line: what a failure message quotes."""
+    return " | ".join(log.strip().splitlines()[-3:])
+
+
+def _overran() -> SolverError:
+    return SolverError(f"CBC ran past its time limit by {_GRACE_SECONDS:.0f} s and was stopped")
+
+
 def _ready_binary() -> Path:
     path = binary_path()
     if not path.is_file():
@@ -312,8 +321,7 @@ class _Run:
         self.log = self.log_file.read_text(errors="replace")
         assert self.proc is not None
         if self.proc.returncode != 0:
-            tail = " | ".join(self.log.strip().splitlines()[-3:])
-            raise SolverError(f"CBC exited with code {self.proc.returncode} ({tail})")
+            raise SolverError(f"CBC exited with code {self.proc.returncode} ({_log_tail(self.log)})")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -336,8 +344,7 @@ class _Run:
         version_match = re.search(r"Version:\s*(\S+)", self.log)
         version = version_match.group(1) if version_match else "unknown"
         if not self.solution_file.exists():
-            tail = " | ".join(self.log.strip().splitlines()[-3:])
-            raise SolverError(f"CBC finished without writing a solution ({tail})")
+            raise SolverError(f"CBC finished without writing a solution ({_log_tail(self.log)})")
         status, message = read_status(self.solution_file)
         if status is Status.ERROR:
             raise SolverError(message)
@@ -390,7 +397,7 @@ def _race(lp: LinearProgram, main: _Run, helper: _Run, hard_limit: float) -> tup
             try:
                 run = finished.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                raise SolverError(f"CBC ran past its time limit by {_GRACE_SECONDS:.0f} s and was stopped") from None
+                raise _overran() from None
             if run is main:
                 try:
                     main.finish()
@@ -435,7 +442,7 @@ def _run(args: list[str], hard_limit: float, echo: bool) -> str:
             if time.monotonic() > deadline:
                 proc.kill()
                 proc.wait()
-                raise SolverError(f"CBC ran past its time limit by {_GRACE_SECONDS:.0f} s and was stopped")
+                raise _overran()
         proc.wait()
         output = "".join(chunks)
     else:
@@ -444,8 +451,7 @@ def _run(args: list[str], hard_limit: float, echo: bool) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
-            raise SolverError(f"CBC ran past its time limit by {_GRACE_SECONDS:.0f} s and was stopped") from None
+            raise _overran() from None
     if proc.returncode != 0:
-        tail = " | ".join(output.strip().splitlines()[-3:])
-        raise SolverError(f"CBC exited with code {proc.returncode} ({tail})")
+        raise SolverError(f"CBC exited with code {proc.returncode} ({_log_tail(output)})")
     return output

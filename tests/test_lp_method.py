@@ -142,7 +142,15 @@ def fake_cbc(monkeypatch, tmp_path: Path, **plan) -> Path:
 
 
 def _gone(tmp_path: Path, method: str) -> bool:
-    pid = int((tmp_path / f"{method}.pid").read_text())
+    pid_file = tmp_path / f"{method}.pid"
+    # On a busy machine a stand-in may be stopped before its Python even started: then it never writes
+    # its pid. One still running (not stopped) writes it within a second.
+    deadline = time.monotonic() + 1.0
+    while not pid_file.exists():
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
