@@ -90,7 +90,8 @@ def remove_stale(target: Path) -> None:
     When the kill fell between the two renames of the fallback swap, `target`
     is missing and the old folder is in the workspace: it is put back.
     """
-    for work in sorted(target.parent.glob(f".{target.name}.partial-*")):
+    prefix = f".{target.name}.partial-"  # compared as text: a name may hold glob characters ("q[1]")
+    for work in sorted(p for p in target.parent.iterdir() if p.name.startswith(prefix)):
         record = _record(work)
         if record is None or record.get("target") != str(target) or not _dead(record):
             continue

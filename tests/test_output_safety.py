@@ -163,6 +163,19 @@ def test_a_marker_for_another_target_or_a_live_run_is_not_a_leftover(tmp_path, e
     assert sorted(leftovers(q1)) == [".q1.partial-1-elsewhere", ".q1.partial-2-running"]
 
 
+def test_leftover_of_a_folder_whose_name_holds_glob_characters_is_tidied(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(finished.stdout)
+    out = tmp_path / "q[1]"
+    work = tmp_path / f".q[1].partial-{dead_pid}-abcd1234"
+    (work / "new").mkdir(parents=True)
+    record = {"tool": "allocator", "pid": dead_pid, "host": socket.gethostname(), "target": str(out.absolute())}
+    (work / atomic.MARKER).write_text(json.dumps(record))
+    result = invoke("solve", EXAMPLE, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(tmp_path)) == ["q[1]"]
+
+
 # --------------------------------------------------------------------------------------------
 # Item 8: a symlinked --out is written through
 
