@@ -297,3 +297,19 @@ def test_interrupt_between_the_two_renames_of_the_fallback_puts_the_old_folder_b
     assert renames[0][0] == out.resolve()
     assert snapshot(out) == before
     assert leftovers(out) == []
+
+
+def test_ctrl_c_during_a_commands_write_keeps_the_old_folder_and_leaves_nothing(tmp_path, old_plan, monkeypatch):
+    """Through the CLI (the exit code, 130, is the CLI's own test): the write is where Ctrl-C can do harm."""
+    out = tmp_path / "q1"
+    shutil.copytree(old_plan, out)
+    before = snapshot(out)
+
+    def interrupted(frame, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output, "write_csv", interrupted)
+    result = invoke("solve", EXAMPLE, "--out", out, "--force")
+    assert result.exit_code != 0
+    assert snapshot(out) == before
+    assert sorted(os.listdir(tmp_path)) == ["q1"]
