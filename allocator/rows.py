@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 INF = np.inf
-ROUND_OFF = 1e-12  # coefficients are in natural units (money, leads per unit of spend): far above this
+ROUND_OFF = 1e-12  # relative to the terms summed into one coefficient (double round-off is 1e-16)
 
 
 class RowBlocks:
@@ -81,8 +81,11 @@ class RowBlocks:
         key, vals = key[order], vals[order]
         unique_key, start = np.unique(key, return_index=True)
         summed = np.add.reduceat(vals, start) if vals.size else vals
-        # Round-off leftovers (revenue per spend minus an equal ROI floor, say) are not coefficients.
-        keep = np.abs(summed) > ROUND_OFF
+        # Round-off leftovers (revenue per spend minus an equal ROI floor, say) are not coefficients. Judged
+        # against the terms they came from, not an absolute size: with money in the billions, a new customer
+        # per unit of spend (1e-14) is a real coefficient.
+        magnitude = np.add.reduceat(np.abs(vals), start) if vals.size else vals
+        keep = np.abs(summed) > ROUND_OFF * magnitude
         unique_key, summed = unique_key[keep], summed[keep]
         row_of = unique_key // n_cols
         indices = unique_key % n_cols
