@@ -172,7 +172,8 @@ def budget_lines(allocation: pd.DataFrame, index: RowIndex, names: dict[str, np.
     sums = _group_sums(allocation, ["spend", "leads", "customers", "new_customers", "revenue"], key, order,
                        len(names["channel"]) * tiers)
     lines = pd.DataFrame({"channel": names["channel"][order // tiers], "tier": names["tier"][order % tiers], **sums})
-    lines = lines[lines["spend"] > 0].reset_index(drop=True)
+    # A line below 1e-9 of the plan's spend is solver noise (at any money scale), not a budget line.
+    lines = lines[lines["spend"] > 1e-9 * float(allocation["spend"].sum())].reset_index(drop=True)
     lines["cost_per_customer"] = _ratio_series(lines["spend"], lines["customers"])
     lines["roi"] = _ratio_series(lines["revenue"], lines["spend"])
     lines["statement"] = [

@@ -197,3 +197,23 @@ def test_words_keep_three_significant_digits_in_millions(tmp_path):
 ])
 def test_figure_for_people(value, text):
     assert figure(value) == text
+
+
+def test_budget_lines_leave_out_solver_noise_at_any_scale():
+    # Two lines: one real (spend 2 units of whatever currency size), one at 1e-12 of it (a solver's noise,
+    # which the old 4 decimals rounded away and full precision would otherwise list as a budget line).
+    import numpy as np
+
+    from allocator.results import RowIndex, budget_lines
+
+    for factor in (1e-6, 1.0, 1e4):
+        allocation = pd.DataFrame({"spend": [2.0 * factor, 2e-12 * factor], "leads": [1.0, 1e-12],
+                                   "customers": [0.5, 5e-13], "new_customers": [0.5, 0.0],
+                                   "revenue": [10.0 * factor, 1e-11 * factor]})
+        index = RowIndex(channel=np.array([0, 1]), tier=np.array([0, 0]), product=np.array([0, 0]),
+                         period=np.array([0, 0]))
+        names = {"channel": np.array(["a", "b"], dtype=object), "tier": np.array(["t"], dtype=object)}
+        lines = budget_lines(allocation, index, names)
+        assert list(lines["channel"]) == ["a"], factor
+        assert lines["statement"][0] == f"a x t: budget {figure(2.0 * factor)} -> 0.500 customers (0.500 new), 1.00 leads, " \
+                                        f"{figure(10.0 * factor)} revenue"
