@@ -10,7 +10,7 @@ import pandas as pd
 from solvers import SolveOptions, Status
 
 from .describe import money
-from .diagnose import diagnose
+from .diagnose import Diagnosis, diagnose
 from .pipeline import SolvedScenario
 from .ranging import price_range
 
@@ -20,14 +20,16 @@ class Explanation:
     lines: list[str]
     tables: dict[str, pd.DataFrame]
     solves: int
+    diagnosis: Diagnosis | None = None  # when no plan exists
 
 
-def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: int = 5) -> Explanation:
+def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: int = 5,
+            diagnose_seconds: float | None = None) -> Explanation:
     plan = solved.plan
     model = solved.model
     if plan.status is Status.INFEASIBLE:
-        diagnosis = diagnose(model, solver, options)
-        return Explanation(diagnosis.summary(), {"diagnosis": diagnosis.table()}, diagnosis.solves)
+        diagnosis = diagnose(model, solver, options, time_budget=diagnose_seconds)
+        return Explanation(diagnosis.summary(), {"diagnosis": diagnosis.table()}, diagnosis.solves, diagnosis)
     if not plan.solved:
         return Explanation([f"No plan to explain: {plan.status.value}."], {}, 0)
 

@@ -3,8 +3,9 @@
 The solver's duals are exact only at the current value of each limit. To say
 over which range a price holds, the lever is moved in growing steps (1%, 2%,
 4% ... of its value) until the objective no longer changes by price x step,
-then the edge is bisected. Each probe rebuilds the model from the changed
-scenario and solves it, so the range is in the scenario's own units.
+then the edge is bisected (`allocator.edge`). Each probe rebuilds the model
+from the changed scenario and solves it, so the range is in the scenario's
+own units.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from solvers import SolveOptions
 
+from .edge import doubling_trials, find_edge
 from .model import build_model
 from .pipeline import solve_model
 from .params import Lever
@@ -51,29 +53,15 @@ def price_range(scenario: Scenario, objective: str, lever: Lever, price: float, 
         return abs(moved - expected) <= RELATIVE_TOLERANCE * max(1.0, abs(base_objective), abs(moved))
 
     step = abs(lever.current) * 0.01 if lever.current else 0.01
-    bounded_share = lever.is_share
+    ceiling = 1.0 if lever.is_share else float("inf")
+
+    def close_enough(near: float, far: float) -> bool:
+        return abs(near - far) <= EDGE_PRECISION * max(abs(lever.current), abs(near), 1e-9)
+
     ends = []
     for direction in (-1, +1):
-        good, bad = lever.current, None
-        for k in range(MAX_DOUBLINGS + 1):
-            trial = lever.current + direction * step * 2 ** k
-            trial = max(trial, 0.0)
-            if bounded_share:
-                trial = min(trial, 1.0)
-            if trial == good:
-                break
-            if holds(trial):
-                good = trial
-            else:
-                bad = trial
-                break
-        if bad is not None:
-            while abs(good - bad) > EDGE_PRECISION * max(abs(lever.current), abs(good), 1e-9):
-                middle = (good + bad) / 2.0
-                if holds(middle):
-                    good = middle
-                else:
-                    bad = middle
-        ends.append((good, bad is None))
+        trials = doubling_trials(lever.current, step, direction, MAX_DOUBLINGS + 1, low=0.0, high=ceiling)
+        edge = find_edge(lambda value: not holds(value), lever.current, trials, close_enough)
+        ends.append((edge.near, edge.far is None))
     (low, low_open), (high, high_open) = ends
     return PriceRange(low=low, high=high, low_open=low_open, high_open=high_open, solves=solves)

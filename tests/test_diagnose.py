@@ -262,13 +262,15 @@ def test_solve_cli_writes_the_diagnosis(tmp_path, case_name, solver):
     summary = lines[1:-1]
     diagnosis = pd.read_csv(out / "diagnosis.csv")
     assert list(diagnosis.columns) == ["constraint", "kind", "limit", "lever", "current", "feasible_at", "change",
-                                       "enough_alone"]
+                                       "enough_alone", "complete", "note"]
+    assert diagnosis["complete"].all() and diagnosis["note"].isna().all(), diagnosis  # a finished diagnosis
     conflict = _check_table(case, diagnosis)
     _check_summary(case, conflict, summary)
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "infeasible"
     assert run["diagnosis"]["summary"] == summary
     assert run["diagnosis"]["solves"] > 0
+    assert run["diagnosis"]["complete"] is True and run["diagnosis"]["note"] == ""
     # No plan files for an infeasible plan.
     assert not (out / "allocation.csv").exists()
 
