@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import math
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,9 +24,10 @@ import pandas as pd
 
 from solvers import SolveOptions, SolverError, Status
 
-from .errors import AllocatorError, ScenarioError
+from .errors import AllocatorError, ScenarioError, Text
 from .execute import Executor
 
+MAX_VARIANTS = 100_000  # per sweep: each is a solve and a row
 FRONTIER_FIXED_COLUMNS = ["status", "objective", "spend", "revenue_total", "new_customers", "leads", "roi",
                           "budget_shadow_price", "channels_used", "message"]
 
@@ -48,8 +50,10 @@ def parse_vary(text: str) -> Axis:
             start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
         except (ValueError, IndexError):
             raise ScenarioError("--vary", path, spec, "start:stop:count with numbers and a whole count, e.g. 2e6:5e6:13") from None
-        if len(parts) != 3 or count < 1 or count > 100_000:
-            raise ScenarioError("--vary", path, spec, "start:stop:count with 1 <= count <= 100000")
+        if len(parts) != 3 or count < 1 or count > MAX_VARIANTS:
+            raise ScenarioError("--vary", path, spec, f"start:stop:count with 1 <= count <= {MAX_VARIANTS}")
+        if not (math.isfinite(start) and math.isfinite(stop)):
+            raise ScenarioError("--vary", path, spec, "start:stop:count with finite start and stop")
         values = tuple(float(v) for v in np.linspace(start, stop, count))
     else:
         values = tuple(v.strip() for v in spec.split(",") if v.strip())
@@ -66,6 +70,10 @@ def parse_axes(texts) -> list[Axis]:
         if axis.path in seen:
             raise ScenarioError("--vary", axis.path, "the same path twice", "each path in one --vary, e.g. PATH=a,b,c")
         seen.add(axis.path)
+    variants = math.prod(len(axis.values) for axis in axes)
+    if variants > MAX_VARIANTS:  # the grid is built in memory before any solve
+        raise ScenarioError("--vary", " x ".join(str(len(axis.values)) for axis in axes), Text(f"{variants:,} variants"),
+                            f"a grid of at most {MAX_VARIANTS:,} variants")
     return axes
 
 

@@ -188,3 +188,19 @@ def test_a_sweep_variant_that_fails_is_a_row_and_the_rest_go_on(tmp_path, monkey
     assert frame["message"][0] == "diagnosis failed (RuntimeError: solver crashed during the diagnosis)"
     assert frame["message"][1] == "unexpected ValueError: a bug in the builder"
     assert float(frame["revenue_total"][2]) == pytest.approx(7500)
+
+
+@pytest.mark.parametrize("vary, message", [
+    (["budget.total=nan:inf:3"],
+     "error: --vary: budget.total: got 'nan:inf:3'; expected start:stop:count with finite start and stop\n"),
+    # 1000 x 1000 = 1,000,000 grid points were built in memory before the first solve.
+    (["budget.total=1e6:2e6:1000", "targets.buffer=0:1:1000"],
+     "error: --vary: 1000 x 1000: got 1,000,000 variants; expected a grid of at most 100,000 variants\n"),
+])
+def test_a_grid_that_cannot_be_swept_is_one_error_line(tmp_path, vary, message):
+    out = tmp_path / "out"
+    args = [arg for text in vary for arg in ("--vary", text)]
+    result = invoke("sweep", EXAMPLE, *args, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert result.output == message
+    assert not out.exists()
