@@ -68,14 +68,14 @@ def _guard(func):
         except AllocatorError as exc:  # pragma: no cover - every subclass is listed above
             _fail(str(exc), EXIT_BAD_INPUT)
         except KeyboardInterrupt:
-            # Nothing was written: write_folder replaces --out only once the whole plan is ready.
-            _fail("interrupted; nothing was written (an existing --out folder is kept as it was)", EXIT_INTERRUPTED)
-        except click.ClickException:
-            raise
+            # write_folder replaces --out only with a complete folder: the old one stays until then.
+            _fail("interrupted; no partial plan was written", EXIT_INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: a usage error or an exit it reports itself
         except Exception as exc:
             # Not an error the library raises on purpose (a solver library's own exception, or a bug): one
             # line naming the exception's type, so that it stays visible without a traceback.
-            _fail(f"unexpected {type(exc).__name__}: {exc}", EXIT_SOLVER)
+            _fail(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())}", EXIT_SOLVER)
     return wrapper
 
 

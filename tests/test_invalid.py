@@ -153,7 +153,7 @@ def test_every_invalid_file_is_in_the_table():
 
 
 def run_solve(scenario: Path, out: Path, *extra: str):
-    return CliRunner().invoke(main, ["solve", str(scenario), "--out", str(out), *extra])
+    return CliRunner().invoke(main, ["solve", str(scenario), "--out", str(out), *extra], catch_exceptions=False)
 
 
 def assert_bad_input(result, out: Path, expected: list[str]) -> str:
