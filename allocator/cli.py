@@ -333,7 +333,7 @@ def compare(plans, out, solver, force, allow_outside):
     for line in summary_lines(table, labels):
         click.echo(line)
     if out is not None:
-        record = {"plans": [str(p) for p in plans], "labels": labels, "statuses": [v.status for v in views]}
+        record = {"plans": [str(Path(p).absolute()) for p in plans], "labels": labels, "statuses": [v.status for v in views]}
         write_folder(out, {"comparison": table}, record, inputs=inputs, force=force)
         click.echo(f"Wrote {out}/: comparison.csv, run.json")
 
@@ -388,7 +388,7 @@ def sweep(scenario, vary, out, solver, objective, workers, scheduler, time_limit
     counts = frame["status"].value_counts().to_dict()
     per_variant = frame.attrs.get("seconds") or [0.0]
     slowest = int(max(range(len(per_variant)), key=per_variant.__getitem__))
-    record = {"scenario": str(scenario), "vary": list(vary), "overrides": list(overrides), "variants": total,
+    record = {"scenario": str(Path(scenario).absolute()), "vary": list(vary), "overrides": list(overrides), "variants": total,
               "statuses": counts, "seconds": round(seconds, 3), "solver": solver,
               "variant_seconds": {"mean": round(sum(per_variant) / len(per_variant), 4),
                                   "slowest": round(per_variant[slowest], 4), "slowest_row": slowest},
@@ -490,7 +490,7 @@ def risk(scenario, samples, seed, confidence, out, solver, objective, force, ove
     for row in table.itertuples():
         chance = "-" if row.probability_meets_committed != row.probability_meets_committed else f"{row.probability_meets_committed:.1%}"
         click.echo(f"{row.metric:<16}{row.as_planned:>16,.0f}{row.p10:>16,.0f}{row.p50:>16,.0f}{row.p90:>16,.0f}{chance:>20}")
-    record = {"scenario": str(scenario), "samples": samples, "seed": seed, "uncertainty": len(s.uncertainty),
+    record = {"scenario": str(Path(scenario).absolute()), "samples": samples, "seed": seed, "uncertainty": len(s.uncertainty),
               "executor": describe_executor(workers, scheduler, tasks)}
     tables = {"risk": table}
     if confidence is not None:

@@ -1,5 +1,6 @@
 """allocator sweep: a grid of variants, in grid order, identical on one process, a pool or a Dask cluster."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +79,13 @@ def test_scheduler_without_dask_installed_is_bad_input(tmp_path, monkeypatch, co
     assert result.exit_code == 2, result.output
     assert "dask.distributed is not installed" in result.output and "allocator[dask]" in result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+@pytest.mark.parametrize("command", [["sweep", "--vary", "budget.total=3e6"], ["risk", "--samples", "10"]])
+def test_run_json_records_the_scenario_absolute(tmp_path, monkeypatch, command):
+    # A path relative to the folder the command ran in leads nowhere from any other folder.
+    monkeypatch.chdir(EXAMPLE.parent.parent)
+    out = tmp_path / "out"
+    result = invoke(command[0], "scenarios/example_q1.yaml", *command[1:], "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "run.json").read_text())["scenario"] == str(EXAMPLE)
