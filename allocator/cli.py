@@ -1,7 +1,8 @@
 """Command line: a thin click layer that turns library results and errors into messages and exit codes.
 
 Exit codes: 0 solved; 1 infeasible, unbounded or no solution (or verify found
-violations); 2 bad input; 3 solver failure.
+violations); 2 bad input; 3 solver failure (or any unexpected error, named on one
+line); 130 interrupted.
 """
 
 from __future__ import annotations
