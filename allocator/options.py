@@ -18,7 +18,7 @@ from .schema import OBJECTIVES
 
 MAX_SECONDS = 1e7  # about 16 weeks: longer than any solve, and still a valid timeout for the OS
 MAX_THREADS = 256  # HiGHS aborts the process (SIGABRT) on a thread pool of 100,000
-SCHEDULER_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s:/]+:\d{1,5}/?$")
+SCHEDULER_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(?P<port>\d{1,5})/?$")
 
 
 class FiniteFloat(click.FloatRange):
@@ -41,7 +41,7 @@ class SchedulerAddress(click.ParamType):
     def convert(self, value, param, ctx):
         text = str(value).strip()
         match = SCHEDULER_ADDRESS.match(text)
-        if match is None or not 0 < int(text.rstrip("/").rsplit(":", 1)[1]) < 65536:
+        if match is None or not 0 < int(match["port"]) < 65536:
             self.fail(f"{value!r} is not a scheduler address; expected scheme://HOST:PORT, e.g. tcp://10.0.0.5:8786",
                       param, ctx)
         return text

@@ -204,3 +204,20 @@ def test_a_grid_that_cannot_be_swept_is_one_error_line(tmp_path, vary, message):
     assert result.exit_code == 2, result.output
     assert result.output == message
     assert not out.exists()
+
+
+@pytest.mark.parametrize("address, accepted", [
+    ("tcp://10.0.0.5:8786", True), ("tls://scheduler.example:8786/", True), ("tcp://[::1]:8786", True),
+    ("not a url", False), ("tcp://host", False), ("tcp://host:0", False), ("tcp://host:99999", False),
+    ("10.0.0.5:8786", False),
+])
+def test_scheduler_addresses(address, accepted):
+    import click
+
+    from allocator.options import SchedulerAddress
+
+    if accepted:
+        assert SchedulerAddress().convert(address, None, None) == address
+    else:
+        with pytest.raises(click.BadParameter):
+            SchedulerAddress().convert(address, None, None)
