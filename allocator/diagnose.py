@@ -80,7 +80,7 @@ class Oracle:
         self.solves += 1
         try:
             # Through solvers.solve, like every other solve: scaled, checked, a backend's surprise a SolverError.
-            result = __import__("solvers").backend(self.solver).solve(_feasibility_form(lp), options)
+            result = solve(_feasibility_form(lp), self.solver, options, prices=False)
         except (SolverError, SolveFailed, RuntimeError) as exc:
             raise _Stopped(f"diagnosis stopped: the solver failed on a sub-problem ({_one_line(exc)}); "
                            f"{STILL_INFEASIBLE}") from exc

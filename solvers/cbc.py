@@ -100,6 +100,8 @@ def _status_from_line(line: str) -> tuple[Status, str]:
         return Status.INFEASIBLE, text
     if lowered.startswith("unbounded"):
         return Status.UNBOUNDED, text
+    if lowered.startswith("stopped on difficulties"):
+        return Status.ERROR, f"CBC stopped on numerical difficulties ({text}); try --solver highs"
     if lowered.startswith("stopped"):
         if "no integer solution" in lowered or "objective value" not in lowered:
             return Status.NO_SOLUTION, text
@@ -227,18 +229,31 @@ def _solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
                 simplex.log = _run(simplex.command(), hard_limit, options.log)
                 result, how = simplex.result(lp), f"simplex (the barrier's answer was not kept: {doubt})"
         if _unsure(lp, result):
-            recheck = _Run("recheck_mip" if lp.is_mip else "recheck", args, Path(tmp))
-            recheck.log = _run(recheck.command(), hard_limit, options.log)
-            first, rechecked = result, recheck.result(lp)
-            if rechecked.status is not first.status or first.status.has_solution:
-                how = f"{recheck.describe()} (the {how}'s '{first.status.value}' was in doubt)"
-                result = rechecked
-            if _unsure(lp, result) and result.status.has_solution:
-                raise SolverError(f"CBC calls the program optimal although {_improving_ray(lp, result)}; "
-                                  f"try --solver highs")
+            result, how = _recheck(lp, result, how, _Run("recheck_mip" if lp.is_mip else "recheck", args, Path(tmp)),
+                                   hard_limit, options.log)
         result = replace(result, solve_seconds=time.perf_counter() - started)
     extra = {k: v for k, v in result.extra.items() if k != "unsure"}
     return replace(result, extra={**extra, "lp_method": how})
+
+
+def _recheck(lp: LinearProgram, first: SolveResult, how: str, run: "_Run", hard_limit: float,
+             echo: bool) -> tuple[SolveResult, str]:
+    """The verdict of `run` (presolve off) where CBC doubted `first`; `first` stands if `run` gives none.
+
+    An "optimal" LP that a free column still improves is never returned: without a better verdict it is
+    a solver failure.
+    """
+    try:
+        run.log = _run(run.command(), hard_limit, echo)
+        rechecked = run.result(lp)
+    except SolverError:
+        rechecked = None
+    definite = rechecked is not None and rechecked.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.UNBOUNDED)
+    if definite and (rechecked.status is not first.status or first.status.has_solution):
+        first, how = rechecked, f"{run.describe()} (the {how}'s '{first.status.value}' was in doubt)"
+    if first.status.has_solution and _unsure(lp, first):
+        raise SolverError(f"CBC calls the program optimal although {_improving_ray(lp, first)}; try --solver highs")
+    return first, how
 
 
 def _unsure(lp: LinearProgram, result: SolveResult) -> bool:

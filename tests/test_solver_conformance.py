@@ -245,3 +245,28 @@ def test_an_iteration_limit_is_a_failure_not_a_time_limit(monkeypatch):
     monkeypatch.setattr(highs, "_new_highs", with_iteration_limit)
     with pytest.raises(SolverError, match="iteration limit"):
         solve(CASES["equality_row"].lp, "highs")
+
+
+def test_an_integer_printed_rounded_on_a_big_m_row_is_accepted(monkeypatch):
+    """spend <= 1000 x used, used binary: CBC accepts used = 2e-7 and prints 0, leaving spend = 2e-4."""
+    lp = program(Sense.MAXIMIZE, [1, 0], [[1, -1000]], [-INF], [0], col_upper=[INF, 1], integer=[False, True])
+    _with_stand_in(monkeypatch, lambda scaled: [2e-4 * _unit(lp, scaled), 0])
+    assert solve(lp, "stand_in", prices=False).x[0] == pytest.approx(2e-4)
+    _with_stand_in(monkeypatch, lambda scaled: [0.5 * _unit(lp, scaled), 0])  # a real breach: refused
+    with pytest.raises(SolverError, match="violates row r0"):
+        solve(lp, "stand_in", prices=False)
+
+
+def _unit(lp, scaled) -> float:
+    """Spend of 1 in the scaled program's units of column 0 (the scaling keeps the binary's unit)."""
+    from solvers.scaling import equilibrate
+
+    return 1.0 / float(equilibrate(lp).col[0])
+
+
+def test_cbc_stopping_on_difficulties_is_a_failure_not_a_time_limit():
+    """Was: 'Stopped on difficulties' read as a time limit with a plan (a plan that broke a row)."""
+    from solvers.cbc import _status_from_line
+
+    status, message = _status_from_line("Stopped on difficulties - objective value 0.00000000")
+    assert status is Status.ERROR and "numerical difficulties" in message
