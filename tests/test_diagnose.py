@@ -318,3 +318,30 @@ def test_on_off_conflict_names_the_cap_behind_the_big_m(tmp_path, solver):
     table = diagnose(solved.model, solver).table()
     assert set(table["constraint"]) == {"budget_min[channel=search]", "if_used_min[search]",
                                         "capacity_spend[search,2027-01]"}
+
+
+# The widen-then-bisect search that the relaxations here and the price ranges (allocator.ranging) share.
+def test_find_edge_walks_out_by_doubling_then_bisects():
+    from allocator.edge import doubling_trials, find_edge
+
+    probes = []
+
+    def crossed(value: float) -> bool:
+        probes.append(value)
+        return value >= 7.3
+
+    # From 0 in steps of 1: 1, 2, 4 have not crossed, 8 has; then halving [4, 8] to a width of 1/64 takes
+    # 8 probes (4 / 2^8 = 1/64): the edge lies in (near, far], 7.3 within 1/64.
+    edge = find_edge(crossed, 0.0, doubling_trials(0.0, 1.0, +1, 10), lambda near, far: far - near <= 1 / 64)
+    assert probes[:4] == [1.0, 2.0, 4.0, 8.0] and len(probes) == 4 + 8
+    assert edge.near < 7.3 <= edge.far and edge.far - edge.near == 1 / 64
+    # A bound stops the walk: 1, 2, 4, then 5 (kept within 5) twice; no trial crossed.
+    probes.clear()
+    edge = find_edge(crossed, 0.0, doubling_trials(0.0, 1.0, +1, 10, high=5.0), lambda near, far: True)
+    assert probes == [1.0, 2.0, 4.0, 5.0] and edge.near == 5.0 and edge.far is None
+    # Downwards from 10 (kept at or above 0), crossing below 7.3: 9 and 8 have not, 6 has; halving [6, 8]
+    # to a width of 0.5: 7 has crossed, 7.5 has not.
+    probes.clear()
+    edge = find_edge(lambda v: not crossed(v), 10.0, doubling_trials(10.0, 1.0, -1, 10, low=0.0),
+                     lambda near, far: near - far <= 0.5)
+    assert probes == [9.0, 8.0, 6.0, 7.0, 7.5] and (edge.near, edge.far) == (7.5, 7.0)
