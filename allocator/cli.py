@@ -23,7 +23,7 @@ from .errors import AllocatorError, OutputError, ScenarioError, SolveFailed  # n
 
 from .options import (  # noqa: E402
     CONFIDENCE_OPTION, MIP_GAP_OPTION, OBJECTIVE_OPTION, SCHEDULER_OPTION, SEED_OPTION, SOLVER_OPTION,
-    THREADS_OPTION, TIME_LIMIT_OPTION, WORKERS_OPTION,
+    THREADS_OPTION, TIME_LIMIT_OPTION, WORKERS_OPTION, OutFolder,
 )
 
 EXIT_SOLVED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_SOLVER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -96,7 +96,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder to write the plan into.")
+@click.option("--out", "out", required=True, type=OutFolder(), help="Folder to write the plan into.")
 @SOLVER_OPTION
 @OBJECTIVE_OPTION
 @TIME_LIMIT_OPTION
@@ -246,7 +246,7 @@ def verify(scenario, folder, overrides, allow_outside):
 
 @main.command("explain")
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), help="Also write sensitivity.csv and marginal.csv here.")
+@click.option("--out", "out", type=OutFolder(), help="Also write sensitivity.csv and marginal.csv here.")
 @SOLVER_OPTION
 @OBJECTIVE_OPTION
 @click.option("--ranging", default=5, show_default=True, type=click.IntRange(min=0),
@@ -300,7 +300,7 @@ def explain_command(scenario, out, solver, objective, ranging, time_limit, lp_me
 
 @main.command()
 @click.argument("plans", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), help="Write comparison.csv (and run.json) here.")
+@click.option("--out", "out", type=OutFolder(), help="Write comparison.csv (and run.json) here.")
 @SOLVER_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 @ALLOW_OUTSIDE_OPTION
@@ -343,7 +343,7 @@ def compare(plans, out, solver, force, allow_outside):
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--vary", "vary", multiple=True, required=True, metavar="PATH=start:stop:count|a,b,c",
               help="A parameter and its values; several --vary make a grid.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Write frontier.csv (and frontier.png) here.")
+@click.option("--out", "out", required=True, type=OutFolder(), help="Write frontier.csv (and frontier.png) here.")
 @SOLVER_OPTION
 @OBJECTIVE_OPTION
 @WORKERS_OPTION
@@ -436,7 +436,7 @@ class _progress:
 @click.option("--samples", default=2000, show_default=True, type=click.IntRange(min=10, max=1_000_000), help="Monte Carlo samples.")
 @SEED_OPTION
 @CONFIDENCE_OPTION
-@click.option("--out", "out", type=click.Path(path_type=Path), help="Write risk.csv (and run.json) here.")
+@click.option("--out", "out", type=OutFolder(), help="Write risk.csv (and run.json) here.")
 @SOLVER_OPTION
 @OBJECTIVE_OPTION
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")

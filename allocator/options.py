@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import click
 
@@ -31,6 +32,18 @@ class FiniteFloat(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         return number
+
+
+class OutFolder(click.Path):
+    """An output folder's path; an empty one would name the working folder itself."""
+
+    def __init__(self):
+        super().__init__(path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path; expected a folder to write into", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 class SchedulerAddress(click.ParamType):

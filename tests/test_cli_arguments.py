@@ -221,3 +221,12 @@ def test_scheduler_addresses(address, accepted):
     else:
         with pytest.raises(click.BadParameter):
             SchedulerAddress().convert(address, None, None)
+
+
+@pytest.mark.parametrize("command", [["solve"], ["explain"], ["risk"], ["sweep", "--vary", "budget.total=3e6"]])
+def test_an_empty_out_is_refused_rather_than_the_working_folder(tmp_path, monkeypatch, command):
+    # Path("") is ".": the plan went into the folder the command ran in.
+    monkeypatch.chdir(tmp_path)
+    result = invoke(command[0], EXAMPLE, *command[1:], "--out", "")
+    _usage_error(result, "--out")
+    assert list(tmp_path.iterdir()) == []
