@@ -206,40 +206,17 @@ def not_worse(looser: float, tighter: float, sense: str, rel: float = MONOTONE_R
 # HiGHS' default MIP gap, HiGHS 1.16's presolve hang, CBC stopping short on the badly scaled
 # max_new_customers objective, HiGHS refusing round-off coefficients.
 
-KNOWN_BUGS = {
-    "highs_large_revenue": (
-        "with revenue totals around 1e10 (cost per lead 5, conversion 0.5, order value 50,000, budget in "
-        "millions) HiGHS' MIP postsolve breaks a row by ~2e-6 absolute (1e-16 relative) and stops with 'Solve "
-        "error' (exit 3), or calls the MIP infeasible, while CBC solves it "
-        "(tests/regressions/highs_large_revenue_solve_error.yaml)"
-    ),
-}
-LARGE_OBJECTIVE = 1e9  # objectives this large are where HiGHS' absolute tolerances give way
-
-
-def _highs_gives_way(cbc: Outcome, highs: Outcome) -> bool:
-    """highs_large_revenue: CBC has a verified optimal plan this large, HiGHS fails or calls it infeasible."""
-    return (cbc.status == "optimal" and cbc.verified and abs(cbc.objective) >= LARGE_OBJECTIVE
-            and (highs.status == "solve_failed" and "Solve error" in highs.message
-                 or highs.status == "infeasible"))
+# No library bug is open: each entry would name one, with its xfail(strict=True) regression test.
+# (highs_large_revenue, HiGHS failing or calling plans infeasible once revenue reached ~1e10, was fixed by
+# the power-of-two scaling in solvers.solve.)
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def known_disagreement(data: dict, outcomes: dict[str, Outcome]) -> str | None:
-    """The KNOWN_BUGS key that explains a CBC / HiGHS disagreement, or None.
-
-    highs_large_revenue: CBC has a verified optimal plan with an objective of 1e9 or more, HiGHS a solve error
-    or an infeasible verdict.
-    """
-    a, b = outcomes.get("cbc"), outcomes.get("highs")
-    if a is None or b is None:
-        return None
-    if _highs_gives_way(a, b):
-        return "highs_large_revenue"
+    """The KNOWN_BUGS key that explains a CBC / HiGHS disagreement, or None (none is known today)."""
     return None
 
 
 def known_reference_failure(case: "Drawn", outcomes: dict[str, Outcome]) -> str | None:
-    """The KNOWN_BUGS key that explains a check_reference failure, or None (see known_disagreement)."""
-    if "cbc" in outcomes and "highs" in outcomes and _highs_gives_way(outcomes["cbc"], outcomes["highs"]):
-        return "highs_large_revenue"
+    """The KNOWN_BUGS key that explains a check_reference failure, or None (none is known today)."""
     return None
