@@ -61,8 +61,9 @@ def input_differences(loaded: LoadedScenario, run: dict) -> tuple[list[str], lis
         elif new is None:
             differences.append(f"{role}: {old.get('path')} was read when the plan was solved; not now")
         elif old.get("sha256") != new["sha256"]:
+            then_hash, now_hash = str(old.get("sha256"))[:12], str(new["sha256"])[:12]
             differences.append(f"{role}: {new['path']} differs from the file the plan was solved from "
-                               f"({old.get('path')}; SHA-256 {str(old.get('sha256'))[:12]}... now {str(new['sha256'])[:12]}...)")
+                               f"({old.get('path')}; SHA-256 {then_hash}... now {now_hash}...)")
     return differences, notes
 
 

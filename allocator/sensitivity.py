@@ -153,7 +153,8 @@ def _shortfall_note(objective_kind: str, gap: float, model: PlanModel, mine: np.
         margins = model.cells.margin[model.spend.cell][mine]
         margin = float(np.nanmax(margins)) if np.isfinite(margins).any() else np.nan
         if margin and np.isfinite(margin):
-            return f"would need ROI {figure(gap / margin)} higher to get budget (profit short by {figure(gap)} per unit)"
+            return (f"would need ROI {figure(gap / margin)} higher to get budget "
+                    f"(profit short by {figure(gap)} per unit)")
         return f"profit per unit of spend short by {figure(gap)}"
     if objective_kind == "max_new_customers":
         return f"would need {figure(gap)} more new customers per unit of spend to get budget"

@@ -39,7 +39,8 @@ def summary_text(solved: SolvedScenario) -> str:
     if len(targets):
         lines += ["", f"{'target':<34} {'planned':>16} {'achieved':>16} {'met':>4}"]
         for row in targets.itertuples():
-            lines.append(f"{str(row.target)[:34]:<34} {figure(row.planned):>16} {figure(row.achieved):>16} {'yes' if row.met else 'NO':>4}")
+            met = "yes" if row.met else "NO"
+            lines.append(f"{str(row.target)[:34]:<34} {figure(row.planned):>16} {figure(row.achieved):>16} {met:>4}")
     from .sensitivity import costliest
 
     top = costliest(plan.tables.get("sensitivity", pd.DataFrame()))

@@ -215,5 +215,5 @@ def test_budget_lines_leave_out_solver_noise_at_any_scale():
         names = {"channel": np.array(["a", "b"], dtype=object), "tier": np.array(["t"], dtype=object)}
         lines = budget_lines(allocation, index, names)
         assert list(lines["channel"]) == ["a"], factor
-        assert lines["statement"][0] == f"a x t: budget {figure(2.0 * factor)} -> 0.500 customers (0.500 new), 1.00 leads, " \
-                                        f"{figure(10.0 * factor)} revenue"
+        said = f"a x t: budget {figure(2.0 * factor)} -> 0.500 customers (0.500 new), 1.00 leads, {figure(10.0 * factor)}"
+        assert lines["statement"][0] == said + " revenue"
