@@ -217,3 +217,22 @@ def test_budget_lines_leave_out_solver_noise_at_any_scale():
         assert list(lines["channel"]) == ["a"], factor
         said = f"a x t: budget {figure(2.0 * factor)} -> 0.500 customers (0.500 new), 1.00 leads, {figure(10.0 * factor)}"
         assert lines["statement"][0] == said + " revenue"
+
+
+def test_budget_price_of_new_customers_is_written_in_full(tmp_path):
+    # Under max_new_customers the budget's price is about 0.000457 new customers per unit of money (4 decimals
+    # wrote 0.0005). Second method: the optimum's change when the budget grows by 1,000 (the price holds there).
+    data = {**_example_data(), "objective": "max_new_customers"}
+    folders = {}
+    for budget in (3_400_000, 3_401_000):
+        path = tmp_path / f"b{budget}.yaml"
+        path.write_text(yaml.safe_dump({**data, "budget": {**data["budget"], "total": budget}}, sort_keys=False))
+        folders[budget] = tmp_path / f"plan{budget}"
+        assert invoke("solve", path, "--out", folders[budget]).exit_code == 0
+    gained = (pd.read_csv(folders[3_401_000] / "allocation.csv")["new_customers"].sum()
+              - pd.read_csv(folders[3_400_000] / "allocation.csv")["new_customers"].sum())
+    constraints = pd.read_csv(folders[3_400_000] / "constraints.csv").set_index("name")
+    assert constraints.loc["budget_total", "shadow_price"] == pytest.approx(gained / 1_000, rel=1e-6)
+    sensitivity = pd.read_csv(folders[3_400_000] / "sensitivity.csv").set_index("constraint")
+    assert sensitivity.loc["budget_total", "effect"].endswith(f"-> +{figure(gained / 1_000)} new customers")
+    assert figure(gained / 1_000) == "0.000457"
