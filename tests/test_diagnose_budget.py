@@ -1,7 +1,7 @@
 """A diagnosis that cannot finish (the solver fails on a sub-problem, or its time budget runs out) leaves the
 infeasible result standing and says what it found so far, labelled as partial (issue 10, item 14).
 
-The solver is a stand-in around the real backend (monkeypatched into `allocator.diagnose`, as
+The solver is a stand-in around the real `solvers.solve` (monkeypatched into `allocator.diagnose`, as
 tests/test_solver_failures.py does for CBC): it can fail on its Nth call, and each call can cost a fixed
 number of seconds on a fake clock, so budgets run out at a solve worked out by hand, not at the mercy of the
 machine's load.
@@ -26,7 +26,7 @@ from allocator.diagnose import diagnose
 from allocator.errors import SolveFailed
 from allocator.pipeline import solve_file
 from solvers import SolveOptions, SolveResult, SolverError, Status
-from solvers import backend as real_backend
+from solvers import solve as real_solve
 
 SCENARIO = base_scenario(
     channels=[{"name": "search", "cost_per_lead": 10, "min_roi": 6},
@@ -49,15 +49,15 @@ class Clock:
 
 
 class StandIn:
-    """The real backend, except that call `fail_on` raises `error`, and each call costs `cost` seconds of
+    """The real solver, except that call `fail_on` raises `error`, and each call costs `cost` seconds of
     `clock`; a call whose time limit is shorter than that stops at the limit without an answer."""
 
-    def __init__(self, solver="cbc", fail_on=None, error=None, clock=None, cost=1.0):
-        self.solver, self.fail_on, self.error, self.clock, self.cost = solver, fail_on, error, clock, cost
+    def __init__(self, fail_on=None, error=None, clock=None, cost=1.0):
+        self.fail_on, self.error, self.clock, self.cost = fail_on, error, clock, cost
         self.calls = 0
         self.limits = []  # the time limit each call was given
 
-    def solve(self, lp, options):
+    def __call__(self, lp, solver, options, **kwargs):
         self.calls += 1
         self.limits.append(options.time_limit)
         if self.calls == self.fail_on:
@@ -67,7 +67,7 @@ class StandIn:
                 self.clock.now += options.time_limit
                 return SolveResult(Status.NO_SOLUTION, "stand-in", "0", "stopped on the time limit", options.time_limit)
             self.clock.now += self.cost
-        return real_backend(self.solver).solve(lp, options)
+        return real_solve(lp, solver, options, **kwargs)
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def model(tmp_path):
 
 
 def _use(monkeypatch, stand_in: StandIn, clock: Clock | None = None) -> StandIn:
-    monkeypatch.setattr(diagnose_module, "backend", lambda name: stand_in)
+    monkeypatch.setattr(diagnose_module, "solve", stand_in)
     if clock is not None:
         monkeypatch.setattr(diagnose_module, "time", clock)
     return stand_in
@@ -106,7 +106,7 @@ def _infeasible_with(model, names: set[str]) -> bool:
     """Second opinion on a partial set: the structural rows and only these rows, solved by the real CBC."""
     lp = model.lp
     rows = [i for i in range(lp.n_rows) if model.row_levers[i] is None or lp.row_names[i] in names]
-    return real_backend("cbc").solve(diagnose_module._with_rows(lp, rows), SolveOptions()).status is Status.INFEASIBLE
+    return real_solve(diagnose_module._with_rows(lp, rows), "cbc", SolveOptions()).status is Status.INFEASIBLE
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,6 +214,25 @@ def test_a_budget_spent_in_the_searches_keeps_the_whole_conflict(monkeypatch, mo
     assert "time budget" in result.note
 
 
+def test_a_rebuild_is_not_started_unless_the_budget_covers_the_longest_so_far(monkeypatch, model):
+    # Each relaxation probe rebuilds the model (here 3 s on the fake clock) and cannot be cut short. Budget
+    # q + 5.5 (q: the conflict's solves, 1 s each): the first probe builds (q + 3) and solves (q + 4); with
+    # 1.5 s left the second would build past the budget, so the diagnosis stops at q + 4, not at q + 7.
+    conflict_solves = _phase_starts(model)[0]
+    clock = Clock()
+    _use(monkeypatch, StandIn(clock=clock, cost=1.0), clock)
+    build = diagnose_module.build_model
+
+    def slow_build(*args, **kwargs):
+        clock.now += 3.0
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(diagnose_module, "build_model", slow_build)
+    result = diagnose(model, time_budget=conflict_solves + 5.5)
+    assert result.solves == conflict_solves + 1 and result.seconds == conflict_solves + 4
+    assert not result.complete and "time budget" in result.note
+
+
 def test_a_large_budget_changes_nothing(monkeypatch, model):
     clock = Clock()
     _use(monkeypatch, StandIn(clock=clock, cost=1.0), clock)
@@ -265,7 +284,7 @@ def test_diagnose_seconds_must_be_a_positive_finite_number(tmp_path, value):
     out = tmp_path / "out"
     result = invoke("solve", write_scenario(tmp_path, SCENARIO), "--out", out, "--diagnose-seconds", value)
     assert result.exit_code == 2, result.output
-    assert "--diagnose-seconds" in result.output and "Traceback" not in result.output
+    assert "Invalid value for '--diagnose-seconds'" in result.output and "Traceback" not in result.output
     assert not out.exists()
 
 
