@@ -21,7 +21,8 @@ import numpy as np
 
 from .base import LinearProgram, SolveResult
 
-_PASSES = 12
+_PASSES = 12  # at most; most programs settle in a few
+_SETTLED = 0.05  # largest change of an exponent (log2) in a pass below which the passes stop
 _MAX_EXPONENT = 200  # factors stay within 2**-200 .. 2**200: far from overflow, whatever the input
 
 
@@ -61,15 +62,17 @@ def equilibrate(lp: LinearProgram) -> Scaling:
     rows, cols, logs = _bordered_entries(lp)
     rhs_col, objective_row = n, m
     n_rows_all = int(rows.max(initial=objective_row)) + 1
-    row_exp = np.zeros(n_rows_all)
-    col_exp = np.zeros(n + 1)
+    row_exp, col_exp = np.zeros(n_rows_all), np.zeros(n + 1)
     integer = np.append(np.asarray(lp.col_integer, dtype=bool), False)
-    by_row, by_col = np.argsort(rows, kind="stable"), np.argsort(cols, kind="stable")
+    # Each entry list sorted once by row and once by column; a pass is then two gathers and four reductions.
+    by_row, by_col = _grouped(rows, cols, logs), _grouped(cols, rows, logs)
     for _ in range(_PASSES):
-        row_exp = -_midrange(rows[by_row], (logs + col_exp[cols])[by_row], n_rows_all)
-        col_exp = -_midrange(cols[by_col], (logs + row_exp[rows])[by_col], n + 1)
+        row_exp = -_midrange(by_row, col_exp, n_rows_all)
+        previous, col_exp = col_exp, -_midrange(by_col, row_exp, n + 1)
         # An integer column keeps its unit (x = C y with C = 1), i.e. its factor equals the right-hand side's.
         col_exp[integer] = col_exp[rhs_col]
+        if np.abs(col_exp - previous).max(initial=0.0) < _SETTLED:
+            break  # factors are rounded to whole exponents: further passes would not change them
     shift = col_exp[rhs_col]
     col = _power_of_two(col_exp[:n] - shift)
     col[integer[:n]] = 1.0
@@ -105,13 +108,21 @@ def _size(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     return np.maximum(lo, up)
 
 
-def _midrange(keys: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
-    """Per key (sorted), (max + min) / 2 of its values: log2 of sqrt(max * min); 0 for a key without any."""
+def _grouped(keys: np.ndarray, others: np.ndarray, logs: np.ndarray):
+    """Entries sorted by `keys`: (the keys present, where each one's run starts, the other index, log2 values)."""
+    order = np.argsort(keys, kind="stable")
+    keys, others, logs = keys[order], others[order], logs[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if keys.size else np.zeros(0, dtype=np.int64)
+    return keys[starts], starts, others, logs
+
+
+def _midrange(grouped, other_exp: np.ndarray, count: int) -> np.ndarray:
+    """Per key, (max + min) / 2 of log2 |a| + the other side's exponent: log2 of sqrt(max * min); 0 if empty."""
+    present, starts, others, logs = grouped
     out = np.zeros(count)
-    if keys.size == 0:
+    if logs.size == 0:
         return out
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    present = keys[starts]
+    values = logs + other_exp[others]
     out[present] = 0.5 * (np.maximum.reduceat(values, starts) + np.minimum.reduceat(values, starts))
     return out
 

@@ -262,7 +262,8 @@ def test_variants_solved_side_by_side_run_no_second_process(monkeypatch):
 
     assert Executor(2).parallel(2) and not Executor(2).parallel(1) and not Executor(1).parallel(5)
     seen = []
-    monkeypatch.setattr(sweep, "solve_variant", lambda *a: seen.append(a[-1].concurrent) or {"status": "optimal"})
+    options_of = lambda args: next(a for a in args if isinstance(a, SolveOptions))  # noqa: E731
+    monkeypatch.setattr(sweep, "solve_variant", lambda *a: seen.append(options_of(a).concurrent) or {"status": "optimal"})
     monkeypatch.setattr(Executor, "map", lambda self, f, args, progress=None: [f(*a) for a in args])
     sweep.run_sweep(Path("unused.yaml"), [sweep.Axis("budget.total", ("1", "2"))], workers=2)
     sweep.run_sweep(Path("unused.yaml"), [sweep.Axis("budget.total", ("1", "2"))], workers=1)
