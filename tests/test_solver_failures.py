@@ -153,3 +153,21 @@ def test_wellformed_but_wrong_solution_is_not_a_plan(tmp_path, monkeypatch, smal
     text = assert_one_error_line(invoke("solve", small_lp, "--out", out), 3)
     assert "solver cbc failed" in text and "solution" in text
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# HiGHS's numerical trouble is a solver failure with what to try, never "infeasible" (issue 10, item 2)
+
+
+@pytest.mark.parametrize("status", ["kSolveError", "kPostsolveError", "kUnknown"])
+def test_highs_numerical_trouble_exits_3_saying_what_to_try(tmp_path, monkeypatch, small_lp, status):
+    pytest.importorskip("highspy")
+    import solvers.highs as highs
+
+    monkeypatch.setattr(highs, "_status", lambda model_status: highs.STATUS_TABLE[status])
+    out = tmp_path / "out"
+    result = invoke("solve", small_lp, "--out", out, "--solver", "highs")
+    text = assert_one_error_line(result, 3)
+    assert "solver highs failed" in text and "try --solver cbc" in text, text
+    assert "infeasible" not in text
+    assert not out.exists()
