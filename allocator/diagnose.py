@@ -216,7 +216,8 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     oracle = Oracle(solver=solver, options=options or SolveOptions(),
                     time_budget=DEFAULT_TIME_BUDGET if time_budget is None else time_budget)
     lp = model.lp
-    candidates = sorted((i for i in range(lp.n_rows) if model.row_levers[i] is not None), key=lambda i: _kind_order(model, i))
+    candidates = sorted((i for i in range(lp.n_rows) if model.row_levers[i] is not None),
+                        key=lambda i: _kind_order(model, i))
     background = [i for i in range(lp.n_rows) if model.row_levers[i] is None]
 
     def feasible(rows: list[int]) -> bool:
@@ -260,7 +261,8 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     return finish(conflict, searched, True, "", remarks)
 
 
-def _quickxplain(feasible, background: list[int], candidates: list[int], known_infeasible=lambda rows: None) -> list[int]:
+def _quickxplain(feasible, background: list[int], candidates: list[int],
+                 known_infeasible=lambda rows: None) -> list[int]:
     """A minimal subset X of candidates such that background + X is infeasible.
 
     Every call qx(base, rows) starts with base + rows infeasible (Junker's invariant), so the candidates

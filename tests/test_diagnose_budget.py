@@ -114,7 +114,8 @@ def _infeasible_with(model, names: set[str]) -> bool:
 
 
 @pytest.mark.parametrize("error", [SolverError("cbc exited with code -6 (SIGABRT)"), SolveFailed("cbc crashed"),
-                                   RuntimeError("highs: Solve error")], ids=["SolverError", "SolveFailed", "RuntimeError"])
+                                   RuntimeError("highs: Solve error")],
+                         ids=["SolverError", "SolveFailed", "RuntimeError"])
 def test_a_solver_failure_on_the_first_sub_solve_leaves_an_empty_labelled_diagnosis(monkeypatch, model, error):
     stand_in = _use(monkeypatch, StandIn(fail_on=1, error=error))
     result = diagnose(model)  # before the fix: the exception escaped and the CLI exited 3 with nothing written
