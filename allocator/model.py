@@ -64,8 +64,6 @@ class PlanModel:
     waste: np.ndarray  # per column: spend that buys less than the channel's best slice (1 - efficiency)
     segment_width: np.ndarray  # per spend column: width of its response slice (INF for open slices)
 
-    objective_scale: float = 1.0  # the LP's objective is the user's times this (so its largest coefficient is 1)
-
     def budget_price(self, row_duals: np.ndarray | None) -> float | None:
         """The shadow price of ``budget_total`` in these row duals (None without duals or a budget total)."""
         if row_duals is None or "budget_total" not in self.lp.row_names:
@@ -74,7 +72,7 @@ class PlanModel:
 
     def objective_value(self, x: np.ndarray) -> float:
         """The user's objective (revenue, spend, profit or new customers) at x, in its own units."""
-        return self.lp.objective_value(x) / self.objective_scale
+        return self.lp.objective_value(x)
 
 
 def slice_fill(model: PlanModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -267,11 +265,7 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     n_cols += len(goals)
 
     objective_vec, offset = _objective(objective, s, cells, spend, baseline, n_cols, S_col, R_col)
-    # New customers per unit of money (1e-5..1e-2) sit below CBC's optimality tolerances: scale the
-    # objective so its largest coefficient is 1 (duals are scaled back in allocator.pipeline.solve_model).
-    largest = float(np.abs(objective_vec).max(initial=0.0))
-    objective_scale = 1.0 / largest if largest > 0 else 1.0
-    objective_vec, offset = objective_vec * objective_scale, offset * objective_scale
+    # In the user's own units: solvers.solve scales the program (objective included) for the solvers.
     waste = np.zeros(n_cols)
     waste[:n_spend] = 1.0 - spend.efficiency
     indptr, indices, data, row_lower, row_upper = rows.assemble(n_cols)
@@ -288,7 +282,7 @@ def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
     return PlanModel(
         scenario=s, lp=lp, cells=cells, baseline=baseline, spend=spend, total_spend_col=S_col,
         total_revenue_col=R_col, used_cols=used_cols, row_kinds=list(rows.kinds), row_levers=list(rows.levers),
-        goals=goals, waste=waste, segment_width=seg_width, objective_scale=objective_scale,
+        goals=goals, waste=waste, segment_width=seg_width,
     )
 
 

@@ -99,9 +99,8 @@ def _solve_once(model: PlanModel, solver: str, options: SolveOptions) -> SolveRe
     lp, result = solve_with_goals(model, solver, options)
     result = refine(model, result, solver, options, lp=lp)
     n_rows = model.lp.n_rows
-    k = model.objective_scale
-    duals = None if result.row_duals is None else result.row_duals[:n_rows] / k
-    reduced = None if result.reduced_costs is None else result.reduced_costs / k
+    duals = None if result.row_duals is None else result.row_duals[:n_rows]
+    reduced = result.reduced_costs
     objective = None if result.x is None else model.objective_value(result.x)
     return replace(result, row_duals=duals, reduced_costs=reduced, objective=objective)
 

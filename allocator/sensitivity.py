@@ -107,8 +107,8 @@ def marginal_table(model: PlanModel, result: SolveResult, objective_kind: str) -
     earned = x * spend_cols.revenue
     # Spend this small next to the plan's total is solver noise, at any money scale.
     negligible = RELATIVE * float(np.abs(x).sum())
-    # A reduced cost this small next to the largest objective coefficient (1 / objective_scale) is noise.
-    no_gap = 1e-9 / model.objective_scale
+    # A reduced cost this small next to the largest objective coefficient is noise.
+    no_gap = 1e-9 * (float(np.abs(model.lp.objective).max(initial=0.0)) or 1.0)
     rows = []
     for scope, codes, names in (("channel", channel, d.channels), ("period", period, d.periods)):
         n = len(names)
