@@ -104,12 +104,11 @@ def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None =
           prices: bool = True) -> SolveResult:
     """Solve `lp` with the named backend; for a MIP, duals come from the LP with integers fixed.
 
-    ``prices=False`` skips that second solve, for callers that only need the verdict and the plan.
-
     The backend sees `lp` scaled by powers of two (solvers.scaling) and every value it returns is
     given back in `lp`'s own units. After a MIP solve the integer columns are fixed at their optimal
     values and the remaining LP is solved again, so that shadow prices describe the chosen plan
-    (``extra["duals_from"]`` says so).
+    (``extra["duals_from"]`` says so); ``prices=False`` skips that second solve, for callers that
+    need only the verdict and the plan.
     """
     options = options or SolveOptions()
     module = backend(solver)

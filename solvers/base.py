@@ -211,3 +211,20 @@ class SolveResult:
     row_duals: np.ndarray | None = None
     reduced_costs: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
+
+
+def improving_column(lp: LinearProgram, result: SolveResult) -> str | None:
+    """For an "optimal" LP, a column whose reduced cost still improves the objective towards an infinite
+    bound (so the program is not proven bounded; None: there is none). Says which, for a message."""
+    if result.reduced_costs is None or result.status is not Status.OPTIMAL:
+        return None
+    # Reduced costs are in the problem's own sense: d(objective)/d(x_j); "improving" is that sense's way.
+    gain = result.reduced_costs if lp.sense is Sense.MAXIMIZE else -result.reduced_costs
+    tol = 1e-7 * np.maximum(1.0, np.abs(lp.objective))
+    up = (gain > tol) & ~np.isfinite(lp.col_upper)
+    down = (gain < -tol) & ~np.isfinite(lp.col_lower)
+    bad = np.flatnonzero(up | down)
+    if bad.size == 0:
+        return None
+    j = int(bad[0])
+    return f"column {lp.col_names[j]} would improve it without end (reduced cost {result.reduced_costs[j]:g})"

@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from .base import (
-    DEFAULT_MIP_GAP, Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status, lp_method,
+    DEFAULT_MIP_GAP, Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status, improving_column,
+    lp_method,
 )
+from .cbc_solution import read_binary_solution, read_status
 from .errors import SolverError, SolverUnavailable
 from .mps import write_mps
 
@@ -88,64 +90,6 @@ def _remove_dead_scratch(folder: str | None) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
         except PermissionError:
             continue
-
-
-def _status_from_line(line: str) -> tuple[Status, str]:
-    """Map the first line of a CBC solution file onto the project's Status."""
-    text = line.strip()
-    lowered = text.lower()
-    if lowered.startswith("optimal"):
-        return Status.OPTIMAL, text
-    if lowered.startswith("infeasible") or lowered.startswith("integer infeasible"):
-        return Status.INFEASIBLE, text
-    if lowered.startswith("unbounded"):
-        return Status.UNBOUNDED, text
-    if lowered.startswith("stopped on difficulties"):
-        return Status.ERROR, f"CBC stopped on numerical difficulties ({text}); try --solver highs"
-    if lowered.startswith("stopped"):
-        if "no integer solution" in lowered or "objective value" not in lowered:
-            return Status.NO_SOLUTION, text
-        return Status.TIME_LIMIT_WITH_SOLUTION, text
-    return Status.ERROR, f"unrecognised CBC status line: {text!r}"
-
-
-def read_status(path: Path) -> tuple[Status, str]:
-    """The status from the first line of CBC's text solution file."""
-    try:
-        with path.open() as handle:
-            first = handle.readline()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SolverError(f"CBC's solution file could not be read ({exc})") from exc
-    if not first.strip():
-        raise SolverError("CBC's solution file is empty")
-    return _status_from_line(first)
-
-
-def read_binary_solution(path: Path, n_rows: int, n_cols: int):
-    """Full-precision values from CBC's ``-saveSolution`` file.
-
-    Layout: int32 rows, int32 columns, float64 objective, then float64 arrays
-    of row activities, row duals, column values and reduced costs. The text
-    solution prints only 8 significant digits, too few for money in millions.
-    Returns (x, row_duals, reduced_costs) of the minimisation that was written.
-    """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SolverError(f"CBC wrote no readable solution values ({exc})") from exc
-    expected = 16 + 8 * (2 * n_rows + 2 * n_cols)
-    if len(raw) != expected:
-        raise SolverError(f"CBC's solution values have {len(raw)} bytes, expected {expected}")
-    rows, cols = (int(v) for v in np.frombuffer(raw[:8], dtype=np.int32))
-    if (rows, cols) != (n_rows, n_cols):
-        raise SolverError(f"CBC's solution is for {rows} rows x {cols} columns, not {n_rows} x {n_cols}")
-    values = np.frombuffer(raw[16:], dtype=np.float64)
-    duals = values[n_rows: 2 * n_rows].copy()
-    x = values[2 * n_rows: 2 * n_rows + n_cols].copy()
-    reduced = values[2 * n_rows + n_cols:].copy()
-    if not (np.isfinite(x).all() and np.isfinite(duals).all() and np.isfinite(reduced).all()):
-        raise SolverError("CBC's solution holds values that are not finite numbers")
-    return x, duals, reduced
 
 
 # CBC's commands for each way of solving: a MIP's branch and cut, or one of the LP methods. The barrier's
@@ -252,7 +196,7 @@ def _recheck(lp: LinearProgram, first: SolveResult, how: str, run: "_Run", hard_
     if definite and (rechecked.status is not first.status or first.status.has_solution):
         first, how = rechecked, f"{run.describe()} (the {how}'s '{first.status.value}' was in doubt)"
     if first.status.has_solution and _unsure(lp, first):
-        raise SolverError(f"CBC calls the program optimal although {_improving_ray(lp, first)}; try --solver highs")
+        raise SolverError(f"CBC calls the program optimal although {improving_column(lp, first)}; try --solver highs")
     return first, how
 
 
@@ -266,24 +210,8 @@ def _unsure(lp: LinearProgram, result: SolveResult) -> bool:
             check_solution(lp, result.x, NAME)
         except SolverError:
             return False  # not a plan at all: solvers.solve refuses it with the reason
-        return _improving_ray(lp, result) is not None
+        return improving_column(lp, result) is not None
     return result.status in (Status.INFEASIBLE, Status.UNBOUNDED) and bool(result.extra.get("unsure"))
-
-
-def _improving_ray(lp: LinearProgram, result: SolveResult) -> str | None:
-    """A column whose reduced cost improves the objective towards an infinite bound (None: none)."""
-    if result.reduced_costs is None or result.status is not Status.OPTIMAL:
-        return None
-    # Reduced costs are in the problem's own sense: d(objective)/d(x_j); "improving" is that sense's way.
-    gain = result.reduced_costs if lp.sense is Sense.MAXIMIZE else -result.reduced_costs
-    tol = 1e-7 * np.maximum(1.0, np.abs(lp.objective))
-    up = (gain > tol) & ~np.isfinite(lp.col_upper)
-    down = (gain < -tol) & ~np.isfinite(lp.col_lower)
-    bad = np.flatnonzero(up | down)
-    if bad.size == 0:
-        return None
-    j = int(bad[0])
-    return f"column {lp.col_names[j]} would improve it without end (reduced cost {result.reduced_costs[j]:g})"
 
 
 def _log_tail(log: str) -> str:

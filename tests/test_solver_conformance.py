@@ -266,7 +266,7 @@ def _unit(lp, scaled) -> float:
 
 def test_cbc_stopping_on_difficulties_is_a_failure_not_a_time_limit():
     """Was: 'Stopped on difficulties' read as a time limit with a plan (a plan that broke a row)."""
-    from solvers.cbc import _status_from_line
+    from solvers.cbc_solution import status_from_line
 
-    status, message = _status_from_line("Stopped on difficulties - objective value 0.00000000")
+    status, message = status_from_line("Stopped on difficulties - objective value 0.00000000")
     assert status is Status.ERROR and "numerical difficulties" in message
