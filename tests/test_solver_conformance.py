@@ -10,6 +10,7 @@ d bound, in the problem's own sense) and reduced costs. Issue 10, "The solver la
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -270,3 +271,44 @@ def test_cbc_stopping_on_difficulties_is_a_failure_not_a_time_limit():
 
     status, message = status_from_line("Stopped on difficulties - objective value 0.00000000")
     assert status is Status.ERROR and "numerical difficulties" in message
+
+
+def test_scaling_factors_are_powers_of_two_and_unscale_bit_for_bit():
+    """Scaling then unscaling gives back every bound and value exactly, whatever their sizes."""
+    from solvers.scaling import equilibrate
+
+    lp = program(Sense.MAXIMIZE, [4.5e9, 3e-4, 1.0], [[1e-13, 2.5e10, 0], [3.0, 0, -7e-6]], [1e-3, -INF],
+                 [8e12, 5e9], col_lower=[-2.5e11, 0, 1e-9], col_upper=[INF, 3.3e7, 1.0], integer=[False, False, True])
+    scaling = equilibrate(lp)
+    factors = np.concatenate([scaling.row, scaling.col, [scaling.objective]])
+    assert (np.frexp(factors)[0] == 0.5).all()  # mantissa 1/2: a power of two
+    assert scaling.col[2] == 1.0  # the integer column keeps its unit
+    scaled = scaling.apply(lp)
+    assert np.array_equal(scaled.col_lower * scaling.col, lp.col_lower)
+    assert np.array_equal(scaled.row_upper / scaling.row, lp.row_upper)
+    x = np.array([-1.2345e11, 2.2e7, 1.0])
+    back = scaling.unscale(lp, SolveResult(status=Status.OPTIMAL, solver="s", solver_version="", message="",
+                                           solve_seconds=0.0, x=x / scaling.col))
+    assert np.array_equal(back.x, x)
+
+
+@pytest.mark.parametrize("factor", [1e-6, 1.0, 2250.0, 1e10])
+def test_the_example_in_any_unit_of_money_is_scaled_to_the_same_numbers(factor):
+    """Unscaled, the example's matrix spans 2**36 (x1) to 2**102 (x1e10); scaled, 2**8 at every money scale,
+    with every nonzero right-hand side within 2**-6 .. 2**6 and the largest objective coefficient 1."""
+    from money import scale_money
+
+    from allocator.loader import load_scenario
+    from allocator.model import build_model
+    from allocator.schema import Scenario
+    from solvers.scaling import equilibrate
+
+    example = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "example_q1.yaml").scenario
+    lp = build_model(Scenario.model_validate(scale_money(example.model_dump(), factor)), "max_revenue").lp
+    scaled = equilibrate(lp).apply(lp)
+    entries = np.abs(scaled.data[scaled.data != 0])
+    assert entries.max() / entries.min() <= 2.0 ** 8
+    bounds = np.abs(np.concatenate([scaled.row_lower, scaled.row_upper]))
+    bounds = bounds[np.isfinite(bounds) & (bounds > 0)]
+    assert bounds.min() >= 2.0 ** -6 and bounds.max() <= 2.0 ** 6
+    assert np.abs(scaled.objective).max() == 1.0
