@@ -1,3 +1,3 @@
-from .cli import main
+from allocator.cli.app import main
 
 main()

@@ -1,5 +1,5 @@
 import sys
 from pathlib import Path
 
-# Make `tests/helpers.py` importable as `helpers` without turning tests/ into a package.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Shared test helpers live in tests/support/ and are imported by name (`import helpers`).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))

@@ -1,0 +1,1 @@
+"""Why a plan is what it is: infeasibility diagnosis, price ranging, explanations."""

@@ -1,0 +1,79 @@
+"""Command-line options declared once and shared by every command that takes them.
+
+Each option is checked at the edge, where click reads it: a value that passes here is one the library
+can use (no nan or infinite seconds, no negative seed, no thread or worker count that would exhaust the
+machine, a scheduler address that names a host and port), so nothing crashes after the work has begun.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import click
+
+from solvers import BACKENDS
+
+from allocator.scenario.schema import OBJECTIVES
+
+MAX_SECONDS = 1e7  # about 16 weeks: longer than any solve, and still a valid timeout for the OS
+MAX_THREADS = 256  # HiGHS aborts the process (SIGABRT) on a thread pool of 100,000
+SCHEDULER_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(?P<port>\d{1,5})/?$")
+
+
+class FiniteFloat(click.FloatRange):
+    """A float in a range that is also finite (click's FloatRange lets nan through every bound)."""
+
+    name = "finite number"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+class OutFolder(click.Path):
+    """An output folder's path; an empty one would name the working folder itself."""
+
+    def __init__(self):
+        super().__init__(path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path; expected a folder to write into", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class SchedulerAddress(click.ParamType):
+    """A Dask scheduler address, ``tcp://host:port`` (any scheme Dask knows: tcp, tls, ucx...)."""
+
+    name = "address"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        match = SCHEDULER_ADDRESS.match(text)
+        if match is None or not 0 < int(match["port"]) < 65536:
+            self.fail(f"{value!r} is not a scheduler address; expected scheme://HOST:PORT, e.g. tcp://10.0.0.5:8786",
+                      param, ctx)
+        return text
+
+
+SOLVER_OPTION = click.option("--solver", default="cbc", show_default=True, type=click.Choice(list(BACKENDS)),
+                             help="Solver backend.")
+OBJECTIVE_OPTION = click.option("--objective", type=click.Choice(list(OBJECTIVES)),
+                                help="Override the scenario's objective.")
+TIME_LIMIT_OPTION = click.option("--time-limit", type=FiniteFloat(min=0, min_open=True, max=MAX_SECONDS),
+                                 help="Seconds each solve may run.")
+MIP_GAP_OPTION = click.option("--mip-gap", type=FiniteFloat(0, 1), help="Relative MIP gap at which to stop (0-1).")
+THREADS_OPTION = click.option("--threads", type=click.IntRange(1, MAX_THREADS), help="Solver threads.")
+WORKERS_OPTION = click.option("--workers", type=click.IntRange(min=1),
+                              help="Local processes (default: all cores; never more than the tasks, or 4 per core).")
+SCHEDULER_OPTION = click.option("--scheduler", type=SchedulerAddress(), metavar="tcp://HOST:PORT",
+                                help="Run on an existing Dask distributed cluster instead.")
+SEED_OPTION = click.option("--seed", default=7, show_default=True, type=click.IntRange(0, 2**63 - 1),
+                           help="Random seed, 0 or more (same seed, same numbers).")
+CONFIDENCE_OPTION = click.option(
+    "--confidence", type=FiniteFloat(0, 1, min_open=True, max_open=True),
+    help="Also find the smallest buffer whose plan meets committed revenue with this probability.")

@@ -1,0 +1,1 @@
+"""Files: the plan folder written atomically, CSV text, model export."""

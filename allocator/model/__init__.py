@@ -1,0 +1,1 @@
+"""Scenario -> linear program: cells, columns, row blocks, response-curve ordering."""

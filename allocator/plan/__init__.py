@@ -1,0 +1,1 @@
+"""A solution -> the plan: its tables, prices, words, tolerance, and the independent verifier."""

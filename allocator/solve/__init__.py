@@ -1,0 +1,1 @@
+"""Solving a built model: the solve strategy, lexicographic goals, the tie-break pass."""

@@ -1,0 +1,232 @@
+"""`allocator sweep`: solve a grid of variants of one scenario, on all local cores or a Dask cluster.
+
+Each ``--vary PATH=start:stop:count`` (evenly spaced, both ends included) or
+``--vary PATH=a,b,c`` gives a list of values; the variants are the grid of
+all lists. A variant is the scenario with ``--set PATH=value`` overrides, so
+it is validated like any scenario and an invalid one becomes a row that says
+why. Infeasible variants carry their diagnosis. Rows come back in grid order
+whichever way they ran, so results are identical on one core, many, or a
+cluster.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import math
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solvers import SolveOptions, SolverError, Status
+
+from allocator.errors import AllocatorError, ScenarioError, Text
+from allocator.whatif.execute import Executor
+
+MAX_VARIANTS = 100_000  # per sweep: each is a solve and a row
+FRONTIER_FIXED_COLUMNS = ["status", "objective", "spend", "revenue_total", "new_customers", "leads", "roi",
+                          "budget_shadow_price", "channels_used", "message"]
+
+
+@dataclass(frozen=True)
+class Axis:
+    path: str
+    values: tuple
+
+
+def parse_vary(text: str) -> Axis:
+    """``budget.total=2e6:5e6:13`` or ``targets.buffer=0.1,0.15``."""
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip() or not spec.strip():
+        raise ScenarioError("--vary", text, "no PATH=VALUES", "PATH=start:stop:count or PATH=a,b,c")
+    spec = spec.strip()
+    if ":" in spec and "," not in spec:
+        parts = spec.split(":")
+        try:
+            start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+        except (ValueError, IndexError):
+            raise ScenarioError("--vary", path, spec, "start:stop:count with numbers and a whole count, e.g. 2e6:5e6:13") from None
+        if len(parts) != 3 or count < 1 or count > MAX_VARIANTS:
+            raise ScenarioError("--vary", path, spec, f"start:stop:count with 1 <= count <= {MAX_VARIANTS}")
+        if not (math.isfinite(start) and math.isfinite(stop)):
+            raise ScenarioError("--vary", path, spec, "start:stop:count with finite start and stop")
+        values = tuple(float(v) for v in np.linspace(start, stop, count))
+    else:
+        values = tuple(v.strip() for v in spec.split(",") if v.strip())
+        if not values:
+            raise ScenarioError("--vary", path, spec, "at least one value")
+    return Axis(path.strip(), values)
+
+
+def parse_axes(texts) -> list[Axis]:
+    """Every ``--vary``; a path varied twice would give two values to one field in each variant."""
+    axes = [parse_vary(text) for text in texts]
+    seen: set[str] = set()
+    for axis in axes:
+        if axis.path in seen:
+            raise ScenarioError("--vary", axis.path, "the same path twice", "each path in one --vary, e.g. PATH=a,b,c")
+        seen.add(axis.path)
+    variants = math.prod(len(axis.values) for axis in axes)
+    if variants > MAX_VARIANTS:  # the grid is built in memory before any solve
+        raise ScenarioError("--vary", " x ".join(str(len(axis.values)) for axis in axes), Text(f"{variants:,} variants"),
+                            f"a grid of at most {MAX_VARIANTS:,} variants")
+    return axes
+
+
+def axis_column(axis: Axis) -> str:
+    """The frontier column of a varied path: the path, unless a result column has that name
+    (``--vary objective=max_revenue,min_spend`` beside the objective's value)."""
+    return f"vary:{axis.path}" if axis.path in FRONTIER_FIXED_COLUMNS or axis.path == "seconds" else axis.path
+
+
+def grid(axes: list[Axis]) -> list[tuple]:
+    return list(itertools.product(*(axis.values for axis in axes)))
+
+
+def _format_value(value) -> str:
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else f"{value:.1f}"
+    return str(value)
+
+
+def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver: str, options: SolveOptions,
+                  allow_outside: tuple = ()) -> dict:
+    """One grid point -> one frontier row (plain data, so it crosses process and network boundaries)."""
+    from allocator.analysis.diagnose import diagnose
+    from allocator.model.build import build_model
+    from allocator.solve.pipeline import solve_model
+
+    started = time.perf_counter()
+    try:
+        loaded = _load(scenario, overrides, tuple(allow_outside))
+        model = build_model(loaded.scenario, objective)
+        result = solve_model(model, solver, options)
+    except ScenarioError as exc:
+        return {"status": "invalid", "message": str(exc), "seconds": time.perf_counter() - started}
+    except (SolverError, AllocatorError) as exc:
+        return {"status": "error", "message": str(exc), "seconds": time.perf_counter() - started}
+    except Exception as exc:  # a solver library's own failure (or a bug): this variant's row says so, the rest go on
+        return {"status": "error", "message": f"unexpected {type(exc).__name__}: {exc}",
+                "seconds": time.perf_counter() - started}
+    row = {"status": result.status.value, "seconds": 0.0}
+    if result.status.has_solution:
+        x = result.x
+        spend = float(x[model.total_spend_col])
+        revenue = float(x[model.total_revenue_col])
+        n = model.spend.size
+        row.update({
+            "objective": model.objective_value(x), "spend": spend, "revenue_total": revenue + model.baseline.total,
+            "new_customers": float(model.spend.new_customers @ x[:n]), "leads": float(model.spend.leads @ x[:n]),
+            "roi": revenue / spend if spend > 1e-9 else float("nan"),
+            "budget_shadow_price": _or_nan(model.budget_price(result.row_duals)),
+            "channels_used": ";".join(_channels_used(model, x)),
+        })
+    elif result.status is Status.INFEASIBLE:
+        try:
+            row["message"] = " ".join(diagnose(model, solver, options).summary())
+        except Exception as exc:  # the variant stays infeasible; only its explanation is missing
+            row["message"] = f"diagnosis failed ({type(exc).__name__}: {exc})"
+    else:
+        row["message"] = result.message
+    row["seconds"] = time.perf_counter() - started
+    return row
+
+
+@functools.lru_cache(maxsize=64)
+def _load(scenario: str, overrides: tuple, allow_outside: tuple = ()):
+    from allocator.scenario.loader import load_scenario
+
+    return load_scenario(scenario, list(overrides), allow_outside)
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def _channels_used(model, x) -> list[str]:
+    spend = np.bincount(model.cells.channel[model.spend.cell], weights=x[: model.spend.size],
+                        minlength=len(model.cells.dims.channels))
+    return [name for name, amount in zip(model.cells.dims.channels, spend.tolist()) if amount > 1e-6]
+
+
+def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), objective: str | None = None,
+              solver: str = "cbc", options: SolveOptions | None = None, workers: int | None = None,
+              scheduler: str | None = None, progress=None, allow_outside: tuple = ()) -> pd.DataFrame:
+    """Solve every grid point; returns frontier rows in grid order.
+
+    ``scheduler``: address of an existing Dask distributed scheduler
+    (``tcp://host:port``); otherwise a local process pool with ``workers``
+    processes (default: all cores). ``progress(done, total)`` is called as
+    results arrive.
+    """
+    points = grid(axes)
+    jobs = [tuple(base_overrides) + tuple(f"{a.path}={_format_value(v)}" for a, v in zip(axes, point)) for point in points]
+    options = options or SolveOptions()
+    with Executor(workers, scheduler) as executor:
+        # Variants solved side by side already share the cores: no second CBC process beside a barrier.
+        if executor.parallel(len(jobs)):
+            options = replace(options, concurrent=False)
+        allowed = tuple(str(folder) for folder in allow_outside)  # plain text: it crosses process boundaries
+        args = [(str(scenario), job, objective, solver, options, allowed) for job in jobs]
+        rows = executor.map(solve_variant, args, progress)
+    frame = pd.DataFrame(rows)
+    for i, axis in enumerate(axes):
+        frame.insert(i, axis_column(axis), [point[i] for point in points])
+    for column in FRONTIER_FIXED_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = np.nan if column not in ("channels_used", "message", "status") else ""
+    # Timings vary from run to run; they go to run.json, so that frontier.csv is the same every time.
+    frame.attrs["seconds"] = frame["seconds"].tolist() if "seconds" in frame.columns else []
+    ordered = [axis_column(a) for a in axes] + FRONTIER_FIXED_COLUMNS
+    seconds = frame.attrs["seconds"]
+    frame = frame[ordered]
+    frame.attrs["seconds"] = seconds
+    frame["channels_used"] = frame["channels_used"].fillna("")
+    frame["message"] = frame["message"].fillna("")
+    return frame
+
+
+def frontier_chart(frame: pd.DataFrame, axes: list[Axis]) -> bytes | None:
+    """A PNG of the objective (or revenue, when the budget is varied) along the first varied parameter.
+
+    Marks where each channel first gets budget. None when matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    axis = axis_column(axes[0])
+    solved = frame[frame["status"].isin(["optimal", "time_limit_with_solution"])].copy()
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    y_column = "revenue_total" if axes[0].path == "budget.total" else "objective"
+    if len(solved):
+        xs = pd.to_numeric(solved[axis], errors="coerce")
+        ax.plot(xs, solved[y_column], marker="o", lw=1.5, color="#1f5fa6")
+        seen: set[str] = set()
+        for x, y, used in zip(xs, solved[y_column], solved["channels_used"]):
+            for channel in (used.split(";") if used else []):
+                if channel not in seen:
+                    seen.add(channel)
+                    if x != xs.iloc[0]:
+                        ax.annotate(f"+{channel}", (x, y), textcoords="offset points", xytext=(4, -12), fontsize=8)
+    infeasible = frame[frame["status"] == "infeasible"]
+    if len(infeasible):
+        ax.scatter(pd.to_numeric(infeasible[axis], errors="coerce"), [ax.get_ylim()[0]] * len(infeasible),
+                   marker="x", color="#b22", label="infeasible")
+        ax.legend()
+    ax.set_xlabel(axes[0].path)
+    ax.set_ylabel(y_column.replace("_", " "))
+    ax.set_title("Efficient frontier" if axes[0].path == "budget.total" else f"{y_column} along {axes[0].path}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    plt.close(fig)
+    return png.getvalue()
