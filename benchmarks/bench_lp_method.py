@@ -26,8 +26,8 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (benchmarks/generate.py)
 
 import solvers.cbc as cbc_backend  # noqa: E402
-from allocator.loader import load_scenario  # noqa: E402
-from allocator.model import build_model  # noqa: E402
+from allocator.scenario.loader import load_scenario  # noqa: E402
+from allocator.model.build import build_model  # noqa: E402
 from solvers.base import BARRIER_MIN_CELLS, SolveOptions, lp_method  # noqa: E402
 from solvers.mps import write_mps  # noqa: E402
 

@@ -36,12 +36,12 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (benchmarks/generate.py)
 
 import solvers.cbc as cbc_backend  # noqa: E402
-from allocator.output import run_inputs, write_folder  # noqa: E402
-from allocator.pipeline import run_record, solve_file  # noqa: E402
+from allocator.io.output import run_inputs, write_folder  # noqa: E402
+from allocator.solve.pipeline import run_record, solve_file  # noqa: E402
 from solvers import Status  # noqa: E402
 from solvers.mps import write_mps  # noqa: E402
 from solvers.base import Sense, SolveOptions, lp_method  # noqa: E402
-from allocator.export import export_texts  # noqa: E402
+from allocator.io.export import export_texts  # noqa: E402
 
 # The checkout whose `allocator` is imported: normally ROOT; another folder when PYTHONPATH points at a snapshot.
 LIB_ROOT = Path(sys.modules["allocator"].__file__).resolve().parent.parent
@@ -206,7 +206,7 @@ def summed_tree_rss(args: list[str]) -> float | None:
 def python_only_rss(path: Path, out: Path) -> float:
     """Peak RSS (MiB) of the CLI's own Python process, without the CBC child."""
     code = ("import resource, sys\n"
-            "from allocator.cli import main\n"
+            "from allocator.cli.app import main\n"
             "try:\n    main(sys.argv[1:], standalone_mode=True)\n"
             "except SystemExit as e:\n    code = e.code\n"
             "print('RSS_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"

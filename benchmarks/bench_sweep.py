@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from allocator.sweep import Axis, run_sweep, solve_variant  # noqa: E402
+from allocator.whatif.sweep import Axis, run_sweep, solve_variant  # noqa: E402
 from solvers import SolveOptions  # noqa: E402
 
 EXAMPLE = REPO / "scenarios" / "example_q1.yaml"

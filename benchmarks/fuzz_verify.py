@@ -4,10 +4,10 @@ Scenarios come from the hypothesis strategy in tests/strategies.py (`scenario_ca
 `@given` with a fixed seed, generation only (no shrinking, no example database), so a run is
 reproducible for a given --seed, strategy and library. For each scenario:
 
-- solve with CBC and with HiGHS through `allocator.pipeline.solve_loaded` (scenario written to a
-  temporary YAML file and loaded with `allocator.loader.load_scenario`, as `allocator solve` does,
+- solve with CBC and with HiGHS through `allocator.solve.pipeline.solve_loaded` (scenario written to a
+  temporary YAML file and loaded with `allocator.scenario.loader.load_scenario`, as `allocator solve` does,
   each solver with a --time-limit of 20 s), and write the plan folder as `allocator solve` does;
-- every plan found is checked from the written allocation.csv with `allocator.verify` (as
+- every plan found is checked from the written allocation.csv with `allocator.plan.verify` (as
   `allocator verify` does);
 - the two solvers must agree: same status class (optimal / infeasible / unbounded) and, when
   optimal, the same objective within 1e-6 relative (+1e-6 absolute);
@@ -48,7 +48,7 @@ import traceback
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
