@@ -307,8 +307,6 @@ def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, P
     for prefix in ("Input should be ", "Value error, "):
         if message.startswith(prefix):
             message = message[len(prefix):]
-    if kind in ("value_error", "assertion_error"):
-        return ScenarioError(file, field, _short(value), message)
     return ScenarioError(file, field, _short(value), message)
 
 

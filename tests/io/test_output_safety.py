@@ -249,16 +249,23 @@ def test_empty_folder_is_written_without_force(tmp_path):
 # Item 15: Ctrl-C during the write keeps the old folder and leaves nothing behind
 
 
-def _solved_example():
-    solved = solve_file(EXAMPLE)
-    return solved, run_record(solved), run_inputs(solved.loaded)
-
-
-def test_interrupt_while_writing_the_tables_keeps_the_old_folder(tmp_path, old_plan, monkeypatch):
+def _interrupted_write_changes_nothing(tmp_path, old_plan, plant) -> pathlib.Path:
+    """Write the example's plan with force over a copy of the old plan, `plant()` having set a Ctrl-C
+    somewhere in the write: the old folder must stand as it was, with nothing left beside it."""
     out = tmp_path / "q1"
     shutil.copytree(old_plan, out)
     before = snapshot(out)
-    solved, record, inputs = _solved_example()
+    solved = solve_file(EXAMPLE)
+    record, inputs = run_record(solved), run_inputs(solved.loaded)
+    plant()
+    with pytest.raises(KeyboardInterrupt):
+        write_folder(out, solved.plan.tables, record, inputs=inputs, force=True)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+    return out
+
+
+def test_interrupt_while_writing_the_tables_keeps_the_old_folder(tmp_path, old_plan, monkeypatch):
     real_write, calls = output.write_csv, []
 
     def write_csv(frame, path):
@@ -267,21 +274,12 @@ def test_interrupt_while_writing_the_tables_keeps_the_old_folder(tmp_path, old_p
             raise KeyboardInterrupt
         real_write(frame, path)
 
-    monkeypatch.setattr(output, "write_csv", write_csv)
-    with pytest.raises(KeyboardInterrupt):
-        write_folder(out, solved.plan.tables, record, inputs=inputs, force=True)
+    _interrupted_write_changes_nothing(tmp_path, old_plan, lambda: monkeypatch.setattr(output, "write_csv", write_csv))
     assert len(calls) == 3
-    assert snapshot(out) == before
-    assert leftovers(out) == []
 
 
 def test_interrupt_between_the_two_renames_of_the_fallback_puts_the_old_folder_back(tmp_path, old_plan, monkeypatch):
     """Without renameat2 the swap is two renames; Ctrl-C between them used to leave no --out and a hidden copy."""
-    out = tmp_path / "q1"
-    shutil.copytree(old_plan, out)
-    before = snapshot(out)
-    solved, record, inputs = _solved_example()
-    monkeypatch.setattr(atomic, "exchange", lambda a, b: False)
     real_rename, renames = pathlib.Path.rename, []
 
     def rename(self, target):
@@ -291,12 +289,12 @@ def test_interrupt_between_the_two_renames_of_the_fallback_puts_the_old_folder_b
             raise KeyboardInterrupt
         return moved
 
-    monkeypatch.setattr(pathlib.Path, "rename", rename)
-    with pytest.raises(KeyboardInterrupt):
-        write_folder(out, solved.plan.tables, record, inputs=inputs, force=True)
+    def plant():
+        monkeypatch.setattr(atomic, "exchange", lambda a, b: False)
+        monkeypatch.setattr(pathlib.Path, "rename", rename)
+
+    out = _interrupted_write_changes_nothing(tmp_path, old_plan, plant)
     assert renames[0][0] == out.resolve()
-    assert snapshot(out) == before
-    assert leftovers(out) == []
 
 
 def test_ctrl_c_during_a_commands_write_keeps_the_old_folder_and_leaves_nothing(tmp_path, old_plan, monkeypatch):
