@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from helpers import EXAMPLE, backends, base_scenario, invoke, solve_and_verify, spend_of, write_scenario
 
-from allocator.cli.app import main
 from allocator.scenario.loader import load_scenario
 from allocator.plan.verify import read_allocation, verify
 
@@ -15,7 +13,7 @@ from allocator.plan.verify import read_allocation, verify
 @pytest.fixture(scope="module")
 def example_folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("example") / "q1"
-    result = CliRunner().invoke(main, ["solve", str(EXAMPLE), "--out", str(out)])
+    result = invoke("solve", EXAMPLE, "--out", out)
     assert result.exit_code == 0, result.output
     return out
 
@@ -157,7 +155,7 @@ def test_missing_baseline_is_reported(scenario, allocation):
 
 
 def test_cli_verify_passes_on_solved_folder(example_folder):
-    result = CliRunner().invoke(main, ["verify", str(EXAMPLE), str(example_folder)])
+    result = invoke("verify", EXAMPLE, example_folder)
     assert result.exit_code == 0, result.output
     assert "checks passed" in result.output
 
@@ -169,7 +167,7 @@ def test_cli_verify_on_tampered_folder_exits_1(tmp_path, example_folder):
     i = row_of(a, channel="website", tier="existing_customers", product="growth_line", period="2027-02")
     a.loc[i, "spend"] += 500_000.0  # leads left as they were: the funnel check fails too
     a.to_csv(folder / "allocation.csv", index=False)
-    result = CliRunner().invoke(main, ["verify", str(EXAMPLE), str(folder)])
+    result = invoke("verify", EXAMPLE, folder)
     assert result.exit_code == 1
     lines = result.output.splitlines()
     violations = [line for line in lines if line.startswith("violation: ")]
@@ -179,11 +177,10 @@ def test_cli_verify_on_tampered_folder_exits_1(tmp_path, example_folder):
     assert any(line.startswith("violation: capacity_spend[website,2027-02]:") for line in violations)
     assert any(line.startswith("violation: leads[website,existing_customers,growth_line,2027-02]:") for line in violations)
     assert "violation(s)" in lines[-1]
-    assert "Traceback" not in result.output
 
 
 def test_cli_verify_without_allocation_is_bad_input(tmp_path):
-    result = CliRunner().invoke(main, ["verify", str(EXAMPLE), str(tmp_path)])
+    result = invoke("verify", EXAMPLE, tmp_path)
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "allocation.csv" in result.output
 
@@ -208,11 +205,10 @@ def test_plan_without_a_single_eligible_cell(tmp_path):
     data = base_scenario(funnel=[{"channel": "a", "tier": "n", "eligible": False}])
     path = write_scenario(tmp_path, data)
     out = tmp_path / "out"
-    runner = CliRunner()
-    solved = runner.invoke(main, ["solve", str(path), "--out", str(out)])
+    solved = invoke("solve", path, "--out", out)
     assert solved.exit_code == 0, solved.output
     assert (out / "allocation.csv").read_text().count("\n") == 1
-    checked = runner.invoke(main, ["verify", str(path), str(out)])
+    checked = invoke("verify", path, out)
     assert checked.exit_code == 0, checked.output
     from allocator.plan.verify import REQUIRED_COLUMNS
 

@@ -4,9 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import invoke
 
-from allocator.cli.app import main
 from allocator.errors import ScenarioError
 from allocator.scenario.examples import write_examples
 from allocator.scenario.loader import load_scenario
@@ -104,16 +103,14 @@ def test_extends_cycle_and_paths_without_extends_are_refused(folder):
 
 
 def test_cli_set_and_variant_solve_the_same_plan(folder, tmp_path):
-    runner = CliRunner()
     variant = write(folder, "v.yaml", "extends: example_q1.yaml\nbudget.total: 4.0e6\n")
-    a = runner.invoke(main, ["solve", str(variant), "--out", str(tmp_path / "a")])
-    b = runner.invoke(main, ["solve", str(folder / "example_q1.yaml"), "--out", str(tmp_path / "b"),
-                             "--set", "budget.total=4.0e6"])
+    a = invoke("solve", variant, "--out", tmp_path / "a")
+    b = invoke("solve", folder / "example_q1.yaml", "--out", tmp_path / "b", "--set", "budget.total=4.0e6")
     assert a.exit_code == 0 and b.exit_code == 0, (a.output, b.output)
     assert (tmp_path / "a" / "allocation.csv").read_bytes() == (tmp_path / "b" / "allocation.csv").read_bytes()
     run = json.loads((tmp_path / "b" / "run.json").read_text())
     assert run["scenario"]["overrides"] == ["budget.total=4.0e6"]
     run_a = json.loads((tmp_path / "a" / "run.json").read_text())
     assert [Path(p).name for p in run_a["scenario"]["extends"]] == ["example_q1.yaml"]
-    checked = runner.invoke(main, ["verify", str(variant), str(tmp_path / "a")])
+    checked = invoke("verify", variant, tmp_path / "a")
     assert checked.exit_code == 0, checked.output

@@ -6,7 +6,7 @@ import pytest
 from allocator.solve.pipeline import solve_file
 from solvers import Status
 
-from helpers import backends, base_scenario, solve_and_verify, write_scenario
+from helpers import backends, base_scenario, invoke, solve_and_verify, write_scenario
 
 
 def _two_channels(**targets):
@@ -66,16 +66,12 @@ def test_soft_list_keeps_other_targets_hard(tmp_path, solver):
 
 
 def test_cli_writes_shortfalls_and_verify_reports_them(tmp_path):
-    from click.testing import CliRunner
-
-    from allocator.cli.app import main
-
     path = write_scenario(tmp_path, _two_channels(revenue=6000, mode="soft"))
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["solve", str(path), "--out", str(out)])
+    result = invoke("solve", path, "--out", out)
     assert result.exit_code == 0, result.output
     shortfalls = pd.read_csv(out / "shortfalls.csv")
     assert list(shortfalls["goal"]) == ["target_revenue"]
-    checked = CliRunner().invoke(main, ["verify", str(path), str(out)])
+    checked = invoke("verify", path, out)
     assert checked.exit_code == 0, checked.output
     assert "soft target not met (allowed): target_revenue" in checked.output

@@ -37,7 +37,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def assert_one_error_line(result, code: int) -> str:
     text = result.output
     assert result.exit_code == code, text
-    assert "Traceback" not in text, text
     assert text.startswith("error: "), text
     assert text.count("\n") == 1 and text.endswith("\n"), f"not exactly one line: {text!r}"
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
