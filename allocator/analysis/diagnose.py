@@ -201,7 +201,7 @@ def _fix_text(r: Relaxation) -> str:
 
 
 def _kind_order(model: PlanModel, row: int) -> tuple[int, int]:
-    kind = model.row_kinds[row]
+    kind = model.rows[row].family
     return (KIND_ORDER.index(kind) if kind in KIND_ORDER else 99, row)
 
 
@@ -216,9 +216,9 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     oracle = Oracle(solver=solver, options=options or SolveOptions(),
                     time_budget=DEFAULT_TIME_BUDGET if time_budget is None else time_budget)
     lp = model.lp
-    candidates = sorted((i for i in range(lp.n_rows) if model.row_levers[i] is not None),
+    candidates = sorted((i for i in range(lp.n_rows) if model.rows[i].lever is not None),
                         key=lambda i: _kind_order(model, i))
-    background = [i for i in range(lp.n_rows) if model.row_levers[i] is None]
+    background = [i for i in range(lp.n_rows) if model.rows[i].lever is None]
 
     def feasible(rows: list[int]) -> bool:
         return oracle.feasible(_with_rows(lp, sorted(rows)))
@@ -226,8 +226,8 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     def finish(conflict: list[int], searched: dict[int, float | None], reduced: bool, note: str,
                remarks: list[str] = ()) -> Diagnosis:
         relaxations = [Relaxation(
-            row=row, constraint=lp.row_names[row], kind=model.row_kinds[row], limit=limit_text(model, row),
-            lever=model.row_levers[row], feasible_at=searched.get(row), searched=row in searched,
+            row=row, constraint=lp.row_names[row], kind=model.rows[row].family, limit=limit_text(model, row),
+            lever=model.rows[row].lever, feasible_at=searched.get(row), searched=row in searched,
         ) for row in sorted(conflict, key=lambda i: _kind_order(model, i))]
         return Diagnosis(relaxations, oracle.solves, time.perf_counter() - oracle.started, list(remarks),
                          complete=not note, reduced=reduced, note=note)
@@ -255,7 +255,7 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     searched: dict[int, float | None] = {}
     for row in sorted(conflict, key=lambda i: _kind_order(model, i)):
         try:
-            searched[row] = _boundary(model.scenario, model.row_levers[row], oracle)
+            searched[row] = _boundary(model.scenario, model.rows[row].lever, oracle)
         except _Stopped as stop:
             return finish(conflict, searched, True, str(stop), remarks)
     return finish(conflict, searched, True, "", remarks)

@@ -34,7 +34,7 @@ def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: 
         return Explanation([f"No plan to explain: {plan.status.value}."], {}, 0)
 
     sensitivity = plan.tables["sensitivity"].copy()
-    levers = {lever.label: lever for lever in model.row_levers if lever is not None}  # a table row per lever
+    levers = {r.lever.label: r.lever for r in model.rows if r.lever is not None}  # a table row per lever
     solves = 0
     for i in range(min(ranged, len(sensitivity))):
         lever = levers[sensitivity.at[i, "lever"]]

@@ -15,7 +15,7 @@ import click
 
 from solvers import BACKENDS
 
-from allocator.scenario.schema import OBJECTIVES
+from allocator.scenario.objectives import OBJECTIVE_NAMES
 
 MAX_SECONDS = 1e7  # about 16 weeks: longer than any solve, and still a valid timeout for the OS
 MAX_THREADS = 256  # HiGHS aborts the process (SIGABRT) on a thread pool of 100,000
@@ -62,7 +62,7 @@ class SchedulerAddress(click.ParamType):
 
 SOLVER_OPTION = click.option("--solver", default="cbc", show_default=True, type=click.Choice(list(BACKENDS)),
                              help="Solver backend.")
-OBJECTIVE_OPTION = click.option("--objective", type=click.Choice(list(OBJECTIVES)),
+OBJECTIVE_OPTION = click.option("--objective", type=click.Choice(list(OBJECTIVE_NAMES)),
                                 help="Override the scenario's objective.")
 TIME_LIMIT_OPTION = click.option("--time-limit", type=FiniteFloat(min=0, min_open=True, max=MAX_SECONDS),
                                  help="Seconds each solve may run.")

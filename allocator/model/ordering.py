@@ -23,8 +23,9 @@ from dataclasses import replace
 
 import numpy as np
 
-
-from allocator.model.build import PlanModel, _channel_spend_bound
+from allocator.model.build import PlanModel
+from allocator.model.context import channel_spend_bound
+from allocator.model.rows import RowRecord
 
 
 def ordered_model(model: PlanModel, fallback_bound: float = np.inf) -> PlanModel:
@@ -35,12 +36,12 @@ def ordered_model(model: PlanModel, fallback_bound: float = np.inf) -> PlanModel
     M = len(cells.dims.periods)
     channel = cells.channel[spend.cell]
     period = cells.period[spend.cell]
-    new_rows: list[tuple[str, np.ndarray, np.ndarray, float, float]] = []
+    new_rows: list[tuple[RowRecord, np.ndarray, np.ndarray, float, float]] = []
     binaries: list[str] = []
     for c_i, ch in enumerate(s.channels):
         if not ch.response or len(ch.response) < 2:
             continue
-        bound = _channel_spend_bound(s, c_i)
+        bound = channel_spend_bound(s, c_i)
         if not np.isfinite(bound):
             bound = fallback_bound
         for m in range(M):
@@ -56,10 +57,12 @@ def ordered_model(model: PlanModel, fallback_bound: float = np.inf) -> PlanModel
                 if not np.isfinite(width) or not np.isfinite(next_bound):
                     continue
                 z = lp.n_cols + len(binaries)
-                label = f"{ch.name},{cells.dims.periods[m]},{k + 1}"
-                binaries.append(f"slice_order[{label}]")
-                new_rows.append((f"slice_full[{label}]", np.append(this, z), np.append(np.ones(this.size), -width), 0.0, np.inf))
-                new_rows.append((f"slice_open[{label}]", np.append(nxt, z), np.append(np.ones(nxt.size), -next_bound), -np.inf, 0.0))
+                args = (ch.name, cells.dims.periods[m], k + 1)
+                binaries.append(f"slice_order[{','.join(map(str, args))}]")  # a column, named like its rows
+                new_rows.append((RowRecord("response", "slice_full", args), np.append(this, z),
+                                 np.append(np.ones(this.size), -width), 0.0, np.inf))
+                new_rows.append((RowRecord("response", "slice_open", args), np.append(nxt, z),
+                                 np.append(np.ones(nxt.size), -next_bound), -np.inf, 0.0))
     if not binaries:
         return model
     n_new = len(binaries)
@@ -68,8 +71,7 @@ def ordered_model(model: PlanModel, fallback_bound: float = np.inf) -> PlanModel
         col_lower=np.append(lp.col_lower, np.zeros(n_new)), col_upper=np.append(lp.col_upper, np.ones(n_new)),
         col_integer=np.append(lp.col_integer, np.ones(n_new, dtype=bool)),
     )
-    extended = with_binaries.with_rows([r[0] for r in new_rows], [(r[1], r[2]) for r in new_rows],
+    extended = with_binaries.with_rows([r[0].name for r in new_rows], [(r[1], r[2]) for r in new_rows],
                                        [r[3] for r in new_rows], [r[4] for r in new_rows])
-    return replace(model, lp=extended, row_kinds=model.row_kinds + ["response"] * len(new_rows),
-                   row_levers=model.row_levers + [None] * len(new_rows),
+    return replace(model, lp=extended, rows=model.rows + tuple(r[0] for r in new_rows),
                    waste=np.append(model.waste, np.zeros(n_new)))

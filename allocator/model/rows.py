@@ -1,20 +1,47 @@
-"""Collect constraint rows in bulk (COO triplets per block) and assemble the CSR matrix once."""
+"""Collect constraint rows in bulk (COO triplets per block) and assemble the CSR matrix once.
+
+Each row carries a `RowRecord`: its family, its form, its arguments in the
+scenario's own names and the scenario number behind it. The row's name is made
+from the record (``capacity_spend[livestream,2027-02]``), and everything that
+reads a row later (words, prices, goals, diagnosis) reads the record, never
+the name: a channel called ``web, app`` stays one argument.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+from allocator.scenario.levers import Lever
 
 INF = np.inf
 ROUND_OFF = 1e-12  # relative to the terms summed into one coefficient (double round-off is 1e-16)
 
 
+class RowRecord(NamedTuple):
+    """What one row is: ``RowRecord("capacity", "capacity_spend", ("livestream", "2027-02"), lever)``.
+
+    A named tuple rather than a dataclass: a large model has a record per row, built in its hot loop.
+    """
+
+    family: str  # the row's kind in constraints.csv: budget, capacity, response, roi, target, mix, phasing...
+    form: str  # which limit of the family: budget_min_share, capacity_leads, mix_max_revenue...
+    args: tuple = ()  # what it is about, in the scenario's names (a channel, a period, a selection's label)
+    lever: Lever | None = None  # the scenario number behind it; None for structural rows
+
+    @property
+    def name(self) -> str:
+        """The row's readable name, e.g. ``capacity_spend[livestream,2027-02]`` (made unique by the builder)."""
+        return f"{self.form}[{','.join(map(str, self.args))}]" if self.args else self.form
+
+
 class RowBlocks:
-    """Rows are added a block at a time: names, entries (local row, column, value), bounds."""
+    """Rows are added a block at a time: records, entries (local row, column, value), bounds."""
 
     def __init__(self) -> None:
         self.names: list[str] = []
-        self.kinds: list[str] = []
-        self.levers: list = []  # per row: the scenario number behind it (allocator.scenario.levers.Lever) or None
+        self.records: list[RowRecord] = []
         self._lower: list[np.ndarray] = []
         self._upper: list[np.ndarray] = []
         self._rows: list[np.ndarray] = []
@@ -25,15 +52,18 @@ class RowBlocks:
     def count(self) -> int:
         return len(self.names)
 
-    def add(self, kind: str, names: list[str], local_row, cols, vals, lower, upper, levers=None) -> None:
-        """Add len(names) rows; entry e goes to row local_row[e] of this block; levers: one per row, or None."""
-        n = len(names)
+    def add(self, family: str, form: str, args: list[tuple], local_row, cols, vals, lower, upper,
+            levers=None) -> None:
+        """Add len(args) rows of one form, row r about args[r]; entry e goes to row local_row[e] of this block;
+        levers: one per row, or None (structural rows)."""
+        n = len(args)
         if n == 0:
             return
         offset = self.count
-        self.names.extend(names)
-        self.kinds.extend([kind] * n)
-        self.levers.extend(levers if levers is not None else [None] * n)
+        levers = levers if levers is not None else [None] * n
+        records = [RowRecord(family, form, a, lever) for a, lever in zip(args, levers)]
+        self.records.extend(records)
+        self.names.extend(r.name for r in records)
         self._lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n,)).copy())
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n,)).copy())
         cols = np.asarray(cols, dtype=np.int64)
@@ -41,23 +71,24 @@ class RowBlocks:
         self._cols.append(cols)
         self._vals.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), cols.shape).copy())
 
-    def add_one(self, kind: str, name: str, cols, vals, lower=-INF, upper=INF, lever=None) -> None:
+    def add_one(self, family: str, form: str, args: tuple, cols, vals, lower=-INF, upper=INF, lever=None) -> None:
         cols = np.asarray(cols, dtype=np.int64)
-        self.add(kind, [name], np.zeros(cols.size, dtype=np.int64), cols, vals, lower, upper, [lever])
+        self.add(family, form, [args], np.zeros(cols.size, dtype=np.int64), cols, vals, lower, upper, [lever])
 
-    def add_grouped(self, kind: str, group_of_col: np.ndarray, cols: np.ndarray, vals, label, lower, upper,
-                    lever=None) -> np.ndarray:
+    def add_grouped(self, family: str, form: str, group_of_col: np.ndarray, cols: np.ndarray, vals, args_of,
+                    lower, upper, lever=None) -> np.ndarray:
         """One row per distinct group code among `cols`; returns the codes in row order.
 
         ``group_of_col`` gives each entry's group code (same length as cols);
-        ``label(code)`` names the row; ``lower``/``upper`` are callables
+        ``args_of(code)`` says what the row is about; ``lower``/``upper`` are callables
         ``f(codes) -> array`` giving each row's bounds; ``lever(code)`` its scenario number.
         """
         codes, local = np.unique(group_of_col, return_inverse=True)
         if codes.size == 0:
             return codes
         levers = [lever(int(code)) for code in codes] if lever else None
-        self.add(kind, [label(int(code)) for code in codes], local, cols, vals, lower(codes), upper(codes), levers)
+        self.add(family, form, [args_of(int(code)) for code in codes], local, cols, vals, lower(codes), upper(codes),
+                 levers)
         return codes
 
     def add_entries(self, rows, cols, vals) -> None:

@@ -14,9 +14,9 @@ import pandas as pd
 
 from solvers import Sense, SolveResult
 
-from allocator.plan.words import OBJECTIVE_UNITS, figure, limit_text, lever_factor, money
 from allocator.model.build import PlanModel, slice_fill
-from allocator.plan.tolerance import RELATIVE
+from allocator.plan.tolerance import RELATIVE, binding_rows
+from allocator.plan.words import figure, lever_factor, limit_text, money, objective_unit
 
 SENSITIVITY_COLUMNS = ["constraint", "kind", "limit", "lever", "lever_value", "shadow_price", "price_per_lever_unit",
                        "effect", "gain_if_relaxed_10pct", "valid_from", "valid_to"]
@@ -30,20 +30,18 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
     x = result.x
     if binding is None:
-        from allocator.plan.tables import binding_rows  # results imports this module
-
-        binding = binding_rows(model, x, lp.row_activity(x))
+        binding = binding_rows(lp, x, lp.row_activity(x))
     improve = 1.0 if lp.sense is Sense.MAXIMIZE else -1.0
-    unit = OBJECTIVE_UNITS[objective_kind]
+    unit = objective_unit(objective_kind)
     # Rows are grouped by the scenario number behind them: one number (the phasing tolerance, say)
     # may set several rows, and its price is the sum of theirs.
     groups: dict[str, list[int]] = {}
     for i in np.flatnonzero(binding).tolist():
-        if model.row_levers[i] is not None:
-            groups.setdefault(model.row_levers[i].label, []).append(i)
+        if model.rows[i].lever is not None:
+            groups.setdefault(model.rows[i].lever.label, []).append(i)
     rows = []
     for label, members in groups.items():
-        lever = model.row_levers[members[0]]
+        lever = model.rows[members[0]].lever
         duals = [float(result.row_duals[i]) for i in members]
         price = float(sum(d * lever_factor(model, i, x) for d, i in zip(duals, members)))  # per unit of the lever
         step = 0.1 * abs(lever.current) if lever.current else 0.1
@@ -56,7 +54,7 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
         if len(members) > 1:
             limit += f" (and {len(members) - 1} more row(s) set by {lever.label})"
         rows.append({
-            "constraint": "; ".join(lp.row_names[i] for i in members), "kind": model.row_kinds[members[0]],
+            "constraint": "; ".join(lp.row_names[i] for i in members), "kind": model.rows[members[0]].family,
             "limit": limit, "lever": lever.label, "lever_value": lever.current,
             "shadow_price": duals[0] if len(members) == 1 else float("nan"), "price_per_lever_unit": price,
             "effect": effect, "gain_if_relaxed_10pct": gain, "valid_from": np.nan, "valid_to": np.nan,

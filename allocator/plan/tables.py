@@ -15,13 +15,14 @@ import pandas as pd
 
 from solvers import SolveResult, Status
 
-from allocator.model.cells import funnel_cube, select
-from allocator.plan.words import figure
 from allocator.model.build import PlanModel
-from allocator.plan.tolerance import holds, row_magnitudes, tolerance
+from allocator.model.cells import funnel_cube, select
+from allocator.plan.prices import marginal_table, sensitivity_table
+from allocator.plan.tolerance import binding_rows, holds, row_magnitudes
+from allocator.plan.totals import AMOUNTS, plan_totals
+from allocator.plan.words import figure
 
 DIMENSIONS = {"channel": "by_channel", "tier": "by_tier", "product": "by_product", "period": "by_period"}
-AMOUNTS = ["spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total"]
 
 
 @dataclass(frozen=True)
@@ -60,17 +61,13 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     tables["targets"] = targets_table(model, allocation, index)
     tables["budget_lines"] = budget_lines(allocation, index, names)
     activity = model.lp.row_activity(result.x)
-    binding = binding_rows(model, result.x, activity)
+    binding = binding_rows(model.lp, result.x, activity)
     tables["constraints"] = constraints_table(model, result, activity, binding)
     if model.goals:
         tables["shortfalls"] = shortfalls_table(model, x)
-    from allocator.plan.prices import marginal_table, sensitivity_table  # imports this module's constants
-
     tables["sensitivity"] = sensitivity_table(model, result, objective_kind, binding)
     tables["marginal"] = marginal_table(model, result, objective_kind)
-    totals = {k: float(allocation[k].sum()) for k in AMOUNTS}
-    totals["roi"] = _ratio(totals["revenue"], totals["spend"])
-    return Plan(objective=model.objective_value(result.x), tables=tables, totals=totals, **common)
+    return Plan(objective=model.objective_value(result.x), tables=tables, totals=plan_totals(model, x), **common)
 
 
 @dataclass(frozen=True)
@@ -265,20 +262,11 @@ def shortfalls_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
                                        "shortfall_share", "met"])
 
 
-def binding_rows(model: PlanModel, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
-    """Per row: does it hold with equality (within the shared tolerance at its own scale)?"""
-    lp = model.lp
-    lower, upper = lp.row_lower, lp.row_upper
-    rhs = np.where(np.isfinite(lower), lower, upper)
-    slack = np.abs(activity - rhs)
-    return (np.isfinite(lower) & np.isfinite(upper)) | (slack <= tolerance(row_magnitudes(lp, x), rhs))
-
-
 def constraints_table(model: PlanModel, result: SolveResult, activity: np.ndarray | None = None,
                       binding: np.ndarray | None = None) -> pd.DataFrame:
     lp = model.lp
     activity = lp.row_activity(result.x) if activity is None else activity
-    binding = binding_rows(model, result.x, activity) if binding is None else binding
+    binding = binding_rows(lp, result.x, activity) if binding is None else binding
     lower, upper = lp.row_lower, lp.row_upper
     equal = np.isfinite(lower) & np.isfinite(upper)
     is_ge = np.isfinite(lower) & ~equal
@@ -287,7 +275,7 @@ def constraints_table(model: PlanModel, result: SolveResult, activity: np.ndarra
     slack = np.where(equal, np.abs(activity - rhs), np.where(is_ge, activity - rhs, rhs - activity))
     duals = result.row_duals if result.row_duals is not None else np.full(lp.n_rows, np.nan)
     return pd.DataFrame({
-        "name": lp.row_names, "kind": model.row_kinds, "lhs": activity + 0.0, "sense": sense, "rhs": rhs,
+        "name": lp.row_names, "kind": [record.family for record in model.rows], "lhs": activity + 0.0, "sense": sense, "rhs": rhs,
         "slack": slack + 0.0, "binding": binding, "shadow_price": duals + 0.0,  # + 0.0: no "-0.0"
     })
 

@@ -41,3 +41,15 @@ def holds(lhs, sense: str, rhs, magnitude=None) -> bool:
 def row_magnitudes(lp, x: np.ndarray) -> np.ndarray:
     """Per row of `lp`, the sum of |a_ij x_j|: the scale its activity is computed at."""
     return lp.row_sums(np.abs(lp.data * x[lp.indices]))
+
+
+def binding_rows(lp, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """Per row of `lp`: does it hold with equality at plan x (within the tolerance at its own scale)?
+
+    Here, beside the test it applies, so that the plan's tables and its prices share it without
+    importing each other.
+    """
+    lower, upper = lp.row_lower, lp.row_upper
+    rhs = np.where(np.isfinite(lower), lower, upper)
+    slack = np.abs(activity - rhs)
+    return (np.isfinite(lower) & np.isfinite(upper)) | (slack <= tolerance(row_magnitudes(lp, x), rhs))

@@ -21,6 +21,7 @@ from allocator.io.csvsafe import restore_frame
 from allocator.errors import ScenarioError
 from allocator.scenario.inputs import input_differences
 from allocator.scenario.loader import LoadedScenario
+from allocator.scenario.periods import value_at
 from allocator.scenario.schema import GOALS, Scenario
 from allocator.plan.tolerance import RELATIVE, excess, tolerance
 
@@ -241,12 +242,6 @@ def _pick(a: pd.DataFrame, selection) -> pd.Series:
     return mask
 
 
-def _per_period(value, period):
-    if value is None:
-        return None
-    return value.get(period) if isinstance(value, dict) else value
-
-
 def both(lhs: float, rhs: float) -> float:
     """The scale of a row with terms on both sides (a share of a total, an ROI floor times spend)."""
     return abs(lhs) + abs(rhs)
@@ -282,7 +277,7 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
             ld = float(got["leads"]) if got is not None else 0.0
             for field_name, check, amount, sense in (("max_spend", "capacity_spend", sp, "<="), ("min_spend", "min_spend", sp, ">="),
                                                      ("max_leads", "capacity_leads", ld, "<=")):
-                bound = _per_period(getattr(c, field_name), period)
+                bound = value_at(getattr(c, field_name), period)
                 if bound is not None and (sense == "<=" or bound > 0):
                     report.add(f"{check}[{c.name},{period}]", amount, sense, bound)
         mine = a["channel"] == c.name
@@ -301,7 +296,7 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
     if s.sales_capacity is not None:
         leads_by_period = a.groupby("period")["leads"].sum()
         for period in s.periods:
-            cap = _per_period(s.sales_capacity, period)
+            cap = value_at(s.sales_capacity, period)
             if cap is not None:
                 report.add(f"sales_capacity[{period}]", float(leads_by_period.get(period, 0.0)), "<=", cap)
 

@@ -8,33 +8,16 @@ it (per unit of budget, of ROI floor, of share...).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from allocator.model.build import PlanModel
-
-_NAME = re.compile(r"^(?P<prefix>[a-z_]+)(?:\[(?P<args>.*)\])?(?:#\d+)?$", re.DOTALL)
-OBJECTIVE_UNITS = {"max_revenue": "revenue", "min_spend": "spend", "max_profit": "profit",
-                   "max_new_customers": "new customers"}
+from allocator.scenario.objectives import objective
+from allocator.scenario.schema import Selection
 
 
-# Rows whose bracket holds "channel,period" (or "channel,period,slice"): split from the right,
-# because periods never contain commas while channel names may.
-_TRAILING_ARGS = {"capacity_spend": 1, "min_spend": 1, "capacity_leads": 1, "response_segment": 2}
-
-
-def split_name(name: str) -> tuple[str, list[str]]:
-    """('capacity_spend', ['livestream', '2027-02']) from 'capacity_spend[livestream,2027-02]'."""
-    match = _NAME.match(name)
-    if not match:
-        return name, []
-    prefix, args = match.group("prefix"), match.group("args")
-    if args is None:
-        return prefix, []
-    if prefix in _TRAILING_ARGS:
-        return prefix, args.rsplit(",", _TRAILING_ARGS[prefix])
-    return prefix, [args]
+def objective_unit(name: str) -> str:
+    """What one unit of objective `name` is, in sentences: revenue, spend, profit, new customers."""
+    return objective(name).unit
 
 
 def figure(value: float) -> str:
@@ -55,12 +38,11 @@ def share(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def selection_words(label: str) -> str:
-    """'group=owned&period=2027-01' -> 'group owned in 2027-01'."""
+def selection_words(selection: Selection) -> str:
+    """group=owned, period=2027-01 -> 'group owned in 2027-01' (names whole, whatever characters they hold)."""
     parts = []
-    for item in label.split("&"):
-        key, _, values = item.partition("=")
-        values = values.replace("|", " or ")
+    for key, values in selection.items():
+        values = " or ".join(values)
         parts.append(f"in {values}" if key == "period" else f"{key} {values}")
     return " ".join(parts)
 
@@ -78,44 +60,51 @@ _TEMPLATES = {
     "if_used_max": "{a0} spend only when the channel is on",
 }
 _TARGETS = {"target_revenue": "revenue", "target_new_customers": "new customers", "target_leads": "leads"}
+_BOUND_WORDS = {"min": "at least", "max": "at most"}
+_DEFINITIONS = {"define_total_spend": "definition of total spend", "define_total_revenue": "definition of total revenue"}
+# Rows whose right-hand side is a scenario number times a total at the plan (see lever_factor).
+_TIMES_SPEND = {"budget_min_share", "budget_max_share", "mix_min_spend", "mix_max_spend", "roi_floor_portfolio"}
+_TIMES_REVENUE = {"mix_min_revenue", "mix_max_revenue"}
 
 
 def limit_text(model: PlanModel, row: int) -> str:
-    """What row `row` limits, in words."""
-    s = model.scenario
-    name = model.lp.row_names[row]
-    prefix, args = split_name(name)
-    lever = model.row_levers[row]
+    """What row `row` limits, in words, from its record (never from its name)."""
+    record = model.rows[row]
+    form, args, lever = record.form, record.args, record.lever
     current = lever.current if lever is not None else None
-    t = s.targets
-    if prefix in _TEMPLATES:
+    if form in _TEMPLATES:
         padded = list(args) + [""] * 3
-        return _TEMPLATES[prefix].format(a0=padded[0], a1=padded[1], a2=padded[2],
-                                         money=money(current) if current is not None else "",
-                                         value=f"{current:g}" if current is not None else "")
-    if prefix in ("budget_min", "budget_max", "budget_min_share", "budget_max_share"):
-        word = "at least" if "_min" in prefix else "at most"
-        amount = f"{share(current)} of total spend" if prefix.endswith("_share") else money(current)
-        return f"spend on {selection_words(args[0])} {word} {amount}"
-    if prefix in _TARGETS:
-        noun, committed = _TARGETS[prefix], getattr(t, prefix[len("target_"):])
-        return (f"{noun} at least {money(t.planned(committed))} "
-                f"(committed {money(committed)} + {share(t.buffer)} buffer)")
-    if prefix.startswith("mix_"):
-        bound, of = prefix.split("_")[1], prefix.split("_")[2]
-        word = "at least" if bound == "min" else "at most"
-        return f"{selection_words(args[0])} {word} {share(current)} of {of}"
-    if prefix in ("phasing_min", "phasing_max"):
-        weights = s.seasonality.target_weights or {}
-        w = weights.get(args[0], 0.0)
-        tol = s.seasonality.tolerance
-        low, high = w * (1 - tol), w * (1 + tol)
-        if prefix == "phasing_min":
-            return f"{args[0]} revenue at least {share(low)} of the quarter (weight {share(w)} - {share(tol)} tolerance)"
-        return f"{args[0]} revenue at most {share(high)} of the quarter (weight {share(w)} + {share(tol)} tolerance)"
-    if prefix.startswith("define_"):
-        return "definition of " + prefix[len("define_"):].replace("_", " ")
-    return name
+        return _TEMPLATES[form].format(a0=padded[0], a1=padded[1], a2=padded[2],
+                                       money=money(current) if current is not None else "",
+                                       value=f"{current:g}" if current is not None else "")
+    if record.family == "budget":  # a limit on a selection: the lever is budget.limits[i].<field>
+        _, _, index, field = lever.path
+        bound, _, is_share = field.partition("_")
+        amount = f"{share(current)} of total spend" if is_share else money(current)
+        return f"spend on {selection_words(model.scenario.budget.limits[index].select)} {_BOUND_WORDS[bound]} {amount}"
+    if form in _TARGETS:
+        t = model.scenario.targets
+        return (f"{_TARGETS[form]} at least {money(t.planned(current))} "
+                f"(committed {money(current)} + {share(t.buffer)} buffer)")
+    if record.family == "mix":  # the lever is targets.mix[i].<bound>_share
+        _, _, index, field = lever.path
+        mix = model.scenario.targets.mix[index]
+        bound = field.partition("_")[0]
+        return f"{selection_words(mix.select)} {_BOUND_WORDS[bound]} {share(current)} of {mix.of}"
+    if record.family == "phasing":
+        return _phasing_text(model, form, args[0])
+    if form in _DEFINITIONS:
+        return _DEFINITIONS[form]
+    return model.lp.row_names[row]
+
+
+def _phasing_text(model: PlanModel, form: str, period: str) -> str:
+    season = model.scenario.seasonality
+    w = (season.target_weights or {}).get(period, 0.0)
+    tol = season.tolerance
+    if form == "phasing_min":
+        return f"{period} revenue at least {share(w * (1 - tol))} of the quarter (weight {share(w)} - {share(tol)} tolerance)"
+    return f"{period} revenue at most {share(w * (1 + tol))} of the quarter (weight {share(w)} + {share(tol)} tolerance)"
 
 
 def lever_factor(model: PlanModel, row: int, x: np.ndarray) -> float:
@@ -124,26 +113,26 @@ def lever_factor(model: PlanModel, row: int, x: np.ndarray) -> float:
     Exact for rows whose bound is the number (budgets, caps, targets); for
     shares and ROI floors the number multiplies a total, evaluated at plan x.
     """
-    name = model.lp.row_names[row]
-    prefix, args = split_name(name)
+    record = model.rows[row]
+    form, args = record.form, record.args
     s = model.scenario
     spend_total = float(x[model.total_spend_col])
     revenue_total = float(x[model.total_revenue_col]) + model.baseline.total
-    if prefix in ("target_revenue", "target_new_customers", "target_leads"):
+    if form in _TARGETS:
         return 1.0 + s.targets.buffer
-    if prefix in ("budget_min_share", "budget_max_share", "mix_min_spend", "mix_max_spend", "roi_floor_portfolio"):
+    if form in _TIMES_SPEND:
         return spend_total
-    if prefix in ("mix_min_revenue", "mix_max_revenue"):
+    if form in _TIMES_REVENUE:
         return revenue_total
-    if prefix == "roi_floor":
+    if form == "roi_floor":
         lp = model.lp
         start, end = lp.indptr[row], lp.indptr[row + 1]
         return float(x[lp.indices[start:end]].sum())  # the channel's spend
-    if prefix in ("phasing_min", "phasing_max"):
+    if record.family == "phasing":
         w = (s.seasonality.target_weights or {}).get(args[0], 0.0)
         # Raising the tolerance lowers the min band (rhs down) and raises the max band (rhs up).
-        return (-w if prefix == "phasing_min" else w) * revenue_total
-    if prefix == "if_used_min":
+        return (-w if form == "phasing_min" else w) * revenue_total
+    if form == "if_used_min":
         used = model.used_cols.get(args[0])
         return float(round(x[used])) if used is not None else 1.0
     return 1.0

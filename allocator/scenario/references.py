@@ -11,7 +11,9 @@ from collections import Counter
 from datetime import date
 
 from allocator.errors import ScenarioError, Text
-from allocator.scenario.schema import OBJECTIVES, SELECTION_KEYS, STAGES, TIER_KINDS, Scenario, Selection
+from allocator.scenario.objectives import OBJECTIVE_NAMES
+from allocator.scenario.periods import value_at
+from allocator.scenario.schema import SELECTION_KEYS, STAGES, TIER_KINDS, Scenario, Selection
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _WEEK = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
@@ -152,17 +154,9 @@ def _check_per_period(value, periods: set[str], file: str, field: str) -> None:
             _must_be(key, periods, file, f"{field}.{key}", "one of the scenario's periods")
 
 
-def _at(value, period: str):
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return value.get(period)
-    return value
-
-
 def _check_min_below_max(channel, periods: list[str], file: str, base: str) -> None:
     for p in periods:
-        lo, hi = _at(channel.min_spend, p), _at(channel.max_spend, p)
+        lo, hi = value_at(channel.min_spend, p), value_at(channel.max_spend, p)
         if lo is not None and hi is not None and lo > hi:
             raise ScenarioError(file, f"{base}.min_spend", lo, f"at most max_spend in {p} ({hi:g})")
 
@@ -234,8 +228,8 @@ def _check_mix_sums(s: Scenario, file: str) -> None:
 
 
 def _check_objective(s: Scenario, file: str) -> None:
-    if s.objective not in OBJECTIVES:  # pragma: no cover - the schema already restricts it
-        raise ScenarioError(file, "objective", s.objective, f"one of {', '.join(OBJECTIVES)}")
+    if s.objective not in OBJECTIVE_NAMES:  # pragma: no cover - the schema already restricts it
+        raise ScenarioError(file, "objective", s.objective, f"one of {', '.join(OBJECTIVE_NAMES)}")
     t = s.targets
     if s.objective != "min_spend" and s.budget.total is None:
         raise ScenarioError(

@@ -12,9 +12,10 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from allocator.scenario.objectives import OBJECTIVE_NAMES
+
 TIER_KINDS = ("new", "existing", "key_account", "prospect")
 STAGES = ("introduction", "growth", "maturity", "decline")
-OBJECTIVES = ("max_revenue", "min_spend", "max_profit", "max_new_customers")
 # Tiers whose converted customers count toward the new-customer target.
 NEW_CUSTOMER_KINDS = ("new", "prospect")
 # Targets that may be goals (soft), in their default priority order.
@@ -271,7 +272,7 @@ class Scenario(Strict):
     budget: Budget = Field(default_factory=Budget)
     targets: Targets = Field(default_factory=Targets)
     sales_capacity: PerPeriodCount | None = Field(None, description="Leads the sales team can handle per period.")
-    objective: Literal["max_revenue", "min_spend", "max_profit", "max_new_customers"] = Field("max_revenue")
+    objective: Literal[OBJECTIVE_NAMES] = Field("max_revenue")  # the registry in allocator.scenario.objectives
     uncertainty: list[Uncertainty] = Field(default_factory=list, description="Random multipliers for `allocator risk`.")
 
 

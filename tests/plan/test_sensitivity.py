@@ -46,7 +46,7 @@ def _difference_quotients(solved, solver: str, row) -> tuple[float, float, float
     """(left, right, step) difference quotients of the optimum in the row's lever."""
     model = solved.model
     scenario = model.scenario
-    lever = model.row_levers[model.lp.row_names.index(row.constraint.split("; ")[0])]  # merged rows share one lever
+    lever = model.rows[model.lp.row_names.index(row.constraint.split("; ")[0])].lever  # merged rows share one lever
     assert lever is not None and lever.label == row.lever, (row.constraint, lever)
     assert lever.current == pytest.approx(row.lever_value, rel=1e-12)
     v = lever.current
@@ -323,7 +323,7 @@ def test_hand_lp_price_ranges_hold_where_reported(hand_explained):
     # ... and the price does hold at the reported edges: re-solve there, independently of explain.
     scenario = load_scenario(path).scenario
     model = build_model(scenario)
-    budget_lever = model.row_levers[model.lp.row_names.index("budget_total")]
+    budget_lever = model.rows[model.lp.row_names.index("budget_total")].lever
     for edge in (budget["valid_from"], budget["valid_to"]):
         moved = _objective(budget_lever.apply(scenario, float(edge)), "max_revenue", solver)
         assert moved == pytest.approx(5900 + 5 * (edge - 1000), rel=1e-6), edge
