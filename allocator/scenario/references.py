@@ -26,7 +26,30 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
     ``tables`` maps a section read from a CSV (funnel, baseline) to (csv path,
     line number of each row), so that its errors point into the CSV.
     """
-    tables = tables or {}
+    place = _placer(file, tables or {})
+    _check_periods(s, file)
+    _check_unique(s, file)
+    periods = set(s.periods)
+    names = {
+        "channel": {c.name for c in s.channels}, "group": {c.group for c in s.channels},
+        "tier": {t.name for t in s.tiers}, "kind": set(TIER_KINDS), "product": {p.name for p in s.products},
+        "stage": set(STAGES), "period": periods,
+    }
+    _check_channels(s, file)
+    for t in s.tiers:
+        for i, name in enumerate(t.channels or []):
+            _must_be(name, names["channel"], file, f"tiers[{t.name}].channels[{i}]", "a channel name")
+    _check_per_period(s.sales_capacity, periods, file, "sales_capacity")
+    _check_funnel(s, names, place)
+    _check_baseline(s, names, place)
+    _check_seasonality(s, periods, file)
+    _check_selections(s, names, file)
+    _check_mix_sums(s, file)
+    _check_objective(s, file)
+
+
+def _placer(file: str, tables: dict):
+    """place(section, row, column) -> (file, field): a CSV's path and line for a section read from one."""
 
     def place(section: str, i: int, column: str | None = None) -> tuple[str, str]:
         if section in tables:
@@ -34,13 +57,12 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
             return str(csv_path), f"line {lines[i]}" + (f", column {column}" if column else "")
         return file, f"{section}[{i}]" + (f".{column}" if column else "")
 
-    _check_periods(s, file)
-    _check_unique(s, file)
-    periods = set(s.periods)
-    channels = {c.name for c in s.channels}
-    tiers = {t.name for t in s.tiers}
-    products = {p.name for p in s.products}
+    return place
 
+
+def _check_channels(s: Scenario, file: str) -> None:
+    """Per channel: per-period bounds over known periods, min below max, its curve, a bound when used."""
+    periods = set(s.periods)
     for c in s.channels:
         base = f"channels[{c.name}]"
         for field in ("max_spend", "min_spend", "max_leads"):
@@ -56,17 +78,16 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
                 file, f"{base}.min_spend_if_used", c.min_spend_if_used,
                 "a channel max_spend in every period or a budget.total as well, to bound the channel's spend when it is used",
             )
-    for t in s.tiers:
-        for i, name in enumerate(t.channels or []):
-            _must_be(name, channels, file, f"tiers[{t.name}].channels[{i}]", "a channel name")
-    _check_per_period(s.sales_capacity, periods, file, "sales_capacity")
 
+
+def _check_funnel(s: Scenario, names: dict[str, set], place) -> None:
+    """Funnel rows name known channels, tiers and products, each cell at most once."""
     seen = Counter()
     for i, row in enumerate(s.funnel):
-        _must_be(row.channel, channels, *place("funnel", i, "channel"), "a channel name")
-        _must_be(row.tier, tiers, *place("funnel", i, "tier"), "a tier name")
+        _must_be(row.channel, names["channel"], *place("funnel", i, "channel"), "a channel name")
+        _must_be(row.tier, names["tier"], *place("funnel", i, "tier"), "a tier name")
         if row.product is not None:
-            _must_be(row.product, products, *place("funnel", i, "product"), "a product name")
+            _must_be(row.product, names["product"], *place("funnel", i, "product"), "a product name")
         key = (row.channel, row.tier, row.product)
         seen[key] += 1
         if seen[key] > 1:
@@ -74,23 +95,24 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
                 *place("funnel", i), f"{row.channel}/{row.tier}/{row.product or '*'}",
                 "each channel x tier (x product) cell at most once",
             )
+
+
+def _check_baseline(s: Scenario, names: dict[str, set], place) -> None:
+    """Baseline rows name a known cell and period, each at most once."""
     baseline_seen = set()
     for i, row in enumerate(s.baseline):
-        _must_be(row.channel, channels, *place("baseline", i, "channel"), "a channel name")
-        _must_be(row.tier, tiers, *place("baseline", i, "tier"), "a tier name")
-        _must_be(row.product, products, *place("baseline", i, "product"), "a product name")
-        _must_be(row.period, periods, *place("baseline", i, "period"), "one of the scenario's periods")
+        _must_be(row.channel, names["channel"], *place("baseline", i, "channel"), "a channel name")
+        _must_be(row.tier, names["tier"], *place("baseline", i, "tier"), "a tier name")
+        _must_be(row.product, names["product"], *place("baseline", i, "product"), "a product name")
+        _must_be(row.period, names["period"], *place("baseline", i, "period"), "one of the scenario's periods")
         key = (row.channel, row.tier, row.product, row.period)
         if key in baseline_seen:
             raise ScenarioError(*place("baseline", i), "/".join(key), "each channel x tier x product x period at most once")
         baseline_seen.add(key)
 
-    _check_seasonality(s, periods, file)
 
-    names = {
-        "channel": channels, "group": {c.group for c in s.channels}, "tier": tiers, "kind": set(TIER_KINDS),
-        "product": products, "stage": set(STAGES), "period": periods,
-    }
+def _check_selections(s: Scenario, names: dict[str, set], file: str) -> None:
+    """Budget limits, mix targets and uncertainty select known names; their bounds are in order."""
     for i, limit in enumerate(s.budget.limits):
         _check_selection(limit.select, names, file, f"budget.limits[{i}].select")
         _check_order(limit.min, limit.max, file, f"budget.limits[{i}]", "min", "max")
@@ -103,8 +125,6 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
     for i, item in enumerate(s.uncertainty):
         if item.select is not None:
             _check_selection(item.select, names, file, f"uncertainty[{i}].select")
-    _check_mix_sums(s, file)
-    _check_objective(s, file)
 
 
 def _check_periods(s: Scenario, file: str) -> None:
