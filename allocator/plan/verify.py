@@ -248,13 +248,20 @@ def both(lhs: float, rhs: float) -> float:
 
 
 def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> None:
+    """The rows over sums of cells: budget, channels, sales capacity, targets, mix, phasing (in that order)."""
     spend = float(a["spend"].sum())
-    revenue = float(a["revenue"].sum())
     revenue_total = float(a["revenue_total"].sum())
     value_multiplier = a["tier"].map({t.name: t.value_multiplier for t in s.tiers}) if s.roi_basis == "lifetime_value" else 1.0
-    value = a["revenue"] * value_multiplier
-    new = a["kind"].isin(["new", "prospect"])
+    value = a["revenue"] * value_multiplier  # what an ROI floor counts per cell
+    _check_budget(s, a, spend, report)
+    _check_channels(s, a, value, report)
+    _check_sales_capacity(s, a, report)
+    _check_targets(s, a, spend, revenue_total, value, report)
+    _check_mix(s, a, spend, revenue_total, report)
+    _check_phasing(s, a, revenue_total, report)
 
+
+def _check_budget(s: Scenario, a: pd.DataFrame, spend: float, report: Report) -> None:
     if s.budget.total is not None:
         report.add("budget_total", spend, "<=", s.budget.total)
     for limit in s.budget.limits:
@@ -269,6 +276,9 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
         if limit.max_share is not None:
             report.add(f"budget_max_share[{label}]", picked, "<=", limit.max_share * spend, both(picked, limit.max_share * spend))
 
+
+def _check_channels(s: Scenario, a: pd.DataFrame, value: pd.Series, report: Report) -> None:
+    """Per channel: its per-period spend and lead bounds, its ROI floor, its minimum spend if used."""
     by_channel_period = a.groupby(["channel", "period"])[["spend", "leads"]].sum()
     for c in s.channels:
         for period in s.periods:
@@ -285,21 +295,31 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
             floor = c.min_roi * float(a.loc[mine, "spend"].sum())
             report.add(f"roi_floor[{c.name}]", float(value[mine].sum()), ">=", floor, both(float(value[mine].sum()), floor))
         if c.min_spend_if_used is not None:
-            total = float(a.loc[mine, "spend"].sum())
-            # Off: nothing but solver noise next to the minimum; on: the minimum within the shared tolerance.
-            off = total <= RELATIVE * c.min_spend_if_used
-            if not off and excess(total, ">=", c.min_spend_if_used) > tolerance(total, c.min_spend_if_used):
-                report.problems.append(f"if_used_min[{c.name}]: spend {total!r} is neither 0 nor at least {c.min_spend_if_used!r}")
-            else:
-                report.checks.append(Check(f"if_used_min[{c.name}]", total, ">=", 0.0, 0.0))
+            _check_if_used(c.name, float(a.loc[mine, "spend"].sum()), c.min_spend_if_used, report)
 
-    if s.sales_capacity is not None:
-        leads_by_period = a.groupby("period")["leads"].sum()
-        for period in s.periods:
-            cap = value_at(s.sales_capacity, period)
-            if cap is not None:
-                report.add(f"sales_capacity[{period}]", float(leads_by_period.get(period, 0.0)), "<=", cap)
 
+def _check_if_used(channel: str, total: float, minimum: float, report: Report) -> None:
+    # Off: nothing but solver noise next to the minimum; on: the minimum within the shared tolerance.
+    off = total <= RELATIVE * minimum
+    if not off and excess(total, ">=", minimum) > tolerance(total, minimum):
+        report.problems.append(f"if_used_min[{channel}]: spend {total!r} is neither 0 nor at least {minimum!r}")
+    else:
+        report.checks.append(Check(f"if_used_min[{channel}]", total, ">=", 0.0, 0.0))
+
+
+def _check_sales_capacity(s: Scenario, a: pd.DataFrame, report: Report) -> None:
+    if s.sales_capacity is None:
+        return
+    leads_by_period = a.groupby("period")["leads"].sum()
+    for period in s.periods:
+        cap = value_at(s.sales_capacity, period)
+        if cap is not None:
+            report.add(f"sales_capacity[{period}]", float(leads_by_period.get(period, 0.0)), "<=", cap)
+
+
+def _check_targets(s: Scenario, a: pd.DataFrame, spend: float, revenue_total: float, value: pd.Series,
+                   report: Report) -> None:
+    """The portfolio ROI floor and the revenue, new-customer and lead targets (each with the buffer)."""
     t = s.targets
     soft = {goal: t.is_soft(goal) for goal in GOALS}
     if t.min_roi is not None:
@@ -308,29 +328,37 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
     if t.revenue is not None:
         report.add("target_revenue", revenue_total, ">=", t.revenue * (1 + t.buffer), soft=soft["revenue"])
     if t.new_customers is not None:
+        new = a["kind"].isin(["new", "prospect"])
         report.add("target_new_customers", float(a.loc[new, "customers"].sum()), ">=", t.new_customers * (1 + t.buffer),
                    soft=soft["new_customers"])
     if t.leads is not None:
         report.add("target_leads", float(a["leads"].sum()), ">=", t.leads * (1 + t.buffer), soft=soft["leads"])
-    for mix in t.mix:
+
+
+def _check_mix(s: Scenario, a: pd.DataFrame, spend: float, revenue_total: float, report: Report) -> None:
+    soft = s.targets.is_soft("mix")
+    for mix in s.targets.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
         total = revenue_total if mix.of == "revenue" else spend
         picked = float(a.loc[_pick(a, mix.select), column].sum())
         label = mix.select.label()
         if mix.min_share is not None:
             report.add(f"mix_min_{mix.of}[{label}]", picked, ">=", mix.min_share * total, both(picked, mix.min_share * total),
-                       soft=soft["mix"])
+                       soft=soft)
         if mix.max_share is not None:
             report.add(f"mix_max_{mix.of}[{label}]", picked, "<=", mix.max_share * total, both(picked, mix.max_share * total),
-                       soft=soft["mix"])
+                       soft=soft)
 
+
+def _check_phasing(s: Scenario, a: pd.DataFrame, revenue_total: float, report: Report) -> None:
+    """Each period's revenue within the seasonal weight's tolerance band of the total."""
     weights = s.seasonality.target_weights
-    if weights:
-        tol = s.seasonality.tolerance
-        by_period = a.groupby("period")["revenue_total"].sum()
-        for period in s.periods:
-            got = float(by_period.get(period, 0.0))
-            low, high = weights[period] * (1 - tol) * revenue_total, weights[period] * (1 + tol) * revenue_total
-            report.add(f"phasing_min[{period}]", got, ">=", low, both(got, low))
-            report.add(f"phasing_max[{period}]", got, "<=", high, both(got, high))
-    del revenue
+    if not weights:
+        return
+    tol = s.seasonality.tolerance
+    by_period = a.groupby("period")["revenue_total"].sum()
+    for period in s.periods:
+        got = float(by_period.get(period, 0.0))
+        low, high = weights[period] * (1 - tol) * revenue_total, weights[period] * (1 + tol) * revenue_total
+        report.add(f"phasing_min[{period}]", got, ">=", low, both(got, low))
+        report.add(f"phasing_max[{period}]", got, "<=", high, both(got, high))
