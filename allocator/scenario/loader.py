@@ -63,6 +63,16 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple = (),
     digest = hashlib.sha256(b"".join(raws))  # the scenario files' bytes (base first), then each table's
     if overrides:
         digest.update("\n".join(overrides).encode("utf-8"))
+    return validated(data, path, provenance, digest, reach, sources, overrides)
+
+
+def validated(data: dict, path: Path, provenance: Provenance, digest, reach: Reach, sources: tuple | list = (),
+              overrides: tuple | list = ()) -> LoadedScenario:
+    """Read the ``file:`` tables `data` names, validate it and run the cross-checks: loading's last steps,
+    shared by scenario files and scenarios given in memory (`path` then names the source, `<mapping>`).
+
+    `digest` (a hashlib SHA-256 of the scenario's own bytes) is updated with each table's bytes. A table is
+    read relative to the file that names it (`path` for one set by ``--set``)."""
     tables: dict[str, Path] = {}
     table_lines: dict[str, list[int]] = {}
     for section, (model, required) in TABLES.items():
