@@ -7,7 +7,6 @@ Each check raises `ScenarioError` with the field path as the user wrote it
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date
 
 from allocator.errors import ScenarioError, Text
@@ -40,8 +39,7 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
         for i, name in enumerate(t.channels or []):
             _must_be(name, names["channel"], file, f"tiers[{t.name}].channels[{i}]", "a channel name")
     _check_per_period(s.sales_capacity, periods, file, "sales_capacity")
-    _check_funnel(s, names, place)
-    _check_baseline(s, names, place)
+    _check_cell_rows(s, names, place)
     _check_seasonality(s, periods, file)
     _check_selections(s, names, file)
     _check_mix_sums(s, file)
@@ -80,35 +78,27 @@ def _check_channels(s: Scenario, file: str) -> None:
             )
 
 
-def _check_funnel(s: Scenario, names: dict[str, set], place) -> None:
-    """Funnel rows name known channels, tiers and products, each cell at most once."""
-    seen = Counter()
-    for i, row in enumerate(s.funnel):
-        _must_be(row.channel, names["channel"], *place("funnel", i, "channel"), "a channel name")
-        _must_be(row.tier, names["tier"], *place("funnel", i, "tier"), "a tier name")
-        if row.product is not None:
-            _must_be(row.product, names["product"], *place("funnel", i, "product"), "a product name")
-        key = (row.channel, row.tier, row.product)
-        seen[key] += 1
-        if seen[key] > 1:
-            raise ScenarioError(
-                *place("funnel", i), f"{row.channel}/{row.tier}/{row.product or '*'}",
-                "each channel x tier (x product) cell at most once",
-            )
+# Tables whose rows name a cell: section -> (the names a row gives, what "each at most once" means).
+_CELL_ROWS = {
+    "funnel": (("channel", "tier", "product"), "each channel x tier (x product) cell at most once"),
+    "baseline": (("channel", "tier", "product", "period"), "each channel x tier x product x period at most once"),
+}
+_KNOWN = {"channel": "a channel name", "tier": "a tier name", "product": "a product name",
+          "period": "one of the scenario's periods"}
 
 
-def _check_baseline(s: Scenario, names: dict[str, set], place) -> None:
-    """Baseline rows name a known cell and period, each at most once."""
-    baseline_seen = set()
-    for i, row in enumerate(s.baseline):
-        _must_be(row.channel, names["channel"], *place("baseline", i, "channel"), "a channel name")
-        _must_be(row.tier, names["tier"], *place("baseline", i, "tier"), "a tier name")
-        _must_be(row.product, names["product"], *place("baseline", i, "product"), "a product name")
-        _must_be(row.period, names["period"], *place("baseline", i, "period"), "one of the scenario's periods")
-        key = (row.channel, row.tier, row.product, row.period)
-        if key in baseline_seen:
-            raise ScenarioError(*place("baseline", i), "/".join(key), "each channel x tier x product x period at most once")
-        baseline_seen.add(key)
+def _check_cell_rows(s: Scenario, names: dict[str, set], place) -> None:
+    """Funnel and baseline rows name known channels, tiers, products (and periods), each cell at most once."""
+    for section, (columns, once) in _CELL_ROWS.items():
+        seen = set()
+        for i, row in enumerate(getattr(s, section)):
+            key = tuple(getattr(row, column) for column in columns)
+            for column, value in zip(columns, key):
+                if value is not None:  # a funnel row without a product is for every product
+                    _must_be(value, names[column], *place(section, i, column), _KNOWN[column])
+            if key in seen:
+                raise ScenarioError(*place(section, i), "/".join(value or "*" for value in key), once)
+            seen.add(key)
 
 
 def _check_selections(s: Scenario, names: dict[str, set], file: str) -> None:
