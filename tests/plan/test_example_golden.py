@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import EXAMPLE, LIVESTREAM_PUSH, backends, invoke, solve_and_verify
+from helpers import EXAMPLE, LIVESTREAM_PUSH, backends, solve_and_verify
 
 from solvers import Sense, Status, solve
 
@@ -116,14 +116,6 @@ def test_example_spends_the_whole_budget_on_both_backends(cbc_example):
     assert least == pytest.approx(3_400_000, rel=1e-6)
     c = cbc_example.plan.tables["constraints"].set_index("name")
     assert bool(c.loc["budget_total", "binding"]) and c.loc["budget_total", "shadow_price"] > 0
-
-
-@pytest.fixture(scope="module")
-def example_folder(tmp_path_factory):
-    out = tmp_path_factory.mktemp("golden") / "q1"
-    result = invoke("solve", EXAMPLE, "--out", out)
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def test_written_numbers_are_full_precision(example_folder):

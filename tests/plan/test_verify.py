@@ -11,14 +11,6 @@ from allocator.plan.verify import read_allocation, verify
 
 
 @pytest.fixture(scope="module")
-def example_folder(tmp_path_factory):
-    out = tmp_path_factory.mktemp("example") / "q1"
-    result = invoke("solve", EXAMPLE, "--out", out)
-    assert result.exit_code == 0, result.output
-    return out
-
-
-@pytest.fixture(scope="module")
 def scenario():
     return load_scenario(EXAMPLE).scenario
 
