@@ -95,7 +95,7 @@ def response_rows(ctx: BuildContext, rows: RowBlocks) -> None:
     finite = np.isfinite(widths[ctx.channel, ctx.spend.segment])
     rows.add_grouped(
         "response", "response_segment", seg_code[finite], ctx.cols[finite], 1.0,
-        lambda code: (dims.channels[code // K // M], dims.periods[code // K % M], code % K + 1),
+        lambda code: (dims.channels[code // K // M], dims.periods[code // K % M], str(code % K + 1)),
         lambda codes: np.full(codes.size, -INF), lambda codes: widths[codes // K // M, codes % K],
     )
 

@@ -57,8 +57,8 @@ def ordered_model(model: PlanModel, fallback_bound: float = np.inf) -> PlanModel
                 if not np.isfinite(width) or not np.isfinite(next_bound):
                     continue
                 z = lp.n_cols + len(binaries)
-                args = (ch.name, cells.dims.periods[m], k + 1)
-                binaries.append(f"slice_order[{','.join(map(str, args))}]")  # a column, named like its rows
+                args = (ch.name, cells.dims.periods[m], str(k + 1))
+                binaries.append(f"slice_order[{','.join(args)}]")  # a column, named like its rows
                 new_rows.append((RowRecord("response", "slice_full", args), np.append(this, z),
                                  np.append(np.ones(this.size), -width), 0.0, np.inf))
                 new_rows.append((RowRecord("response", "slice_open", args), np.append(nxt, z),

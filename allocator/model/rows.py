@@ -27,13 +27,17 @@ class RowRecord(NamedTuple):
 
     family: str  # the row's kind in constraints.csv: budget, capacity, response, roi, target, mix, phasing...
     form: str  # which limit of the family: budget_min_share, capacity_leads, mix_max_revenue...
-    args: tuple = ()  # what it is about, in the scenario's names (a channel, a period, a selection's label)
+    args: tuple[str, ...] = ()  # what it is about, as text: a channel, a period, a selection's label, a slice
     lever: Lever | None = None  # the scenario number behind it; None for structural rows
 
     @property
     def name(self) -> str:
         """The row's readable name, e.g. ``capacity_spend[livestream,2027-02]`` (made unique by the builder)."""
-        return f"{self.form}[{','.join(map(str, self.args))}]" if self.args else self.form
+        return row_name(self.form, self.args)
+
+
+def row_name(form: str, args: tuple[str, ...]) -> str:
+    return f"{form}[{','.join(args)}]" if args else form
 
 
 class RowBlocks:
@@ -61,9 +65,11 @@ class RowBlocks:
             return
         offset = self.count
         levers = levers if levers is not None else [None] * n
-        records = [RowRecord(family, form, a, lever) for a, lever in zip(args, levers)]
-        self.records.extend(records)
-        self.names.extend(r.name for r in records)
+        self.records.extend(map(RowRecord, [family] * n, [form] * n, args, levers))
+        if args[0]:  # one join per row: a large model has tens of thousands
+            self.names.extend([f"{form}[{','.join(a)}]" for a in args])
+        else:
+            self.names.extend(row_name(form, a) for a in args)
         self._lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n,)).copy())
         self._upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n,)).copy())
         cols = np.asarray(cols, dtype=np.int64)

@@ -43,6 +43,8 @@ def shortfall_columns(ctx: BuildContext, rows: RowBlocks) -> list[Goal]:
     """
     s = ctx.scenario
     t = s.targets
+    if t.mode != "soft" and not t.soft:  # every target hard (is_soft is False for all)
+        return []
     budget = s.budget.total or 1.0
     planned_revenue = t.planned(t.revenue) if t.revenue else None
     revenue_scale = planned_revenue or max(1.0, ctx.baseline_total + budget * float(ctx.spend.revenue.max(initial=0.0)))

@@ -29,6 +29,7 @@ from allocator.model.cells import select
 from allocator.errors import ScenarioError
 from allocator.whatif.execute import Executor, run_tasks
 from allocator.model.build import PlanModel, build_model
+from allocator.plan.totals import plan_totals
 from allocator.scenario.schema import Scenario, Uncertainty
 
 BLOCK = 250  # samples per random stream
@@ -155,10 +156,8 @@ def risk_table(model: PlanModel, x: np.ndarray, samples: int, seed: int, workers
 
 
 def simulate_planned(model: PlanModel, x: np.ndarray) -> dict[str, float]:
-    spend = model.spend
-    n = spend.size
-    return {"revenue_total": float(spend.revenue @ x[:n]) + model.baseline.total,
-            "new_customers": float(spend.new_customers @ x[:n]), "leads": float(spend.leads @ x[:n])}
+    totals = plan_totals(model, x)  # the plan's own totals, as its run.json states them
+    return {metric: totals[metric] for metric in METRICS}
 
 
 def probability_at(s: Scenario, objective: str | None, buffer: float, samples: int, seed: int, solver: str,

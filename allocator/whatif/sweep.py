@@ -98,6 +98,7 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
     """One grid point -> one frontier row (plain data, so it crosses process and network boundaries)."""
     from allocator.analysis.diagnose import diagnose
     from allocator.model.build import build_model
+    from allocator.plan.totals import plan_totals
     from allocator.solve.pipeline import solve_model
 
     started = time.perf_counter()
@@ -115,13 +116,10 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
     row = {"status": result.status.value, "seconds": 0.0}
     if result.status.has_solution:
         x = result.x
-        spend = float(x[model.total_spend_col])
-        revenue = float(x[model.total_revenue_col])
-        n = model.spend.size
+        totals = plan_totals(model, x)  # as the solved plan's run.json states them
         row.update({
-            "objective": model.objective_value(x), "spend": spend, "revenue_total": revenue + model.baseline.total,
-            "new_customers": float(model.spend.new_customers @ x[:n]), "leads": float(model.spend.leads @ x[:n]),
-            "roi": revenue / spend if spend > 1e-9 else float("nan"),
+            "objective": model.objective_value(x),
+            **{k: totals[k] for k in ("spend", "revenue_total", "new_customers", "leads", "roi")},
             "budget_shadow_price": _or_nan(model.budget_price(result.row_duals)),
             "channels_used": ";".join(_channels_used(model, x)),
         })
