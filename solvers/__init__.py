@@ -12,12 +12,12 @@ from types import ModuleType
 import numpy as np
 
 from .base import Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
-from .errors import SolverError, SolverUnavailable
+from .errors import SolverError, SolverUnavailable, install_hint
 from .scaling import equilibrate
 
 __all__ = [
-    "BACKENDS", "Capabilities", "LinearProgram", "Sense", "SolveOptions", "SolveResult", "SolverError",
-    "SolverUnavailable", "Status", "backend", "solve",
+    "BACKENDS", "OPTIONAL_EXTRAS", "Capabilities", "LinearProgram", "Sense", "SolveOptions", "SolveResult",
+    "SolverError", "SolverUnavailable", "Status", "backend", "describe", "install_hint", "solve",
 ]
 
 # name -> module; each module defines NAME, CAPABILITIES, available() and solve(lp, options).
@@ -25,6 +25,8 @@ BACKENDS: dict[str, str] = {
     "cbc": "solvers.cbc",
     "highs": "solvers.highs",
 }
+# Backends that come with an optional extra of the distribution (not installed with it by default).
+OPTIONAL_EXTRAS: dict[str, str] = {"highs": "highs"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ def backend(name: str) -> ModuleType:
 def describe(name: str) -> BackendInfo:
     module = backend(name)
     ok = module.available()
-    note = "ready" if ok else ("install with: pip install 'allocator[highs]'" if name == "highs" else "not found")
+    note = "ready" if ok else (f"install with: {install_hint(OPTIONAL_EXTRAS[name])}" if name in OPTIONAL_EXTRAS
+                               else "not found")
     return BackendInfo(name=name, capabilities=module.CAPABILITIES, available=ok, note=note)
 
 

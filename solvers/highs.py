@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from .base import DEFAULT_MIP_GAP, Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status
-from .errors import SolverError, SolverUnavailable
+from .errors import SolverError, SolverUnavailable, install_hint
 
 NAME = "highs"
 CAPABILITIES = Capabilities(mip=True, duals=True)
@@ -28,7 +28,7 @@ def _import():
     try:
         import highspy
     except ImportError as exc:
-        raise SolverUnavailable("HiGHS is not installed: pip install 'allocator[highs]'") from exc
+        raise SolverUnavailable(f"HiGHS is not installed: {install_hint('highs')}") from exc
     return highspy
 
 

@@ -77,3 +77,45 @@ SEED_OPTION = click.option("--seed", default=7, show_default=True, type=click.In
 CONFIDENCE_OPTION = click.option(
     "--confidence", type=FiniteFloat(0, 1, min_open=True, max_open=True),
     help="Also find the smallest buffer whose plan meets committed revenue with this probability.")
+LP_METHOD_OPTION = click.option(
+    "--lp-method", default="auto", show_default=True, type=click.Choice(["auto", "simplex", "barrier"]),
+    help="How a linear program is solved: dual simplex, or barrier then crossover to a vertex; auto picks the "
+         "barrier for programs of at least 4e8 rows x columns (docs/model.md, 'Solving').")
+DIAGNOSE_SECONDS_OPTION = click.option(
+    "--diagnose-seconds", "diagnose_seconds", metavar="SECONDS",
+    type=FiniteFloat(min=0, min_open=True, max=MAX_SECONDS),
+    help="Seconds the diagnosis of an infeasible plan may take in all (default 60); when they run out it "
+         "reports what it found so far, marked as partial.")
+SET_OPTION = click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+    help="Override a scenario field, e.g. --set budget.total=3.5e6 --set 'channels[livestream].max_spend=400000'.")
+# click splits the environment variable's value at os.pathsep (":" on Unix), as PATH is split; an empty
+# entry ("a::b", a trailing ":") is dropped, where PATH would read it as the working folder.
+ALLOW_OUTSIDE_OPTION = click.option(
+    "--allow-outside", "allow_outside", multiple=True, envvar="ALLOCATOR_ALLOW_OUTSIDE", metavar="FOLDER",
+    type=click.Path(file_okay=False), callback=lambda ctx, param, value: tuple(Path(v) for v in value if v),
+    help="Let extends: and file: read from FOLDER too (by default only from the scenario's own folder tree). "
+         "Repeatable; default: the folders in ALLOCATOR_ALLOW_OUTSIDE.")
+FORCE_OPTION = click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
+
+
+def bundle(*options):
+    """Several options applied as one decorator, in the order listed (as they show in --help)."""
+
+    def apply(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+def out_options(help: str, required: bool = False):
+    """--out FOLDER (with `help`) and --force."""
+    return bundle(click.option("--out", "out", required=required, type=OutFolder(), help=help), FORCE_OPTION)
+
+
+# What every command that reads a scenario takes; what every command that solves one takes.
+scenario_options = bundle(SET_OPTION, ALLOW_OUTSIDE_OPTION)
+solve_options = bundle(SOLVER_OPTION, OBJECTIVE_OPTION, TIME_LIMIT_OPTION, LP_METHOD_OPTION)
+parallel_options = bundle(WORKERS_OPTION, SCHEDULER_OPTION)

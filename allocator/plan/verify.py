@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.io.csvsafe import restore_frame
-from allocator.errors import ScenarioError
+from allocator.errors import PlanFolderError
 from allocator.scenario.inputs import input_differences
 from allocator.scenario.loader import LoadedScenario
 from allocator.scenario.periods import value_at
@@ -80,7 +80,7 @@ class Report:
 def read_allocation(folder: Path) -> pd.DataFrame:
     path = Path(folder) / "allocation.csv"
     if not path.is_file():
-        raise ScenarioError(path, "", "no such file", "a plan folder written by `allocator solve` (with allocation.csv)")
+        raise PlanFolderError(path, "", "no such file", "a plan folder written by `allocator solve` (with allocation.csv)")
     return read_plan_table(path, REQUIRED_COLUMNS, REQUIRED_COLUMNS[4:])
 
 
@@ -93,16 +93,16 @@ def read_plan_table(path: Path, required: list[str], numeric: list[str], names: 
     try:
         frame = pd.read_csv(path, dtype={name: str for name in names}, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise ScenarioError(path, "", f"an unreadable table ({exc})", "the CSV written by `allocator solve`") from None
+        raise PlanFolderError(path, "", f"an unreadable table ({exc})", "the CSV written by `allocator solve`") from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise ScenarioError(path, "header", ", ".join(map(str, frame.columns)), f"columns including {', '.join(missing)}")
+        raise PlanFolderError(path, "header", ", ".join(map(str, frame.columns)), f"columns including {', '.join(missing)}")
     for column in numeric:
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = numbers.isna() | ~np.isfinite(numbers)
         if bad.any():
             line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise ScenarioError(path, f"line {line}, column {column}", frame[column].iloc[line - 2], "a finite number")
+            raise PlanFolderError(path, f"line {line}, column {column}", frame[column].iloc[line - 2], "a finite number")
         frame[column] = numbers.astype(float)
     return restore_frame(frame, [c for c in names if c in frame.columns])
 
@@ -115,7 +115,7 @@ def read_run(folder: Path) -> dict | None:
     try:
         run = json.loads(path.read_bytes())
     except (OSError, UnicodeDecodeError, ValueError):
-        raise ScenarioError(path, "", "unreadable or not JSON", "the run.json written by `allocator solve`") from None
+        raise PlanFolderError(path, "", "unreadable or not JSON", "the run.json written by `allocator solve`") from None
     return run if isinstance(run, dict) else {}
 
 

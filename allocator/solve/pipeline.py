@@ -11,9 +11,10 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from solvers import SolveOptions, SolveResult, SolverError, Status
+from solvers import BACKENDS, OPTIONAL_EXTRAS, SolveOptions, SolveResult, SolverError, Status, describe
+from solvers.errors import DISTRIBUTION
 
-from allocator.errors import SolveFailed
+from allocator.errors import SolveFailed, UsageError
 from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.model.build import PlanModel, build_model
 from allocator.scenario.inputs import input_records
@@ -25,7 +26,9 @@ from allocator.solve.tiebreak import refine, slices_out_of_order
 # Ordering binaries for a channel with no spend cap: bound its open last slice at this multiple of the LP
 # plan's total spend, raised tenfold (at most this many tries) while the plan's spend reaches half of it.
 UNCAPPED_BOUND_FACTOR, UNCAPPED_BOUND_TRIES = 100.0, 4
-VERSIONED_PACKAGES = ("allocator", "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")
+# run.json's "versions": name shown -> distribution (this tool's own is `allocator-lp` on the index).
+VERSIONED_PACKAGES = {"allocator": DISTRIBUTION, **{name: name for name in (
+    "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")}}
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,26 @@ class SolvedScenario:
     x: object = None  # the solved column values (numpy array), None without a plan
 
 
+def require_solver(solver: str) -> None:
+    """Refuse, before any work, a solver name that is no backend or an optional one not installed here.
+
+    Bad input (UsageError, exit 2) with the install hint, not a solver failure: the remedy is another
+    --solver or installing the extra. A core backend that is broken (CBC's binary missing) still fails
+    when it runs (SolveFailed, exit 3).
+    """
+    if solver not in BACKENDS:
+        raise UsageError("--solver", "", solver, f"one of {', '.join(BACKENDS)}")
+    if solver in OPTIONAL_EXTRAS:
+        info = describe(solver)
+        if not info.available:
+            raise UsageError("--solver", "", solver, f"a solver installed here ({info.note})")
+
+
 def solve_file(path: str | Path, solver: str = "cbc", objective: str | None = None,
                options: SolveOptions | None = None, overrides: tuple | list = (),
                allow_outside: tuple | list = ()) -> SolvedScenario:
+    """Load the scenario file at `path` (with ``--set`` overrides) and solve it."""
+    require_solver(solver)
     started = time.perf_counter()
     loaded = load_scenario(path, overrides, allow_outside)  # allow_outside: folders beyond the scenario's own
     loaded_at = time.perf_counter()
@@ -48,6 +68,8 @@ def solve_file(path: str | Path, solver: str = "cbc", objective: str | None = No
 
 def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | None = None,
                  options: SolveOptions | None = None, load_seconds: float = 0.0) -> SolvedScenario:
+    """Build the model of a loaded scenario, solve it and make the plan's tables, timing each stage."""
+    require_solver(solver)
     objective = objective or loaded.scenario.objective
     started = time.perf_counter()
     model = build_model(loaded.scenario, objective)
@@ -133,8 +155,9 @@ def run_record(solved: SolvedScenario, out: str | Path | None = None) -> dict:
     plan folder, the scenario's path from that folder too, which still leads to it when both move together.
     """
     plan, lp = solved.plan, solved.model.lp
-    scenario_file = Path(solved.loaded.path).absolute()
-    from_plan = None if out is None else os.path.relpath(scenario_file, Path(out).absolute())
+    in_memory = not solved.loaded.sources  # given as a mapping or a Scenario: no file to name or hash
+    scenario_file = None if in_memory else Path(solved.loaded.path).absolute()
+    from_plan = None if out is None or in_memory else os.path.relpath(scenario_file, Path(out).absolute())
     return {
         "status": plan.status.value,
         "explanation": explain_status(plan),
@@ -147,13 +170,13 @@ def run_record(solved: SolvedScenario, out: str | Path | None = None) -> dict:
         "lp_method": plan.lp_method,
         "scenario": {
             "name": solved.loaded.scenario.name,
-            "file": str(scenario_file),
+            "file": None if in_memory else str(scenario_file),
             "file_from_plan": from_plan,
             "extends": [str(Path(p).absolute()) for p in solved.loaded.sources[:-1]],
             "overrides": list(solved.loaded.overrides),
             "tables": {k: str(Path(v).absolute()) for k, v in solved.loaded.tables.items()},
             "sha256": solved.loaded.sha256,
-            "inputs": input_records(solved.loaded),  # per file, so that verify can name what changed
+            "inputs": [] if in_memory else input_records(solved.loaded),  # per file: verify names what changed
         },
         "model": {"variables": lp.n_cols, "constraints": lp.n_rows, "nonzeros": lp.n_nonzeros,
                   "binaries": int(lp.col_integer.sum())},
@@ -167,9 +190,9 @@ def run_record(solved: SolvedScenario, out: str | Path | None = None) -> dict:
 @functools.lru_cache(maxsize=1)
 def _package_versions() -> tuple[tuple[str, str], ...]:
     out = [("python", platform.python_version())]
-    for name in VERSIONED_PACKAGES:
+    for name, distribution in VERSIONED_PACKAGES.items():
         try:
-            out.append((name, metadata.version(name)))
+            out.append((name, metadata.version(distribution)))
         except metadata.PackageNotFoundError:
             continue
     return tuple(out)

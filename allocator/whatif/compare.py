@@ -8,7 +8,7 @@ difference from the first plan; `comparison.csv` holds them all in long form.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,9 @@ import pandas as pd
 
 from solvers import SolveOptions, Status
 
-from allocator.errors import ScenarioError, Text
+from allocator.analysis.solution import Plan
+from allocator.errors import PlanFolderError, ScenarioError, Text, UsageError
+from allocator.io.output import plan_inputs, prepare_target, write_folder
 from allocator.scenario.loader import load_scenario
 from allocator.plan.tables import _ratio
 from allocator.scenario.schema import Scenario
@@ -44,8 +46,50 @@ class PlanView:
     note: str = ""  # why the plan's inputs cannot be compared, when they cannot
 
 
-def view_of(source: Path, solver: str, options: SolveOptions, allow_outside: tuple | list = ()) -> PlanView:
-    """A solved plan from a scenario file (solving it) or from a plan folder."""
+@dataclass(frozen=True)
+class Comparison:
+    """Plans side by side: `table` (comparison.csv, long form), the plans' labels and statuses."""
+
+    table: pd.DataFrame
+    labels: list[str]
+    statuses: list[str]
+    record: dict = field(default_factory=dict)  # what run.json records
+    inputs: list[Path] = field(default_factory=list)  # what an output folder must not hold
+
+    def summary(self) -> list[str]:
+        """The lines `allocator compare` prints: totals and attainment per plan, inputs and limits that differ."""
+        return summary_lines(self.table, self.labels)
+
+    def write(self, folder: str | Path, force: bool = False) -> list[str]:
+        """Write comparison.csv and run.json into `folder`, all at once or none."""
+        write_folder(Path(folder), {"comparison": self.table}, self.record, inputs=self.inputs, force=force)
+        return ["comparison.csv", "run.json"]
+
+
+def compare_plans(plans: list, solver: str = "cbc", options: SolveOptions | None = None,
+                  allow_outside: tuple | list = (), out: Path | None = None, force: bool = False) -> Comparison:
+    """Compare scenario files (solved here), plan folders and solved `Plan` objects; differences are against
+    the first. With `out`, the folder is checked before any solve and comparison.csv written into it."""
+    if len(plans) < 2:
+        raise UsageError("compare", "PLANS", len(plans), "at least two scenario files or plan folders")
+    paths = [p for p in plans if not isinstance(p, Plan)]
+    inputs = plan_inputs(paths, allow_outside) if out is not None else []
+    if out is not None:
+        prepare_target(out, force, inputs + [i for p in plans if isinstance(p, Plan) for i in p.inputs()])
+    views = [view_of(p, solver, options or SolveOptions(), allow_outside) for p in plans]
+    labels = unique_labels(views)
+    record = {"plans": [p.scenario.name if isinstance(p, Plan) else str(Path(p).absolute()) for p in plans],
+              "labels": labels, "statuses": [v.status for v in views]}
+    comparison = Comparison(comparison_table(views), labels, [v.status for v in views], record, inputs)
+    if out is not None:
+        comparison.write(out, force)
+    return comparison
+
+
+def view_of(source: Path | Plan, solver: str, options: SolveOptions, allow_outside: tuple | list = ()) -> PlanView:
+    """A solved plan from a scenario file (solving it), a plan folder or a `Plan`."""
+    if isinstance(source, Plan):
+        return PlanView(source.scenario.name, source.status, source.objective, source.tables, source.scenario)
     source = Path(source)
     if source.is_dir():
         return _read_folder(source, allow_outside)
@@ -61,11 +105,11 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
     scenario when that is still the one run.json hashed (a hand-edited number is refused, not compared)."""
     run_file = folder / "run.json"
     if not run_file.is_file():
-        raise ScenarioError(folder, "", Text("a folder without run.json"), "a scenario file or a folder written by allocator solve")
+        raise PlanFolderError(folder, "", Text("a folder without run.json"), "a scenario file or a folder written by allocator solve")
     try:
         run = json.loads(run_file.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(run_file, "", Text(f"unreadable JSON ({exc.__class__.__name__})"),
+        raise PlanFolderError(run_file, "", Text(f"unreadable JSON ({exc.__class__.__name__})"),
                             "the run.json written by allocator solve") from None
     _check_run(run_file, run)
     tables = {}
@@ -78,7 +122,7 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
     if scenario is not None and "allocation" in tables and has_plan:
         report = verify(scenario, tables["allocation"])
         if not report.ok:
-            raise ScenarioError(folder / "allocation.csv", "", Text(
+            raise PlanFolderError(folder / "allocation.csv", "", Text(
                 f"{len(report.violations)} violation(s) of its scenario, first {report.violations[0]}"),
                 "a plan that passes `allocator verify` (its numbers were changed after the solve)")
     elif "allocation" in tables and has_plan:
@@ -89,17 +133,17 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
 def _check_run(run_file: Path, run) -> None:
     """run.json holds an object whose status, objective and scenario have the types `allocator solve` writes."""
     if not isinstance(run, dict):
-        raise ScenarioError(run_file, "", Text(f"a JSON {type(run).__name__}"), "a JSON object (the run.json written by allocator solve)")
+        raise PlanFolderError(run_file, "", Text(f"a JSON {type(run).__name__}"), "a JSON object (the run.json written by allocator solve)")
     if not isinstance(run.get("status", ""), str):
-        raise ScenarioError(run_file, "status", Text(type(run["status"]).__name__), "a status such as optimal")
+        raise PlanFolderError(run_file, "status", Text(type(run["status"]).__name__), "a status such as optimal")
     objective = run.get("objective")
     if objective is not None and (isinstance(objective, bool) or not isinstance(objective, (int, float))):
-        raise ScenarioError(run_file, "objective", Text(type(objective).__name__), "a number or null")
+        raise PlanFolderError(run_file, "objective", Text(type(objective).__name__), "a number or null")
     scenario = run.get("scenario")
     fields = (("file", str), ("file_from_plan", str), ("sha256", str), ("overrides", list))
     if scenario is not None and not (isinstance(scenario, dict) and all(
             scenario.get(key) is None or isinstance(scenario[key], kind) for key, kind in fields)):
-        raise ScenarioError(run_file, "scenario", Text("a changed record"),
+        raise PlanFolderError(run_file, "scenario", Text("a changed record"),
                             "the object allocator solve writes (file, sha256 and overrides)")
 
 

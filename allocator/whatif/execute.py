@@ -15,7 +15,9 @@ import os
 import signal
 from collections.abc import Callable, Sequence
 
-from allocator.errors import ScenarioError
+from solvers.errors import install_hint
+
+from allocator.errors import UsageError
 
 # Processes per core at most, whatever --workers asks: every task is CPU-bound, so more only costs memory
 # and start-up time (--workers 100000 started that many interpreters).
@@ -123,13 +125,13 @@ class Executor:
             try:
                 from distributed import Client
             except ImportError as exc:
-                raise ScenarioError("--scheduler", self.scheduler, "dask.distributed is not installed",
-                                    "pip install 'allocator[dask]' to run on a Dask cluster") from exc
+                raise UsageError("--scheduler", self.scheduler, "dask.distributed is not installed",
+                                 f"{install_hint('dask')} to run on a Dask cluster") from exc
             try:
                 self._client = Client(self.scheduler, timeout="10s")
             except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an address Dask cannot parse
-                raise ScenarioError("--scheduler", self.scheduler, f"no scheduler answering ({exc})",
-                                    "the address of a running Dask scheduler") from None
+                raise UsageError("--scheduler", self.scheduler, f"no scheduler answering ({exc})",
+                                 "the address of a running Dask scheduler") from None
         return self._client
 
 

@@ -77,7 +77,7 @@ def test_scheduler_without_dask_installed_is_bad_input(tmp_path, monkeypatch, co
     result = invoke(*[command[0], str(EXAMPLE), *command[1:], "--scheduler", "tcp://127.0.0.1:9",
                                        "--out", str(out)])
     assert result.exit_code == 2, result.output
-    assert "dask.distributed is not installed" in result.output and "allocator[dask]" in result.output
+    assert "dask.distributed is not installed" in result.output and "allocator-lp[dask]" in result.output
     assert not out.exists()
 
 

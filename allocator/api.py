@@ -1,0 +1,394 @@
+"""The public Python API: solve a scenario and get its plan as pandas DataFrames; compare, sweep, risk, verify.
+
+Every function here is what the command of the same name does, without the printing: the command line
+is a thin layer over it. Errors are the library's own (`allocator.errors`): `InputError` and its kinds
+for bad input, `SolveFailed` when the solver itself fails. An infeasible scenario is not an error: its
+`Plan` says so in ``status`` (and ``plan.diagnosis`` says why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Callable
+
+from solvers import SolveOptions, Status
+
+from allocator.analysis.explain import Explanation
+from allocator.analysis.solution import Plan
+from allocator.errors import (  # noqa: F401 (re-exported: the error tree is part of the API)
+    AllocatorError, InputError, OutputError, PlanFolderError, ScenarioError, SolveFailed, UsageError,
+)
+from allocator.io.output import prepare_target, protect_inputs
+from allocator.plan.folder_check import Verification, verify_folder
+from allocator.scenario.loader import LoadedScenario, load_scenario
+from allocator.scenario.memory import assignments, load_mapping
+from allocator.scenario.schema import Scenario
+from allocator.solve import pipeline
+from allocator.whatif.compare import Comparison, compare_plans
+from allocator.whatif.studies import RiskStudy, Study, risk_study, sweep_study
+
+__all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "load", "risk", "solve", "sweep",
+           "verify"]
+
+Source = str | Path | Scenario | Mapping | LoadedScenario
+Progress = Callable[[int, int], None]
+
+
+def _folders(allow_outside: str | Path | Iterable[str | Path] | None) -> tuple[Path, ...]:
+    if allow_outside is None:
+        return ()
+    if isinstance(allow_outside, (str, Path)):
+        return (Path(allow_outside),)
+    return tuple(Path(folder) for folder in allow_outside)
+
+
+def load(source: Source, *, set: Mapping | Iterable[str] | None = None,
+         allow_outside: str | Path | Iterable[str | Path] | None = None) -> LoadedScenario:
+    """Read and validate a scenario without solving it.
+
+    Parameters
+    ----------
+    source : str, Path, Scenario, dict or LoadedScenario
+        A scenario file (YAML or JSON, with its ``extends:`` bases and ``file:`` tables), a mapping of
+        scenario fields (what such a file holds; ``file:`` tables are read from the working folder), or a
+        `Scenario` already built.
+    set : mapping or list of str, optional
+        Overrides by field path: ``{"budget.total": 4e6}`` or ``["budget.total=4e6"]``.
+    allow_outside : path or list of paths, optional
+        Folders beyond the scenario's own from which ``extends:`` and ``file:`` may read.
+
+    Returns
+    -------
+    LoadedScenario
+        ``.scenario`` (the validated `Scenario`), ``.path``, ``.sha256`` of every input, ``.tables``.
+
+    Raises
+    ------
+    ScenarioError
+        The scenario, a file it names or an override is unusable (the message names file, field and value).
+
+    Examples
+    --------
+    >>> import allocator
+    >>> loaded = allocator.load("scenarios/example_q1.yaml", set={"budget.total": 4e6})
+    >>> loaded.scenario.budget.total
+    4000000.0
+    """
+    overrides, folders = assignments(set), _folders(allow_outside)
+    if isinstance(source, LoadedScenario):
+        if not overrides:
+            return source
+        if source.sources:  # a file: loaded again with its overrides and these
+            source, overrides = source.path, tuple(source.overrides) + overrides
+        else:
+            source = source.scenario
+    if isinstance(source, (str, Path)):
+        return load_scenario(source, overrides, folders)
+    return load_mapping(source, overrides, folders)
+
+
+def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
+          set: Mapping | Iterable[str] | None = None, time_limit: float | None = None, mip_gap: float | None = None,
+          threads: int | None = None, lp_method: str = "auto", diagnose: bool = True,
+          allow_outside: str | Path | Iterable[str | Path] | None = None, diagnose_seconds: float | None = None,
+          log: bool = False, out: str | Path | None = None, force: bool = False, export_model: bool = False) -> Plan:
+    """Solve a scenario: the budget and targets split across channel x tier x product x period.
+
+    Parameters
+    ----------
+    source : str, Path, Scenario, dict or LoadedScenario
+        What `load` takes: a scenario file, a mapping of its fields, or a `Scenario`.
+    solver : {"cbc", "highs"}, default "cbc"
+        The solver backend (``highs`` needs the ``highs`` extra).
+    objective : str, optional
+        Overrides the scenario's objective (``max_revenue``, ``min_spend``, ...).
+    set : mapping or list of str, optional
+        Overrides by field path, as `load` takes them.
+    time_limit, mip_gap, threads : optional
+        Seconds each solve may run; the relative MIP gap (0-1) at which to stop; solver threads.
+    lp_method : {"auto", "simplex", "barrier"}, default "auto"
+        How a linear program is solved (auto: barrier from 4e8 rows x columns).
+    diagnose : bool, default True
+        When no plan exists, find the demands that conflict (``plan.diagnosis``; re-solves).
+    allow_outside : path or list of paths, optional
+        Folders beyond the scenario's own that ``extends:`` and ``file:`` may read.
+    diagnose_seconds : float, optional
+        Seconds the diagnosis may take in all (default 60).
+    log : bool, default False
+        Show the solver's own log on stderr.
+    out, force, export_model : optional
+        Also write the plan's folder, as ``plan.write(out, force, export_model)`` does; the folder is
+        checked before the solve, so a refused one costs no time.
+
+    Returns
+    -------
+    Plan
+        ``status``, ``objective`` and the tables as DataFrames (``plan.allocation``, ``plan.by_channel``...).
+
+    Raises
+    ------
+    ScenarioError
+        The scenario is unusable.
+    UsageError
+        An unknown solver, or an optional one that is not installed (the message says how to install it).
+    OutputError
+        `out` must not or cannot be written.
+    SolveFailed
+        The solver crashed, hung or returned garbage.
+
+    Examples
+    --------
+    >>> import allocator
+    >>> plan = allocator.solve("scenarios/example_q1.yaml")
+    >>> plan.status
+    'optimal'
+    >>> round(float(plan.by_channel["spend"].sum()))
+    3400000
+    """
+    pipeline.require_solver(solver)
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, lp_method=lp_method)
+    overrides, folders = assignments(set), _folders(allow_outside)
+    if out is not None:
+        prepare_target(Path(out), force, [Path(source)] if isinstance(source, (str, Path)) else [])
+    if isinstance(source, (str, Path)):  # through solve_file: loading is timed with the rest
+        solved = pipeline.solve_file(source, solver=solver, objective=objective, options=options,
+                                     overrides=overrides, allow_outside=folders)
+    else:
+        solved = pipeline.solve_loaded(load(source, set=overrides, allow_outside=folders), solver, objective, options)
+    plan = Plan(solved, solver, options)
+    if out is not None:
+        protect_inputs(Path(out), plan.inputs())  # its extends: and file: inputs, before any diagnosis
+    if diagnose and solved.plan.status is Status.INFEASIBLE:
+        plan.diagnose(diagnose_seconds)
+    if out is not None:
+        plan.write(out, force=force, export_model=export_model)
+    return plan
+
+
+def explain(source: Source, *, solver: str = "cbc", objective: str | None = None,
+            set: Mapping | Iterable[str] | None = None, time_limit: float | None = None, lp_method: str = "auto",
+            ranging: int = 5, diagnose_seconds: float | None = None,
+            allow_outside: str | Path | Iterable[str | Path] | None = None, out: str | Path | None = None,
+            force: bool = False) -> tuple[Plan, Explanation]:
+    """Solve a scenario and explain its plan: what binds, what each limit is worth and over which range.
+
+    Parameters
+    ----------
+    source, solver, objective, set, time_limit, lp_method, diagnose_seconds, allow_outside :
+        As for `solve`.
+    ranging : int, default 5
+        How many of the costliest limits get a price range (a few dozen re-solves each).
+    out, force : optional
+        Also write sensitivity.csv and marginal.csv (or diagnosis.csv) and run.json into `out`.
+
+    Returns
+    -------
+    (Plan, Explanation)
+        The plan, and ``lines`` (the explanation in words) with its ``tables``.
+
+    Raises
+    ------
+    InputError, SolveFailed
+        As `solve` raises them.
+    """
+    target = None if out is None else Path(out)
+    if target is not None:
+        prepare_target(target, force, [Path(source)] if isinstance(source, (str, Path)) else [])
+    plan = solve(source, solver=solver, objective=objective, set=set, time_limit=time_limit, lp_method=lp_method,
+                 diagnose=False, allow_outside=allow_outside)
+    if target is not None:
+        protect_inputs(target, plan.inputs())  # its extends: and file: inputs, before the re-solves
+    explanation = plan.explain(ranging, diagnose_seconds)
+    if target is not None:
+        plan.write_explanation(target, explanation, force)
+    return plan, explanation
+
+
+def verify(scenario: Source, folder: str | Path, *, set: Mapping | Iterable[str] | None = None,
+           allow_outside: str | Path | Iterable[str | Path] | None = None) -> Verification:
+    """Re-check a written plan against its scenario, independently of the model builder.
+
+    Parameters
+    ----------
+    scenario : str, Path, Scenario, dict or LoadedScenario
+        The scenario the plan should satisfy (what `load` takes).
+    folder : str or Path
+        A plan folder written by ``allocator solve`` or `Plan.write`.
+    set : mapping or list of str, optional
+        Overrides, as the plan was solved with (others are only noted).
+    allow_outside : path or list of paths, optional
+        Folders beyond the scenario's own that ``extends:`` and ``file:`` may read.
+
+    Returns
+    -------
+    Verification
+        ``ok``, ``report.violations``, ``differences`` (input files changed since the solve), ``notes``.
+
+    Raises
+    ------
+    ScenarioError
+        The scenario is unusable.
+    PlanFolderError
+        The folder has no readable allocation.csv (or its run.json is unreadable).
+
+    Examples
+    --------
+    >>> import allocator
+    >>> allocator.solve("scenarios/example_q1.yaml").write("out/q1", force=True)  # doctest: +SKIP
+    >>> allocator.verify("scenarios/example_q1.yaml", "out/q1").ok  # doctest: +SKIP
+    True
+    """
+    return verify_folder(load(scenario, set=set, allow_outside=allow_outside), Path(folder))
+
+
+def compare(*plans: str | Path | Plan, solver: str = "cbc",
+            allow_outside: str | Path | Iterable[str | Path] | None = None,
+            out: str | Path | None = None, force: bool = False) -> Comparison:
+    """Plans side by side: totals, attainment, breakdowns, limits that start or stop binding, inputs that differ.
+
+    Parameters
+    ----------
+    *plans : str, Path or Plan
+        Two or more: scenario files (solved here), plan folders (read back and verified) or solved plans.
+        Differences are against the first.
+    solver : {"cbc", "highs"}, default "cbc"
+        The solver for scenario files.
+    allow_outside : path or list of paths, optional
+        Folders beyond each scenario's own that ``extends:`` and ``file:`` may read.
+    out, force : optional
+        Also write comparison.csv and run.json into `out` (checked before any solve).
+
+    Returns
+    -------
+    Comparison
+        ``table`` (long form: section, item, metric, one column per plan, deltas), ``labels``, ``summary()``.
+
+    Raises
+    ------
+    UsageError
+        Fewer than two plans.
+    PlanFolderError
+        A folder that is not a readable plan, or whose numbers fail its scenario.
+
+    Examples
+    --------
+    >>> import allocator
+    >>> c = allocator.compare("scenarios/example_q1.yaml", "scenarios/example_q1_livestream_push.yaml")
+    >>> list(c.labels)
+    ['example_q1', 'example_q1_livestream_push']
+    """
+    pipeline.require_solver(solver)
+    return compare_plans(list(plans), solver, SolveOptions(), _folders(allow_outside),
+                         None if out is None else Path(out), force)
+
+
+def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Iterable[str] | None = None,
+          objective: str | None = None, solver: str = "cbc", time_limit: float | None = None,
+          lp_method: str = "auto", workers: int | None = None, scheduler: str | None = None,
+          allow_outside: str | Path | Iterable[str | Path] | None = None, out: str | Path | None = None,
+          force: bool = False, progress: Progress | None = None) -> Study:
+    """Solve a scenario for every combination of some parameters' values: the frontier.
+
+    Parameters
+    ----------
+    scenario : str or Path
+        A scenario file.
+    vary : str or list of str
+        ``PATH=start:stop:count`` (evenly spaced) or ``PATH=a,b,c``; several make a grid.
+    set, objective, solver, time_limit, lp_method, allow_outside :
+        As for `solve`, applied to every variant.
+    workers : int, optional
+        Local processes (default: all cores).
+    scheduler : str, optional
+        A Dask scheduler's address (``tcp://host:8786``) to run on instead.
+    out, force : optional
+        Also write frontier.csv, frontier.png and run.json into `out` (checked before any solve).
+    progress : callable, optional
+        Called as ``progress(done, total)`` while variants finish.
+
+    Returns
+    -------
+    Study
+        ``tables["frontier"]``: one row per variant (its values, status, objective, totals, the budget's
+        shadow price, the channels it funds); ``record``: what run.json holds; ``write(folder, force)``.
+
+    Raises
+    ------
+    UsageError
+        A `vary` that cannot be read, a grid too large, an unreachable scheduler.
+    ScenarioError
+        The base scenario is unusable (an invalid variant is a row, not an error).
+
+    Examples
+    --------
+    >>> import allocator
+    >>> frontier = allocator.sweep("scenarios/example_q1.yaml", "budget.total=3e6,4e6").tables["frontier"]
+    >>> list(frontier["status"])  # doctest: +SKIP
+    ['optimal', 'optimal']
+    """
+    pipeline.require_solver(solver)
+    options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
+    return sweep_study(Path(scenario), [vary] if isinstance(vary, str) else list(vary), overrides=assignments(set),
+                       objective=objective, solver=solver, options=options, workers=workers, scheduler=scheduler,
+                       allow_outside=_folders(allow_outside), out=None if out is None else Path(out), force=force,
+                       progress=progress)
+
+
+def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidence: float | None = None,
+         solver: str = "cbc", objective: str | None = None, set: Mapping | Iterable[str] | None = None,
+         time_limit: float | None = None, lp_method: str = "auto", workers: int | None = None, scheduler: str | None = None,
+         allow_outside: str | Path | Iterable[str | Path] | None = None, out: str | Path | None = None,
+         force: bool = False, progress: Progress | None = None) -> RiskStudy:
+    """Monte Carlo the optimal plan under the scenario's ``uncertainty`` entries.
+
+    Parameters
+    ----------
+    source : str, Path, Scenario, dict, LoadedScenario or Plan
+        The scenario to solve (as `solve` takes it), or a plan already solved.
+    samples : int, default 2000
+        Monte Carlo samples (in seeded blocks of 250: the same seed gives the same numbers anywhere).
+    seed : int, default 7
+        Random seed, 0 or more.
+    confidence : float, optional
+        Also find the smallest planning buffer whose plan meets committed revenue with this probability.
+    solver, objective, set, time_limit, lp_method, allow_outside :
+        As for `solve` (ignored for a `Plan`).
+    workers, scheduler :
+        Local processes, or a Dask scheduler's address, as for `sweep`.
+    out, force : optional
+        Also write risk.csv (buffer_search.csv) and run.json into `out` (checked before the solve).
+    progress : callable, optional
+        Called as ``progress(done, total)`` while sample blocks finish.
+
+    Returns
+    -------
+    RiskStudy
+        ``study.tables["risk"]``: P10/P50/P90 of revenue, new customers and leads and the probability of
+        meeting each committed target (``study`` is None when the scenario has no plan);
+        ``smallest_buffer`` with `confidence`.
+
+    Raises
+    ------
+    UsageError
+        `confidence` without a committed revenue target; an unreachable scheduler.
+    ScenarioError
+        The scenario is unusable.
+
+    Examples
+    --------
+    >>> import allocator
+    >>> run = allocator.risk("scenarios/example_q1.yaml", samples=500, seed=7)
+    >>> list(run.study.tables["risk"]["metric"])
+    ['revenue_total', 'new_customers', 'leads']
+    """
+    target = None if out is None else Path(out)
+    if not isinstance(source, Plan):
+        if target is not None:
+            prepare_target(target, force, [Path(source)] if isinstance(source, (str, Path)) else [])
+        source = solve(source, solver=solver, objective=objective, set=set, time_limit=time_limit,
+                       lp_method=lp_method, diagnose=False, allow_outside=allow_outside)
+    elif target is not None:
+        prepare_target(target, force, source.inputs())
+    return risk_study(source, samples=samples, seed=seed, confidence=confidence, objective=objective,
+                      workers=workers, scheduler=scheduler, out=target, force=force, progress=progress)
