@@ -26,7 +26,7 @@ import pandas as pd
 from solvers import SolveOptions
 
 from allocator.model.cells import select
-from allocator.errors import ScenarioError
+from allocator.errors import UsageError
 from allocator.whatif.execute import Executor, run_tasks
 from allocator.model.build import PlanModel, build_model
 from allocator.plan.totals import plan_totals
@@ -187,8 +187,8 @@ def smallest_buffer(s: Scenario, objective: str | None, confidence: float, sampl
     Returns None when even buffer 0 has no plan, or when the largest buffer with a plan misses.
     """
     if s.targets.revenue is None:
-        raise ScenarioError("--confidence", "targets.revenue", None,
-                            "a committed revenue target in the scenario to measure the confidence against")
+        raise UsageError("--confidence", "targets.revenue", None,
+                         "a committed revenue target in the scenario to measure the confidence against")
     with Executor(workers, scheduler) as executor:
         if executor.parallel(SEARCH_POINTS):  # buffers solved side by side already share the cores
             options = replace(options, concurrent=False)

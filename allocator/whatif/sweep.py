@@ -24,7 +24,7 @@ import pandas as pd
 
 from solvers import SolveOptions, SolverError, Status
 
-from allocator.errors import AllocatorError, ScenarioError, Text
+from allocator.errors import AllocatorError, ScenarioError, Text, UsageError
 from allocator.whatif.execute import Executor
 
 MAX_VARIANTS = 100_000  # per sweep: each is a solve and a row
@@ -42,23 +42,23 @@ def parse_vary(text: str) -> Axis:
     """``budget.total=2e6:5e6:13`` or ``targets.buffer=0.1,0.15``."""
     path, sep, spec = text.partition("=")
     if not sep or not path.strip() or not spec.strip():
-        raise ScenarioError("--vary", text, "no PATH=VALUES", "PATH=start:stop:count or PATH=a,b,c")
+        raise UsageError("--vary", text, "no PATH=VALUES", "PATH=start:stop:count or PATH=a,b,c")
     spec = spec.strip()
     if ":" in spec and "," not in spec:
         parts = spec.split(":")
         try:
             start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
         except (ValueError, IndexError):
-            raise ScenarioError("--vary", path, spec, "start:stop:count with numbers and a whole count, e.g. 2e6:5e6:13") from None
+            raise UsageError("--vary", path, spec, "start:stop:count with numbers and a whole count, e.g. 2e6:5e6:13") from None
         if len(parts) != 3 or count < 1 or count > MAX_VARIANTS:
-            raise ScenarioError("--vary", path, spec, f"start:stop:count with 1 <= count <= {MAX_VARIANTS}")
+            raise UsageError("--vary", path, spec, f"start:stop:count with 1 <= count <= {MAX_VARIANTS}")
         if not (math.isfinite(start) and math.isfinite(stop)):
-            raise ScenarioError("--vary", path, spec, "start:stop:count with finite start and stop")
+            raise UsageError("--vary", path, spec, "start:stop:count with finite start and stop")
         values = tuple(float(v) for v in np.linspace(start, stop, count))
     else:
         values = tuple(v.strip() for v in spec.split(",") if v.strip())
         if not values:
-            raise ScenarioError("--vary", path, spec, "at least one value")
+            raise UsageError("--vary", path, spec, "at least one value")
     return Axis(path.strip(), values)
 
 
@@ -68,12 +68,12 @@ def parse_axes(texts) -> list[Axis]:
     seen: set[str] = set()
     for axis in axes:
         if axis.path in seen:
-            raise ScenarioError("--vary", axis.path, "the same path twice", "each path in one --vary, e.g. PATH=a,b,c")
+            raise UsageError("--vary", axis.path, "the same path twice", "each path in one --vary, e.g. PATH=a,b,c")
         seen.add(axis.path)
     variants = math.prod(len(axis.values) for axis in axes)
     if variants > MAX_VARIANTS:  # the grid is built in memory before any solve
-        raise ScenarioError("--vary", " x ".join(str(len(axis.values)) for axis in axes), Text(f"{variants:,} variants"),
-                            f"a grid of at most {MAX_VARIANTS:,} variants")
+        raise UsageError("--vary", " x ".join(str(len(axis.values)) for axis in axes), Text(f"{variants:,} variants"),
+                         f"a grid of at most {MAX_VARIANTS:,} variants")
     return axes
 
 

@@ -85,7 +85,7 @@ def test_samples_do_not_depend_on_how_many_ran_or_where():
 
 
 def test_risk_and_buffer_search_identical_on_one_core_a_pool_and_a_dask_cluster():
-    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'allocator[dask]')")
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install '.[dask]')")
     solved = solve_file(EXAMPLE, objective="min_spend")
     s = solved.loaded.scenario
     args = (s, "min_spend", 0.9, 600, 11, "cbc", SolveOptions())

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allocator.errors import ScenarioError
+from allocator.errors import UsageError
 from allocator.whatif.sweep import Axis, parse_vary, run_sweep
 
 from helpers import invoke
@@ -21,7 +21,7 @@ def test_parse_vary():
     assert axis.values[0] == 2e6 and axis.values[-1] == 5e6 and axis.values[1] == 2.25e6
     assert parse_vary("targets.buffer=0.1, 0.15").values == ("0.1", "0.15")
     for bad in ("budget.total", "budget.total=", "budget.total=1:2", "budget.total=1:2:x", "budget.total=1:2:0"):
-        with pytest.raises(ScenarioError):
+        with pytest.raises(UsageError):  # a bad --vary is a bad argument, not a bad scenario
             parse_vary(bad)
 
 
@@ -49,7 +49,7 @@ def _compare(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 def test_same_results_on_one_process_a_pool_and_dask():
-    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'allocator[dask]')")
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install '.[dask]')")
     axes = [Axis("budget.total", (2.5e6, 3.2e6, 4.0e6)), Axis("channels[livestream].cost_per_lead", ("50", "70"))]
     one = run_sweep(EXAMPLE, axes, workers=1)
     pool = run_sweep(EXAMPLE, axes, workers=2)
