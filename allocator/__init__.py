@@ -14,8 +14,8 @@ import sys
 import types
 
 __version__ = "0.1.0"
-__all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "load", "risk", "solve", "sweep",
-           "verify"]
+__all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "explain", "load", "risk", "solve",
+           "sweep", "verify"]
 
 
 def __getattr__(name: str):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Callable
 
 from solvers import SolveOptions, Status
 
@@ -26,13 +25,12 @@ from allocator.scenario.memory import assignments, load_mapping
 from allocator.scenario.schema import Scenario
 from allocator.solve import pipeline
 from allocator.whatif.compare import Comparison, compare_plans
-from allocator.whatif.studies import RiskStudy, Study, risk_study, sweep_study
+from allocator.whatif.studies import Progress, RiskStudy, Study, risk_study, sweep_study
 
-__all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "load", "risk", "solve", "sweep",
-           "verify"]
+__all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "explain", "load", "risk", "solve",
+           "sweep", "verify"]
 
 Source = str | Path | Scenario | Mapping | LoadedScenario
-Progress = Callable[[int, int], None]
 
 
 def _folders(allow_outside: str | Path | Iterable[str | Path] | None) -> tuple[Path, ...]:
@@ -191,6 +189,13 @@ def explain(source: Source, *, solver: str = "cbc", objective: str | None = None
     ------
     InputError, SolveFailed
         As `solve` raises them.
+
+    Examples
+    --------
+    >>> import allocator
+    >>> plan, explanation = allocator.explain("scenarios/example_q1.yaml", ranging=0)
+    >>> explanation.lines[0]  # doctest: +SKIP
+    'Objective max_revenue = 27,931,296'
     """
     target = None if out is None else Path(out)
     if target is not None:

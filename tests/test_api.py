@@ -173,3 +173,15 @@ def test_errors_are_the_library_classes(tmp_path, call, kind):
         call(tmp_path)
     assert isinstance(info.value, InputError)
     assert "\n" not in str(info.value)
+
+
+def test_every_public_name_resolves_and_functions_carry_numpydoc_sections():
+    from allocator import api
+
+    assert allocator.__all__ == api.__all__
+    for name in allocator.__all__:
+        obj = getattr(allocator, name)
+        assert obj.__doc__, name
+        if callable(obj) and not isinstance(obj, type):
+            for section in ("Parameters", "Returns", "Raises", "Examples"):
+                assert f"\n    {section}\n    ---" in obj.__doc__, (name, section)
