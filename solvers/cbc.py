@@ -7,7 +7,6 @@ import os
 import platform
 import queue
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,9 +18,25 @@ from pathlib import Path
 import numpy as np
 
 from .base import (
-    DEFAULT_MIP_GAP, Capabilities, LinearProgram, Sense, SolveOptions, SolveResult, Status, improving_column,
+    DEFAULT_MIP_GAP,
+    Capabilities,
+    LinearProgram,
+    Sense,
+    SolveOptions,
+    SolveResult,
+    Status,
+    improving_column,
     lp_method,
 )
+from .cbc_process import (
+    GRACE_SECONDS,
+    exited,
+    log_tail,
+    overran,
+    remove_dead_scratch,
+    scratch_dir,
+)
+from .cbc_process import run as run_cbc
 from .cbc_solution import read_binary_solution, read_status
 from .errors import SolverError, SolverUnavailable
 from .mps import write_mps
@@ -29,8 +44,6 @@ from .mps import write_mps
 NAME = "cbc"
 CAPABILITIES = Capabilities(mip=True, duals=True)
 
-# Seconds the binary may run past its own time limit before it is killed as hung.
-_GRACE_SECONDS = 30.0
 # Without a time limit a solve is still never allowed to hang forever.
 _DEFAULT_HARD_LIMIT = 24 * 3600.0
 
@@ -71,30 +84,6 @@ def available() -> bool:
     return path.is_file()
 
 
-def _scratch_dir() -> str | None:
-    """Memory-backed /dev/shm for the model and solution files when there is one, else the default temp folder."""
-    shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-
-
-def _remove_dead_scratch(folder: str | None) -> None:
-    """Scratch folders of runs that were killed (their PID is gone) would otherwise stay in memory."""
-    base = Path(folder or tempfile.gettempdir())
-    for leftover in base.glob("allocator-cbc-*-*"):
-        pid = leftover.name.split("-")[2]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(leftover, ignore_errors=True)
-        except PermissionError:
-            continue
-
-
-# CBC's commands for each way of solving: a MIP's branch and cut, or one of the LP methods. The barrier's
-# vertex is handed to the dual simplex, which confirms it in 0 iterations (~0.1 s at 1x200x5x52, the same
-# values to the bit) or goes on from it: CBC's barrier alone calls some unbounded programs "optimal".
 _ACTIONS = {"mip": ["-solve"], "simplex": ["-initialSolve"], "barrier": ["-barrier", "-initialSolve"],
             "recheck": ["-presolve", "off", "-primalSimplex"],
             "recheck_mip": ["-presolve", "off", "-preprocess", "off", "-solve"]}
@@ -147,8 +136,8 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
 def _solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
     path = _ready_binary()
     method = "mip" if lp.is_mip else lp_method(lp, options)
-    scratch = _scratch_dir()
-    _remove_dead_scratch(scratch)
+    scratch = scratch_dir()
+    remove_dead_scratch(scratch)
     with tempfile.TemporaryDirectory(prefix=f"allocator-cbc-{os.getpid()}-", dir=scratch) as tmp:
         model_file = Path(tmp) / "model.mps"
         write_mps(lp, model_file)
@@ -160,17 +149,17 @@ def _solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         if options.threads is not None:
             args += ["-threads", str(int(options.threads))]
         main = _Run(method, args, Path(tmp))
-        hard_limit = (options.time_limit + _GRACE_SECONDS) if options.time_limit is not None else _DEFAULT_HARD_LIMIT
+        hard_limit = (options.time_limit + GRACE_SECONDS) if options.time_limit is not None else _DEFAULT_HARD_LIMIT
         started = time.perf_counter()
         if method == "barrier" and options.lp_method == "auto" and options.concurrent and not options.log:
             result, how = _race(lp, main, _Run("simplex", args, Path(tmp)), hard_limit)
         else:
-            main.log = _run(main.command(), hard_limit, options.log)
+            main.log = run_cbc(main.command(), hard_limit, options.log)
             result, how = main.result(lp), main.describe()
             doubt = main.doubt(lp, result)
             if doubt:
                 simplex = _Run("simplex", args, Path(tmp))
-                simplex.log = _run(simplex.command(), hard_limit, options.log)
+                simplex.log = run_cbc(simplex.command(), hard_limit, options.log)
                 result, how = simplex.result(lp), f"simplex (the barrier's answer was not kept: {doubt})"
         if _unsure(lp, result):
             result, how = _recheck(lp, result, how, _Run("recheck_mip" if lp.is_mip else "recheck", args, Path(tmp)),
@@ -188,7 +177,7 @@ def _recheck(lp: LinearProgram, first: SolveResult, how: str, run: "_Run", hard_
     a solver failure.
     """
     try:
-        run.log = _run(run.command(), hard_limit, echo)
+        run.log = run_cbc(run.command(), hard_limit, echo)
         rechecked = run.result(lp)
     except SolverError:
         rechecked = None
@@ -212,15 +201,6 @@ def _unsure(lp: LinearProgram, result: SolveResult) -> bool:
             return False  # not a plan at all: solvers.solve refuses it with the reason
         return improving_column(lp, result) is not None
     return result.status in (Status.INFEASIBLE, Status.UNBOUNDED) and bool(result.extra.get("unsure"))
-
-
-def _log_tail(log: str) -> str:
-    """The last three lines of CBC's log on one line: what a failure message quotes."""
-    return " | ".join(log.strip().splitlines()[-3:])
-
-
-def _overran() -> SolverError:
-    return SolverError(f"CBC ran past its time limit by {_GRACE_SECONDS:.0f} s and was stopped")
 
 
 def _ready_binary() -> Path:
@@ -264,7 +244,7 @@ class _Run:
         self.log = self.log_file.read_text(errors="replace")
         assert self.proc is not None
         if self.proc.returncode != 0:
-            raise SolverError(f"CBC exited with code {self.proc.returncode} ({_log_tail(self.log)})")
+            raise exited(self.proc.returncode, self.log)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -287,7 +267,7 @@ class _Run:
         version_match = re.search(r"Version:\s*(\S+)", self.log)
         version = version_match.group(1) if version_match else "unknown"
         if not self.solution_file.exists():
-            raise SolverError(f"CBC finished without writing a solution ({_log_tail(self.log)})")
+            raise SolverError(f"CBC finished without writing a solution ({log_tail(self.log)})")
         status, message = read_status(self.solution_file)
         if status is Status.ERROR:
             raise SolverError(message)
@@ -340,7 +320,7 @@ def _race(lp: LinearProgram, main: _Run, helper: _Run, hard_limit: float) -> tup
             try:
                 run = finished.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                raise _overran() from None
+                raise overran() from None
             if run is main:
                 try:
                     main.finish()
@@ -366,35 +346,3 @@ def _race(lp: LinearProgram, main: _Run, helper: _Run, hard_limit: float) -> tup
     finally:
         for run in runs:
             run.stop()
-
-
-def _run(args: list[str], hard_limit: float, echo: bool) -> str:
-    try:
-        proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-        )
-    except OSError as exc:
-        raise SolverError(f"CBC could not be started ({exc})") from exc
-    if echo:
-        chunks = []
-        deadline = time.monotonic() + hard_limit
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            sys.stderr.write(line)
-            chunks.append(line)
-            if time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                raise _overran()
-        proc.wait()
-        output = "".join(chunks)
-    else:
-        try:
-            output, _ = proc.communicate(timeout=hard_limit)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise _overran() from None
-    if proc.returncode != 0:
-        raise SolverError(f"CBC exited with code {proc.returncode} ({_log_tail(output)})")
-    return output

@@ -38,8 +38,17 @@ def describe(workers: int | None, scheduler: str | None, tasks: int | None = Non
 
 
 def _ignore_interrupt() -> None:
-    """Pool processes leave Ctrl-C to the parent, which stops them; each would print its own traceback."""
+    """Pool processes leave Ctrl-C to the parent, which stops them; each would print its own traceback.
+
+    The parent stops them with SIGTERM: that unwinds the running task quietly (SystemExit), so the solver
+    process it started is killed and its scratch files removed rather than left running on their own.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_quietly)
+
+
+def _exit_quietly(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 class Executor:

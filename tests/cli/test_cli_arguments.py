@@ -147,6 +147,16 @@ def test_ctrl_c_during_a_sweep_on_a_pool_prints_no_tracebacks(tmp_path):
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith("error: interrupted"), stderr
     assert not out.exists()
+    # Nothing of the run goes on alone: no pool process and no CBC child is left in its process group.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("processes of the interrupted sweep are still running")
 
 
 def test_an_unexpected_exception_is_one_line_naming_its_type_with_exit_3(tmp_path, monkeypatch):

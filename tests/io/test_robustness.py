@@ -109,7 +109,7 @@ def _cli_command(scratch: Path, *args) -> list[str]:
     """
     code = (
         "import runpy, solvers.cbc as c; "
-        f"c._scratch_dir = lambda: {str(scratch)!r}; "
+        f"c.scratch_dir = lambda: {str(scratch)!r}; "
         "runpy.run_module('allocator', run_name='__main__', alter_sys=True)"
     )
     return [sys.executable, "-c", code, *map(str, args)]

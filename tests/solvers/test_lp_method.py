@@ -228,7 +228,7 @@ def test_both_runs_failing_is_a_solver_error(monkeypatch, tmp_path):
 
 def test_both_runs_hanging_stop_at_the_time_limit(monkeypatch, tmp_path):
     fake_cbc(monkeypatch, tmp_path, barrier={"sleep": 30}, simplex={"sleep": 30})
-    monkeypatch.setattr(cbc, "_GRACE_SECONDS", 0.5)
+    monkeypatch.setattr(cbc, "GRACE_SECONDS", 0.5)
     with pytest.raises(SolverError, match="time limit"):
         cbc.solve(tiny_lp(), SolveOptions(time_limit=0.2))
     assert _gone(tmp_path, "barrier") and _gone(tmp_path, "simplex")

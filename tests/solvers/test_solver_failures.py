@@ -62,7 +62,7 @@ SOLVER_FAKES = {
     # name: (kind, body, substrings of the message)
     "hangs": ("sh", "exec sleep 60\n", ["time limit", "stopped"]),
     "exit_137": ("sh", "exit 137\n", ["exited with code 137"]),
-    "killed_by_signal": ("sh", "kill -9 $$\n", ["exited with code -9"]),
+    "killed_by_signal": ("sh", "kill -9 $$\n", ["ended by SIGKILL"]),
     "writes_nothing": ("sh", "echo 'Welcome to the CBC MILP Solver'\nexit 0\n", ["without writing a solution"]),
     "empty_solution": ("sh", ': > "$sol"\n', ["solution file is empty"]),
     "garbage_status": ("sh", 'printf "\\217garbage \\377 not a status\\n" > "$sol"\n', ["solution file could not be read"]),
@@ -95,7 +95,7 @@ def test_failing_solver_exits_3_without_a_plan(tmp_path, monkeypatch, small_lp, 
     else:
         fake = _fake(tmp_path, f"cbc_{name}", body)
     monkeypatch.setattr(cbc, "binary_path", lambda: fake)
-    monkeypatch.setattr(cbc, "_GRACE_SECONDS", 1.0)
+    monkeypatch.setattr(cbc, "GRACE_SECONDS", 1.0)
     out = tmp_path / "out"
     started = time.perf_counter()
     result = invoke("solve", small_lp, "--out", out, "--time-limit", "1")
@@ -136,7 +136,7 @@ def test_solver_dying_on_the_second_solve_gives_exit_3(tmp_path, monkeypatch):
     monkeypatch.setattr(cbc, "binary_path", lambda: fake)
     out = tmp_path / "out"
     text = assert_one_error_line(invoke("solve", EXAMPLE, "--out", out), 3)
-    assert "exited with code -9" in text and not out.exists()
+    assert "ended by SIGKILL" in text and not out.exists()
     assert counter.read_text().count("x") == 2
 
 
@@ -171,3 +171,31 @@ def test_highs_numerical_trouble_exits_3_saying_what_to_try(tmp_path, monkeypatc
     assert "solver highs failed" in text and "try --solver cbc" in text, text
     assert "infeasible" not in text
     assert not out.exists()
+
+
+def test_an_interrupted_caller_leaves_no_cbc_behind(monkeypatch):
+    """Ctrl-C (or a stopped sweep worker) while CBC runs: the child is killed, not left to finish alone."""
+    from solvers import cbc_process
+
+    seen = {}
+
+    def interrupted(proc, hard_limit, echo):
+        seen["proc"] = proc
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cbc_process, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cbc_process.run([sys.executable, "-c", "import time; time.sleep(60)"], hard_limit=100, echo=False)
+    assert seen["proc"].poll() is not None  # ended (killed), not still running
+
+
+@pytest.mark.parametrize("code, words", [
+    (-11, "CBC was ended by SIGSEGV (it crashed); its log ends: Coin0506I Presolve"),
+    (-9, "CBC was ended by SIGKILL; its log ends: Coin0506I Presolve"),
+    (1, "CBC exited with code 1 (Coin0506I Presolve)"),
+])
+def test_a_cbc_ending_is_told_in_words(code, words):
+    from solvers.cbc_process import exited
+
+    assert str(exited(code, "Coin0506I Presolve\n")) == words
+    assert "()" not in str(exited(code, ""))  # an empty log is said, not shown as empty parentheses
