@@ -7,7 +7,7 @@ checked before any solve (a refused folder costs no time) and written, whole or 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -104,8 +104,7 @@ def risk_study(plan: Plan, *, samples: int, seed: int, confidence: float | None,
     tables = {"risk": table}
     buffer = None
     if confidence is not None:
-        options = replace(plan.options)
-        buffer, trail = smallest_buffer(s, objective, confidence, samples, seed, plan.solver, options,
+        buffer, trail = smallest_buffer(s, objective, confidence, samples, seed, plan.solver, plan.options,
                                         workers=workers, scheduler=scheduler)
         tables["buffer_search"] = pd.DataFrame(trail)
         record["confidence"] = confidence
