@@ -115,6 +115,10 @@ def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None =
     """
     options = options or SolveOptions()
     module = backend(solver)
+    crossed = crossed_bounds(lp)
+    if crossed:  # no backend is asked: CBC refuses such a program as invalid, HiGHS calls it infeasible
+        return SolveResult(status=Status.INFEASIBLE, solver=module.NAME, solver_version="", message=crossed,
+                           solve_seconds=0.0, extra={"lp_method": "none (read off the bounds)", "duals_from": "none"})
     result = _solve_scaled(module, lp, options)
     if not (prices and lp.is_mip and result.status.has_solution and module.CAPABILITIES.duals):
         return replace(result, extra={**result.extra, "duals_from": "lp" if not lp.is_mip else "none"})
@@ -132,6 +136,17 @@ def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None =
         reduced_costs=fixed.reduced_costs, solve_seconds=result.solve_seconds + fixed.solve_seconds,
         extra={**result.extra, "duals_from": "lp_with_integers_fixed"},
     )
+
+
+def crossed_bounds(lp: LinearProgram) -> str | None:
+    """Why no point can satisfy `lp`'s own bounds (a row or column whose lower bound exceeds its upper), or None."""
+    for kind, names, lower, upper in (("column", lp.col_names, lp.col_lower, lp.col_upper),
+                                      ("row", lp.row_names, lp.row_lower, lp.row_upper)):
+        bad = np.flatnonzero(lower > upper)
+        if bad.size:
+            i = int(bad[0])
+            return f"{kind} {names[i]} has lower bound {lower[i]:g} above its upper bound {upper[i]:g}"
+    return None
 
 
 def _solve_scaled(module: ModuleType, lp: LinearProgram, options: SolveOptions) -> SolveResult:

@@ -51,6 +51,11 @@ class Case:
 
 
 CASES = {
+    # Bounds that contradict themselves: no x can hold, on any backend (CBC called the row case a
+    # solver failure and the column case "not valid", HiGHS called both infeasible).
+    "row_lower_above_upper": Case(program(Sense.MAXIMIZE, [1], [[1]], [5], [2]), Status.INFEASIBLE),
+    "column_lower_above_upper": Case(
+        program(Sense.MINIMIZE, [1], [[1]], [0], [10], col_lower=[5], col_upper=[2]), Status.INFEASIBLE),
     # max x + y, 1 <= x + 2y <= 4, x <= 2: x = 2, y = 1. The range's upper end binds: one more unit of it
     # buys half a y (+0.5); x at its bound earns 1 - 0.5 x 1 = 0.5 per unit more.
     "ranged_row_upper_end": Case(
