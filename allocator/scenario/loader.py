@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from allocator.scenario.documents import MAX_NESTING, MAX_YAML_NODES, DocumentError, parse_json, parse_yaml  # noqa: F401 (re-exported)
 from allocator.errors import ScenarioError, Text
 from allocator.scenario.references import check_scenario
-from allocator.scenario.schema import BaselineRow, FunnelRow, Scenario
+from allocator.scenario.schema import NAME_PATTERN, BaselineRow, FunnelRow, Scenario
 from allocator.scenario.variants import Provenance, apply_sets, find_item, is_path, merge_variant, parse_path
 
 MAX_EXTENDS_DEPTH = 10  # a variant may extend a variant ... at most this deep
@@ -325,7 +325,7 @@ _TYPE_ERRORS = frozenset({
     "int_type", "int_parsing", "bool_type", "bool_parsing",
 })
 _PATTERN_MEANING = {
-    "^[^\\x00-\\x1f\\x7f\\[\\]]+$": "a name of printable characters without brackets [ ]",
+    NAME_PATTERN: "a name of printable characters, without brackets [ ] or invisible characters",
 }
 
 
@@ -344,7 +344,9 @@ def _field_path(loc: list, data) -> str:
             label = str(part)
             if isinstance(node, list) and part < len(node):
                 item = node[part]
-                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                # A name that is itself refused (a line break, an invisible character) is shown by its
+                # position: quoting it would break the one-line message or hide what is wrong.
+                if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"].isprintable():
                     label = item["name"]
                 node = item
             else:

@@ -7,10 +7,11 @@ sections (a funnel row naming a channel, say) are checked in `allocator.scenario
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from allocator.scenario.objectives import OBJECTIVE_NAMES
 
@@ -21,19 +22,40 @@ NEW_CUSTOMER_KINDS = ("new", "prospect")
 # Targets that may be goals (soft), in their default priority order.
 GOALS = ("revenue", "new_customers", "leads", "min_roi", "mix")
 
+
+
+def _composed(value):
+    """Names are compared as Unicode NFC: 'café' typed two ways is one name, never two look-alikes."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def _not_a_truth_value(value):
+    """YAML reads on/off/yes/no/true/false as booleans, which pydantic would take as 1 and 0."""
+    if isinstance(value, bool):
+        raise ValueError("a number (YAML reads on/off/yes/no/true/false as yes/no, not as 1 and 0)")
+    return value
+
+
+NUMBER = BeforeValidator(_not_a_truth_value)
+
+# Control characters, brackets, and the invisible characters that make two different names look alike
+# or reorder the text around them (zero-width spaces and joiners, bidirectional controls, BOM).
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\[\]\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+$"
 Name = Annotated[
     str,
+    BeforeValidator(_composed),
     Field(
-        min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f\[\]]+$",
-        description="A label: 1-80 printable characters, no brackets.",
+        min_length=1, max_length=80, pattern=NAME_PATTERN,
+        description="A label: 1-80 printable characters, no brackets, no invisible or direction-changing "
+                    "characters; compared in Unicode NFC.",
     ),
 ]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False, description="Money, >= 0.")]
-PositiveMoney = Annotated[float, Field(gt=0, allow_inf_nan=False, description="Money, > 0.")]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, description="A fraction 0-1.")]
-Count = Annotated[float, Field(ge=0, allow_inf_nan=False, description="A count (leads, customers), >= 0.")]
-Rate = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False, description="A rate, > 0 and <= 1.")]
-Factor = Annotated[float, Field(gt=0, allow_inf_nan=False, description="A multiplier, > 0.")]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False, description="Money, >= 0."), NUMBER]
+PositiveMoney = Annotated[float, Field(gt=0, allow_inf_nan=False, description="Money, > 0."), NUMBER]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, description="A fraction 0-1."), NUMBER]
+Count = Annotated[float, Field(ge=0, allow_inf_nan=False, description="A count (leads, customers), >= 0."), NUMBER]
+Rate = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False, description="A rate, > 0 and <= 1."), NUMBER]
+Factor = Annotated[float, Field(gt=0, allow_inf_nan=False, description="A multiplier, > 0."), NUMBER]
 # A per-period amount: one number for every period, or a mapping period -> number.
 PerPeriodMoney = Money | dict[str, Money]
 PerPeriodCount = Count | dict[str, Count]
@@ -50,7 +72,7 @@ class ResponseSegment(Strict):
     up_to: PositiveMoney | None = Field(
         None, description="Spend per period at which this slice ends (money); omit on the last slice for no end."
     )
-    efficiency: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+    efficiency: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False), NUMBER] = Field(
         description="Leads per unit of spend in this slice, relative to the channel's cost per lead (0-1]."
     )
 
@@ -59,7 +81,7 @@ class Channel(Strict):
     name: Name = Field(description="Channel name, unique (e.g. website, livestream).")
     group: Name = Field("other", description="Channel group used in selections and mix shares (owned, partner, emerging...).")
     cost_per_lead: PositiveMoney = Field(description="Money per lead at full efficiency.")
-    min_roi: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
+    min_roi: Annotated[float, Field(ge=0, allow_inf_nan=False), NUMBER] | None = Field(
         None, description="Floor on the channel's quarter return: incremental revenue (or value) per unit of spend."
     )
     max_spend: PerPeriodMoney | None = Field(None, description="Most the channel can take per period (money).")
@@ -196,10 +218,10 @@ class Targets(Strict):
     revenue: Money | None = Field(None, description="Committed quarter revenue, baseline included (money).")
     new_customers: Count | None = Field(None, description="Committed new customers (tiers of kind new and prospect).")
     leads: Count | None = Field(None, description="Committed leads.")
-    buffer: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = Field(
+    buffer: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), NUMBER] = Field(
         0.0, description="Plan this share above each committed target (0.10 = 10%)."
     )
-    min_roi: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = Field(
+    min_roi: Annotated[float, Field(ge=0, allow_inf_nan=False), NUMBER] | None = Field(
         None, description="Portfolio floor: incremental revenue (or value) per unit of total spend."
     )
     mix: list[MixTarget] = Field(default_factory=list, description="Min/max shares of revenue or spend.")
@@ -239,7 +261,7 @@ class Uncertainty(Strict):
     mode: Factor | None = Field(None, description="triangular: most likely multiplier.")
     high: Factor | None = Field(None, description="uniform/triangular: largest multiplier.")
     mean: Factor | None = Field(None, description="normal/lognormal: mean multiplier.")
-    sd: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(None, description="normal/lognormal: standard deviation.")
+    sd: Annotated[float, Field(gt=0, allow_inf_nan=False), NUMBER] | None = Field(None, description="normal/lognormal: standard deviation.")
 
     @model_validator(mode="after")
     def _parameters(self) -> "Uncertainty":
