@@ -249,14 +249,17 @@ def shortfalls_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:
     magnitude = row_magnitudes(lp, without)
     rows = []
     for g in sorted(model.goals, key=lambda g: (g.level, g.row)):
-        shortfall = float(x[g.col])
         is_ge = np.isfinite(lp.row_lower[g.row])
         rhs = float(lp.row_lower[g.row] if is_ge else lp.row_upper[g.row])
         achieved = float(activity[g.row])
+        met = holds(achieved, ">=" if is_ge else "<=", rhs, magnitude[g.row])
+        # The miss as the plan stands, not the shortfall column's value: the column may keep the slack the
+        # lexicographic solve allowed its level (1e-9 of the target) on a goal the plan exceeds.
+        shortfall = 0.0 if met else max(0.0, (rhs - achieved) if is_ge else (achieved - rhs))
         rows.append({
             "goal": lp.row_names[g.row], "priority": g.level + 1, "rhs": rhs,
             "achieved_without_shortfall": achieved, "shortfall": shortfall, "shortfall_share": shortfall / g.scale,
-            "met": holds(achieved, ">=" if is_ge else "<=", rhs, magnitude[g.row]),
+            "met": met,
         })
     return pd.DataFrame(rows, columns=["goal", "priority", "rhs", "achieved_without_shortfall", "shortfall",
                                        "shortfall_share", "met"])

@@ -75,3 +75,17 @@ def test_cli_writes_shortfalls_and_verify_reports_them(tmp_path):
     checked = invoke("verify", path, out)
     assert checked.exit_code == 0, checked.output
     assert "soft target not met (allowed): target_revenue" in checked.output
+
+
+@pytest.mark.parametrize("solver", backends())
+def test_a_goal_the_plan_exceeds_has_no_shortfall(tmp_path, solver):
+    # Revenue 4000 (soft) against the 5000 the budget buys; new customers 5 (soft) against 10 bought
+    # (1000 / 10 leads x 0.1 = 10). Both goals are exceeded: the shortfall is 0 exactly, whatever slack the
+    # lexicographic solve allowed the shortfall columns (it showed 1e-9 of each target before).
+    data = _two_channels(revenue=4000, new_customers=5, mode="soft")
+    solved = solve_and_verify(write_scenario(tmp_path, data), solver)
+    shortfalls = solved.plan.tables["shortfalls"].set_index("goal")
+    assert list(shortfalls["shortfall"]) == [0.0, 0.0]
+    assert list(shortfalls["shortfall_share"]) == [0.0, 0.0]
+    assert shortfalls["met"].all()
+    assert shortfalls.loc["target_revenue", "achieved_without_shortfall"] == pytest.approx(5000, rel=1e-9)
