@@ -23,7 +23,7 @@ from allocator.plan.folder_check import Verification, verify_folder
 from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.scenario.memory import assignments, load_mapping
 from allocator.scenario.schema import Scenario
-from allocator.solve import pipeline
+from allocator.solving import pipeline
 from allocator.whatif.compare import Comparison, compare_plans
 from allocator.whatif.studies import Progress, RiskStudy, Study, risk_study, sweep_study
 

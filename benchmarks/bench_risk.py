@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 
 import pandas as pd  # noqa: E402
 
-from allocator.solve.pipeline import solve_file  # noqa: E402
+from allocator.solving.pipeline import solve_file  # noqa: E402
 from allocator.whatif.risk import risk_table, smallest_buffer  # noqa: E402
 from solvers import SolveOptions  # noqa: E402
 

@@ -37,7 +37,7 @@ import generate  # noqa: E402  (benchmarks/generate.py)
 
 import solvers.cbc as cbc_backend  # noqa: E402
 from allocator.io.output import run_inputs, write_folder  # noqa: E402
-from allocator.solve.pipeline import run_record, solve_file  # noqa: E402
+from allocator.solving.pipeline import run_record, solve_file  # noqa: E402
 from solvers import Status  # noqa: E402
 from solvers.mps import write_mps  # noqa: E402
 from solvers.base import Sense, SolveOptions, lp_method  # noqa: E402

@@ -4,7 +4,7 @@ Scenarios come from the hypothesis strategy in tests/strategies.py (`scenario_ca
 `@given` with a fixed seed, generation only (no shrinking, no example database), so a run is
 reproducible for a given --seed, strategy and library. For each scenario:
 
-- solve with CBC and with HiGHS through `allocator.solve.pipeline.solve_loaded` (scenario written to a
+- solve with CBC and with HiGHS through `allocator.solving.pipeline.solve_loaded` (scenario written to a
   temporary YAML file and loaded with `allocator.scenario.loader.load_scenario`, as `allocator solve` does,
   each solver with a --time-limit of 20 s), and write the plan folder as `allocator solve` does;
 - every plan found is checked from the written allocation.csv with `allocator.plan.verify` (as

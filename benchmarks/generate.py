@@ -382,7 +382,7 @@ def write(path: str | Path, products: int, channels: int, tiers: int, periods: i
 
 def check(path: Path) -> str:
     """Solve the file with the library; raise if it has no optimal plan. Returns a one-line summary."""
-    from allocator.solve.pipeline import solve_file
+    from allocator.solving.pipeline import solve_file
     from solvers import Status
 
     solved = solve_file(path)

@@ -35,16 +35,16 @@ def test_import_allocator_loads_neither_numpy_nor_pandas_and_the_api_comes_on_de
 
 
 def test_allocator_solve_is_the_api_even_after_the_stage_package_is_imported():
-    # The stage package allocator.solve and the function allocator.solve share a name: importing the package
-    # (as the command line and the tests do) made `allocator.solve(...)` a module that cannot be called.
-    code = ("import allocator.solve.pipeline, allocator, inspect; "
+    # The solving stage is the package allocator.solving, so that importing it (as the command line and the
+    # tests do) can never turn the function `allocator.solve` into a module that cannot be called.
+    code = ("import allocator.solving.pipeline, allocator, inspect; "
             "plan = allocator.solve({'name': 't', 'periods': ['2027-01'], 'objective': 'max_revenue', "
             "'channels': [{'name': 'a', 'cost_per_lead': 10}], "
             "'tiers': [{'name': 'n', 'kind': 'new', 'conversion': 0.1, 'order_value': 500}], "
             "'products': [{'name': 'p', 'stage': 'growth'}], 'budget': {'total': 1000}}); "
-            "print(round(plan.objective), allocator.solve.pipeline.__name__, "
+            "print(round(plan.objective), allocator.solving.pipeline.__name__, "
             "list(inspect.signature(allocator.solve).parameters)[:2])")
-    assert _run(code) == "5000 allocator.solve.pipeline ['source', 'solver']"
+    assert _run(code) == "5000 allocator.solving.pipeline ['source', 'solver']"
 
 
 def test_the_command_line_sets_one_blas_thread_before_numpy_loads():

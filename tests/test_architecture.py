@@ -33,7 +33,7 @@ LAYERS = (
     "allocator.io",
     "allocator.model",
     "allocator.plan",
-    "allocator.solve",
+    "allocator.solving",
     "allocator.analysis",
     "allocator.whatif",
     "allocator.api",
@@ -294,10 +294,10 @@ def test_checks_find_an_upward_import_a_cycle_and_a_stray_face_import(tmp_path):
     _write_package(tmp_path, {
         "allocator/__init__.py": "from allocator.api import solve\n"
                                  "def __getattr__(name):\n    from allocator import api\n    return api\n",
-        "allocator/api.py": "from allocator.solve import pipeline\n",
+        "allocator/api.py": "from allocator.solving import pipeline\n",
         "allocator/errors.py": "",
-        "allocator/solve/__init__.py": "",
-        "allocator/solve/pipeline.py": "from allocator.plan.tables import make_plan\n",
+        "allocator/solving/__init__.py": "",
+        "allocator/solving/pipeline.py": "from allocator.plan.tables import make_plan\n",
         "allocator/plan/__init__.py": "",
         "allocator/plan/tables.py": "def f():\n    from . import prices\n",
         "allocator/plan/prices.py": "import allocator.plan.tables\nfrom ..errors import X\n",

@@ -11,7 +11,7 @@ from solvers import SolveOptions, Status
 
 from allocator.plan.words import money
 from allocator.analysis.diagnose import Diagnosis, diagnose
-from allocator.solve.pipeline import SolvedScenario
+from allocator.solving.pipeline import SolvedScenario
 from allocator.analysis.ranging import price_range
 
 

@@ -16,7 +16,7 @@ from solvers import SolveOptions
 
 from allocator.analysis.edge import doubling_trials, find_edge
 from allocator.model.build import build_model
-from allocator.solve.pipeline import solve_model
+from allocator.solving.pipeline import solve_model
 from allocator.scenario.levers import Lever
 from allocator.scenario.schema import Scenario
 

@@ -21,7 +21,7 @@ from allocator.io.output import prepare_target, run_inputs, write_folder
 from allocator.plan.verify import Report, verify
 from allocator.plan.words import figure
 from allocator.scenario.schema import Scenario
-from allocator.solve.pipeline import SolvedScenario, explain_status, run_record
+from allocator.solving.pipeline import SolvedScenario, explain_status, run_record
 
 
 class _Table:

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from allocator.plan.words import figure
-from allocator.solve.pipeline import SolvedScenario, explain_status
+from allocator.solving.pipeline import SolvedScenario, explain_status
 
 
 def _ratio(value: float) -> str:

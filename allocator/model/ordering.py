@@ -14,7 +14,7 @@ so that slice k+1 holds spend only when slice k is full; the plan then
 follows the curve exactly (a MILP). bound_{k+1} is the slice's width, or for
 the open last slice the channel's spend bound; a channel with no spend cap in
 a plan without a budget total has none, and the caller passes
-``fallback_bound`` for it (see allocator.solve.pipeline.solve_model).
+``fallback_bound`` for it (see allocator.solving.pipeline.solve_model).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Soft targets: a shortfall column on each goal row (zero cost here; allocator.solve.goals minimises them)."""
+"""Soft targets: a shortfall column on each goal row (zero cost here; allocator.solving.goals minimises them)."""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ def view_of(source: Path | Plan, solver: str, options: SolveOptions, allow_outsi
     source = Path(source)
     if source.is_dir():
         return _read_folder(source, allow_outside)
-    from allocator.solve.pipeline import solve_file
+    from allocator.solving.pipeline import solve_file
 
     solved = solve_file(source, solver=solver, options=options, allow_outside=allow_outside)
     plan = solved.plan

@@ -163,7 +163,7 @@ def simulate_planned(model: PlanModel, x: np.ndarray) -> dict[str, float]:
 def probability_at(s: Scenario, objective: str | None, buffer: float, samples: int, seed: int, solver: str,
                    options: SolveOptions) -> dict:
     """Solve the scenario with targets.buffer = buffer and Monte Carlo its plan: one row of the search trail."""
-    from allocator.solve.pipeline import solve_model
+    from allocator.solving.pipeline import solve_model
 
     changed = Scenario.model_validate({**s.model_dump(), "targets": {**s.targets.model_dump(), "buffer": buffer}})
     model = build_model(changed, objective)

@@ -99,7 +99,7 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
     from allocator.analysis.diagnose import diagnose
     from allocator.model.build import build_model
     from allocator.plan.totals import plan_totals
-    from allocator.solve.pipeline import solve_model
+    from allocator.solving.pipeline import solve_model
 
     started = time.perf_counter()
     try:

@@ -23,7 +23,7 @@ import pytest
 from helpers import backends, base_scenario, invoke, write_scenario
 
 from allocator.analysis.diagnose import diagnose
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from solvers import Status
 
 P = "2027-01"  # base_scenario's only period

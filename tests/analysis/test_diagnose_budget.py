@@ -24,7 +24,7 @@ from helpers import base_scenario, invoke, write_scenario
 import allocator.analysis.diagnose as diagnose_module
 from allocator.analysis.diagnose import diagnose
 from allocator.errors import SolveFailed
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from solvers import SolveOptions, SolveResult, SolverError, Status
 from solvers import solve as real_solve
 

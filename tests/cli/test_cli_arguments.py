@@ -109,7 +109,7 @@ def test_ctrl_c_exits_130_with_one_line_and_keeps_the_old_folder(tmp_path, monke
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("allocator.solve.pipeline.solve_file", interrupted)
+    monkeypatch.setattr("allocator.solving.pipeline.solve_file", interrupted)
     result = invoke("solve", EXAMPLE, "--out", out, "--force")
     assert result.exit_code == 130, result.output
     assert result.output.startswith("error: interrupted") and result.output.count("\n") == 1
@@ -165,7 +165,7 @@ def test_an_unexpected_exception_is_one_line_naming_its_type_with_exit_3(tmp_pat
     def broken(*args, **kwargs):
         raise RuntimeError("HiGHS run failed with status kError")
 
-    monkeypatch.setattr("allocator.solve.pipeline.solve_file", broken)
+    monkeypatch.setattr("allocator.solving.pipeline.solve_file", broken)
     result = invoke("solve", EXAMPLE, "--out", tmp_path / "out")
     assert result.exit_code == 3, result.output
     assert result.output == "error: unexpected RuntimeError: HiGHS run failed with status kError\n"

@@ -25,7 +25,7 @@ import allocator.io.atomic as atomic
 import allocator.io.output as output
 from allocator.scenario.examples import write_examples
 from allocator.io.output import run_inputs, write_folder
-from allocator.solve.pipeline import run_record, solve_file
+from allocator.solving.pipeline import run_record, solve_file
 
 
 def _alive(pid: int) -> bool:

@@ -14,7 +14,7 @@ import pytest
 from helpers import EXAMPLE, LIVESTREAM_PUSH, base_scenario, write_scenario
 
 from allocator.model.rows import RowRecord
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 
 P = "2027-01"
 

@@ -20,7 +20,7 @@ from helpers import EXAMPLE, LIVESTREAM_PUSH, backends, base_scenario, invoke, w
 
 from allocator.scenario.loader import load_scenario
 from allocator.model.build import build_model
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from solvers import Status, solve
 
 P = "2027-01"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from helpers import EXAMPLE, LIVESTREAM_PUSH, base_scenario, write_scenario
 
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from allocator.whatif.risk import risk_table
 from allocator.whatif.sweep import solve_variant
 from solvers import SolveOptions

@@ -21,7 +21,7 @@ import pytest
 from helpers import backends, invoke
 
 from allocator.scenario.loader import load_scenario
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from allocator.plan.verify import verify
 
 HERE = Path(__file__).resolve().parent
@@ -142,7 +142,7 @@ HANG_SECONDS = 6.0  # a healthy solve takes ~2.5 s here, most of it importing th
 def test_highs_does_not_hang_in_presolve():
     """Was: HiGHS 1.16's Fourier-Motzkin MIP presolve looping for minutes (see the YAML's comment)."""
     # In a subprocess: a hung HiGHS cannot be interrupted in-process (it ignores the time limit in presolve).
-    code = ("import sys; from allocator.solve.pipeline import solve_file; "
+    code = ("import sys; from allocator.solving.pipeline import solve_file; "
             "r = solve_file(sys.argv[1], 'highs'); print(r.plan.status.value, repr(r.plan.objective))")
     try:
         done = subprocess.run([sys.executable, "-c", code, str(HERE / "highs_presolve_hang.yaml")],

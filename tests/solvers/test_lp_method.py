@@ -17,7 +17,7 @@ from helpers import backends, invoke, write_generated
 
 import solvers.base as solver_base
 import solvers.cbc as cbc
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from allocator.plan.verify import verify
 from solvers import LinearProgram, Sense, SolveOptions, SolverError, Status
 from solvers.base import lp_method

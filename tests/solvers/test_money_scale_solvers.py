@@ -16,7 +16,7 @@ from helpers import backends
 from money import scale_money
 
 from allocator.scenario.loader import load_scenario
-from allocator.solve.pipeline import solve_loaded
+from allocator.solving.pipeline import solve_loaded
 from allocator.scenario.schema import Scenario
 from allocator.plan.verify import verify
 

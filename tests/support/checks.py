@@ -59,7 +59,7 @@ def solve_dict(data: dict, solver: str = "cbc", objective: str | None = None, fo
                time_limit: float | None = SOLVE_TIME_LIMIT):
     """Write `data` as a scenario file, load it the way `allocator solve` does, and solve it."""
     from allocator.scenario.loader import load_scenario
-    from allocator.solve.pipeline import solve_loaded
+    from allocator.solving.pipeline import solve_loaded
     from solvers import SolveOptions
 
     def run(where: Path):
@@ -77,7 +77,7 @@ def solve_dict(data: dict, solver: str = "cbc", objective: str | None = None, fo
 def write_plan(solved, folder: Path) -> Path:
     """Write the plan folder the way `allocator solve` does (every table, run.json, the summary text)."""
     from allocator.io.output import run_inputs, write_folder
-    from allocator.solve.pipeline import explain_status, run_record
+    from allocator.solving.pipeline import explain_status, run_record
     from allocator.cli.summary import summary_text
 
     out = folder / f"plan-{solved.plan.solver}"

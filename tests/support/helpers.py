@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from allocator.cli.app import main
-from allocator.solve.pipeline import SolvedScenario, solve_file
+from allocator.solving.pipeline import SolvedScenario, solve_file
 from allocator.plan.verify import verify
 from solvers import Status
 

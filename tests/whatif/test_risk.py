@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from allocator.whatif.risk import risk_table, simulate, smallest_buffer
 from solvers import SolveOptions
 

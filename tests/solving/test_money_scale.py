@@ -150,7 +150,7 @@ def test_small_miss_on_a_large_plan_is_a_miss_everywhere(tmp_path):
     targets = pd.read_csv(out / "targets.csv").set_index("target")
     assert not targets.loc["new_customers", "met"]
     shortfalls = pd.read_csv(out / "shortfalls.csv").set_index("goal")
-    # 0.05 short, give or take the level slack of allocator.solve.goals (1e-9 x 4,000.05 = 4e-6).
+    # 0.05 short, give or take the level slack of allocator.solving.goals (1e-9 x 4,000.05 = 4e-6).
     assert shortfalls.loc["target_new_customers", "shortfall"] == pytest.approx(0.05, abs=1e-5)
     assert not shortfalls.loc["target_new_customers", "met"]
     assert "new_customers" in result.output and " NO" in result.output.split("new_customers", 2)[-1].splitlines()[0]

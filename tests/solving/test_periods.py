@@ -12,7 +12,7 @@ from allocator.plan.verify import verify
 from allocator.scenario.loader import load_scenario
 from allocator.scenario.periods import value_at
 from allocator.scenario.schema import Scenario
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 
 PERIODS = ["2027-01", "2027-02"]
 

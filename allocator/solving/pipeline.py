@@ -19,9 +19,9 @@ from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.model.build import PlanModel, build_model
 from allocator.scenario.inputs import input_records
 from allocator.plan.tables import Plan, make_plan
-from allocator.solve.goals import solve_with_goals
+from allocator.solving.goals import solve_with_goals
 from allocator.model.ordering import ordered_model
-from allocator.solve.tiebreak import refine, slices_out_of_order
+from allocator.solving.tiebreak import refine, slices_out_of_order
 
 # Ordering binaries for a channel with no spend cap: bound its open last slice at this multiple of the LP
 # plan's total spend, raised tenfold (at most this many tries) while the plan's spend reaches half of it.

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from solvers import Status
 
 from helpers import backends, base_scenario, invoke, solve_and_verify, write_scenario

@@ -17,7 +17,7 @@ import pytest
 from helpers import EXAMPLE, REPO, backends, write_generated
 
 from allocator.io.output import run_inputs, write_folder
-from allocator.solve.pipeline import run_record, solve_file
+from allocator.solving.pipeline import run_record, solve_file
 
 # Keys of run.json that may differ between two runs of the same scenario.
 VOLATILE = {"seconds", "write_seconds", "created_at"}

@@ -17,7 +17,7 @@ from allocator.model.build import build_model
 from allocator.model.objective import COEFFICIENTS
 from allocator.scenario.objectives import OBJECTIVE_NAMES, REGISTRY
 from allocator.scenario.schema import Scenario
-from allocator.solve.pipeline import solve_file
+from allocator.solving.pipeline import solve_file
 from solvers import Sense
 
 
