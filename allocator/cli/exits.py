@@ -7,6 +7,7 @@ Exit codes: 0 solved; 1 infeasible, unbounded or no solution (or verify found vi
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
@@ -14,6 +15,16 @@ import click
 from allocator.errors import AllocatorError, InputError, SolveFailed
 
 EXIT_SOLVED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_SOLVER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# A reader that stopped reading (`allocator solve ... | head -1`): what the shell reports for a command ended
+# by SIGPIPE. Files are written before anything is printed, so nothing is lost.
+EXIT_BROKEN_PIPE = 128 + 13
+
+
+def output_closed() -> None:
+    """End quietly with EXIT_BROKEN_PIPE; stdout is pointed at nothing, or Python would report the closed
+    pipe again when it flushes stdout on the way out."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 def fail(message: str, code: int) -> None:
@@ -37,6 +48,8 @@ def guard(func):
             fail(str(exc), EXIT_SOLVER)
         except AllocatorError as exc:  # pragma: no cover - every kind is one of the two above
             fail(str(exc), EXIT_SOLVER)
+        except BrokenPipeError:
+            output_closed()
         except KeyboardInterrupt:
             # write_folder replaces --out only with a complete folder: the old one stays until then.
             fail("interrupted; no partial plan was written", EXIT_INTERRUPTED)

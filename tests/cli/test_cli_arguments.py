@@ -240,3 +240,24 @@ def test_an_empty_out_is_refused_rather_than_the_working_folder(tmp_path, monkey
     result = invoke(command[0], EXAMPLE, *command[1:], "--out", "")
     _usage_error(result, "--out")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["solve", "--threads", "0"], ["solve"], ["nope"], ["sweep", str(EXAMPLE), "--out"]])
+def test_clicks_own_errors_are_one_line_with_exit_2(args):
+    # click printed "Usage: ... / Try ... / Error: ..." on four lines for these.
+    done = subprocess.run([str(ALLOCATOR), *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--help')" in lines[0], done.stderr
+    assert done.stdout == ""
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    # `allocator solve ... | head -1`: writing to a closed pipe ended in "unexpected BrokenPipeError", exit 3.
+    process = subprocess.Popen([str(ALLOCATOR), "solve", str(EXAMPLE), "--out", str(tmp_path / "q1")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # nobody reads what it prints
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 141, stderr
+    assert stderr == ""
+    assert (tmp_path / "q1" / "allocation.csv").is_file()  # the plan was written before anything was printed
