@@ -5,18 +5,25 @@ Following OWASP's CSV-injection guidance, a text cell that starts with
 leading apostrophe (and so is one that starts with an apostrophe, to keep the
 mapping reversible); `restore` undoes it when our own tools read the file back.
 Every text column is treated so; numbers are formatted apart and never are.
+A text cell that is itself a plain number (a channel named ``-1``) is left as
+it is: a spreadsheet reads it as that number, never as a formula, and the
+apostrophe would change the data.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Optional sign, digits with an optional decimal point, optional exponent: nothing a formula could hide in.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def neutralise(value: object) -> object:
     # A value that already starts with an apostrophe gets one more, so that `restore` is exact.
-    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS + ("'",)):
+    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS + ("'",)) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
