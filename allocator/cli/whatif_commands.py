@@ -54,7 +54,7 @@ class _Progress:
 
 @click.command()
 @click.argument("plans", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
-@out_options("Write comparison.csv (and run.json) here.")
+@out_options("Write comparison.csv, differences.csv (and run.json) here.")
 @SOLVER_OPTION
 @ALLOW_OUTSIDE_OPTION
 @guard
@@ -77,7 +77,7 @@ def compare(plans, out, force, solver, allow_outside):
     for line in comparison.summary():
         click.echo(line)
     if out is not None:
-        click.echo(f"Wrote {out}/: comparison.csv, run.json")
+        click.echo(f"Wrote {out}/: comparison.csv, differences.csv, run.json")
 
 
 @click.command()

@@ -2,7 +2,15 @@
 
 Each input is a scenario file (solved here) or a folder written by
 `allocator solve` (read back). Every figure is given per plan and as the
-difference from the first plan; `comparison.csv` holds them all in long form.
+difference from the first plan: `comparison.csv` holds the numbers in long form
+(float columns, written at full precision like every other CSV), and
+`differences.csv` what is not a number (statuses, notes, limits that bind in
+some plans only, inputs that differ).
+
+From a plan folder only allocation.csv is trusted, once it parses and passes
+`verify` against its scenario: totals, breakdowns, targets and the objective
+are derived from it here, never read from by_*.csv, targets.csv or run.json,
+which a hand edit could change without changing the plan.
 """
 
 from __future__ import annotations
@@ -20,18 +28,20 @@ from allocator.analysis.solution import Plan
 from allocator.errors import PlanFolderError, ScenarioError, Text, UsageError
 from allocator.io.output import plan_inputs, prepare_target, write_folder
 from allocator.scenario.loader import load_scenario
-from allocator.plan.tables import _ratio
+from allocator.model.build import build_model
+from allocator.plan.tables import DIMENSIONS, RowIndex, _ratio, breakdown, targets_table
+from allocator.plan.words import figure
+from allocator.scenario.objectives import OBJECTIVE_NAMES
 from allocator.scenario.schema import Scenario
 from allocator.plan.verify import REQUIRED_COLUMNS, read_plan_table, verify
 
 TOTALS = ["spend", "revenue_total", "revenue", "baseline_revenue", "new_customers", "leads", "customers"]
-BREAKDOWNS = {"channel": "by_channel", "tier": "by_tier", "product": "by_product", "period": "by_period"}
+BREAKDOWNS = DIMENSIONS
 NAME_COLUMNS = ["channel", "group", "tier", "kind", "product", "stage", "period", "name", "target"]
-# What each CSV of a plan folder must hold for the comparison: (columns, of which numbers).
+# The CSVs of a plan folder the comparison reads: (columns, of which numbers). Everything else it shows is
+# derived from the verified allocation.
 FOLDER_TABLES = {
     "allocation": (REQUIRED_COLUMNS, REQUIRED_COLUMNS[4:]),
-    **{stem: ([dim, "spend", "revenue_total"], ["spend", "revenue_total"]) for dim, stem in BREAKDOWNS.items()},
-    "targets": (["target", "achieved"], ["achieved"]),
     "constraints": (["name", "binding"], []),
 }
 
@@ -48,9 +58,11 @@ class PlanView:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Plans side by side: `table` (comparison.csv, long form), the plans' labels and statuses."""
+    """Plans side by side: `table` (comparison.csv: the numbers, long form, one float column per plan and
+    per difference), `differences` (differences.csv: statuses, notes, binding flips, inputs), labels, statuses."""
 
     table: pd.DataFrame
+    differences: pd.DataFrame
     labels: list[str]
     statuses: list[str]
     record: dict = field(default_factory=dict)  # what run.json records
@@ -58,12 +70,16 @@ class Comparison:
 
     def summary(self) -> list[str]:
         """The lines `allocator compare` prints: totals and attainment per plan, inputs and limits that differ."""
-        return summary_lines(self.table, self.labels)
+        return summary_lines(self.table, self.differences, self.labels)
 
     def write(self, folder: str | Path, force: bool = False) -> list[str]:
-        """Write comparison.csv and run.json into `folder`, all at once or none."""
-        write_folder(Path(folder), {"comparison": self.table}, self.record, inputs=self.inputs, force=force)
-        return ["comparison.csv", "run.json"]
+        """Write comparison.csv, differences.csv and run.json into `folder`, all at once or none."""
+        write_folder(Path(folder), {"comparison": self.table, "differences": self.differences}, self.record,
+                     inputs=self.inputs, force=force)
+        return FILES
+
+
+FILES = ["comparison.csv", "differences.csv", "run.json"]
 
 
 def compare_plans(plans: list, solver: str = "cbc", options: SolveOptions | None = None,
@@ -80,7 +96,8 @@ def compare_plans(plans: list, solver: str = "cbc", options: SolveOptions | None
     labels = unique_labels(views)
     record = {"plans": [p.scenario.name if isinstance(p, Plan) else str(Path(p).absolute()) for p in plans],
               "labels": labels, "statuses": [v.status for v in views]}
-    comparison = Comparison(comparison_table(views), labels, [v.status for v in views], record, inputs)
+    numbers, differences = comparison_tables(views)
+    comparison = Comparison(numbers, differences, labels, [v.status for v in views], record, inputs)
     if out is not None:
         comparison.write(out, force)
     return comparison
@@ -102,7 +119,8 @@ def view_of(source: Path | Plan, solver: str, options: SolveOptions, allow_outsi
 
 def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
     """A plan folder read back with the checks `verify` makes; its numbers are verified against its
-    scenario when that is still the one run.json hashed (a hand-edited number is refused, not compared)."""
+    scenario when that is still the one run.json hashed (a hand-edited number is refused, not compared).
+    Every number shown is derived from allocation.csv (see the module's docstring)."""
     run_file = folder / "run.json"
     if not run_file.is_file():
         raise PlanFolderError(folder, "", Text("a folder without run.json"), "a scenario file or a folder written by allocator solve")
@@ -112,13 +130,17 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
         raise PlanFolderError(run_file, "", Text(f"unreadable JSON ({exc.__class__.__name__})"),
                             "the run.json written by allocator solve") from None
     _check_run(run_file, run)
+    has_plan = run.get("status") in {s.value for s in Status if s.has_solution}  # no plan: nothing to verify
     tables = {}
     for stem, (required, numeric) in FOLDER_TABLES.items():
         path = folder / f"{stem}.csv"
         if path.is_file():
+            _check_rectangular(path)
             tables[stem] = read_plan_table(path, required, numeric, NAME_COLUMNS)
+        elif has_plan and stem == "allocation":
+            raise PlanFolderError(path, "", Text("no such file"), "the allocation.csv of the plan run.json says was solved")
     scenario, note = _scenario_of(run, folder, allow_outside)
-    has_plan = run.get("status") in {s.value for s in Status if s.has_solution}  # no plan: nothing to verify
+    objective = None
     if scenario is not None and "allocation" in tables and has_plan:
         report = verify(scenario, tables["allocation"])
         if not report.ok:
@@ -127,7 +149,61 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
                 "a plan that passes `allocator verify` (its numbers were changed after the solve)")
     elif "allocation" in tables and has_plan:
         note = note.replace("are not compared", "are not compared and its numbers are not verified")
-    return PlanView(folder.name, run.get("status", "unknown"), run.get("objective"), tables, scenario, note)
+    if "allocation" in tables and has_plan:
+        kind = run.get("objective_kind") or (scenario.objective if scenario is not None else None)
+        tables.update(derived_tables(tables["allocation"], scenario))
+        objective = objective_from(tables["allocation"], kind, scenario)
+    return PlanView(folder.name, run.get("status", "unknown"), objective, tables, scenario, note)
+
+
+def _check_rectangular(path: Path) -> None:
+    """Every line of a plan CSV has as many cells as its header: pandas fills a short row with blanks
+    (and takes a long first row's extra cell for an index), so a ragged row would be read as another plan."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = csv.reader(handle)
+            width = len(next(rows, []))
+            for number, row in enumerate(rows, start=2):
+                if len(row) != width:
+                    raise PlanFolderError(path, f"line {number}", Text(f"{len(row)} cells"),
+                                          f"{width} cells, as many as the header has")
+    except (UnicodeDecodeError, csv.Error):
+        return  # read_plan_table says what is wrong with the file as a whole
+
+
+def derived_tables(allocation: pd.DataFrame, scenario: Scenario | None) -> dict[str, pd.DataFrame]:
+    """The breakdowns (and, with its scenario, the targets) of a plan, summed from its allocation rows
+    the way `allocator solve` sums them (so a folder and the same plan solved here agree to the bit)."""
+    tables = {}
+    codes = {}
+    for dim, stem in BREAKDOWNS.items():
+        codes[dim], names = pd.factorize(allocation[dim].astype(str))
+        tables[stem] = breakdown(allocation, dim, codes[dim], np.asarray(names, dtype=object))
+    if scenario is not None:  # the allocation passed verify: every name is the scenario's
+        model = build_model(scenario)
+        dims = model.cells.dims
+        lists = {"channel": dims.channels, "tier": dims.tiers, "product": dims.products, "period": dims.periods}
+        index = RowIndex(**{dim: allocation[dim].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(dtype=int)
+                            for dim, names in lists.items()})
+        tables["targets"] = targets_table(model, allocation, index)
+    return tables
+
+
+def objective_from(allocation: pd.DataFrame, kind: str | None, scenario: Scenario | None) -> float | None:
+    """The plan's objective of kind `kind`, summed from its allocation rows (as model/objective.py defines
+    it); None when it cannot be (an unknown kind, or profit without the scenario's margins)."""
+    if kind == "max_revenue":
+        return float(allocation["revenue_total"].sum())
+    if kind == "min_spend":
+        return float(allocation["spend"].sum())
+    if kind == "max_new_customers":
+        return float(allocation["new_customers"].sum())
+    if kind == "max_profit" and scenario is not None:
+        margins = allocation["product"].astype(str).map({p.name: p.margin for p in scenario.products}).astype(float)
+        return float((allocation["revenue_total"] * margins).sum() - allocation["spend"].sum())
+    return None
 
 
 def _check_run(run_file: Path, run) -> None:
@@ -136,9 +212,9 @@ def _check_run(run_file: Path, run) -> None:
         raise PlanFolderError(run_file, "", Text(f"a JSON {type(run).__name__}"), "a JSON object (the run.json written by allocator solve)")
     if not isinstance(run.get("status", ""), str):
         raise PlanFolderError(run_file, "status", Text(type(run["status"]).__name__), "a status such as optimal")
-    objective = run.get("objective")
-    if objective is not None and (isinstance(objective, bool) or not isinstance(objective, (int, float))):
-        raise PlanFolderError(run_file, "objective", Text(type(objective).__name__), "a number or null")
+    kind = run.get("objective_kind")
+    if kind is not None and kind not in OBJECTIVE_NAMES:
+        raise PlanFolderError(run_file, "objective_kind", Text("an unknown objective"), ", ".join(OBJECTIVE_NAMES))
     scenario = run.get("scenario")
     fields = (("file", str), ("file_from_plan", str), ("sha256", str), ("overrides", list))
     if scenario is not None and not (isinstance(scenario, dict) and all(
@@ -175,53 +251,56 @@ def unique_labels(views: list[PlanView]) -> list[str]:
     return labels
 
 
-def comparison_table(views: list[PlanView]) -> pd.DataFrame:
+def comparison_tables(views: list[PlanView]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(numbers, differences): comparison.csv, whose plan and delta columns are floats (NaN where a plan has
+    no such figure), and differences.csv, whose plan columns are text and flags."""
     labels = unique_labels(views)
-    records: list[tuple[str, str, str, list]] = []
+    numbers: list[tuple[str, str, str, list]] = []
+    texts: list[tuple[str, str, str, list]] = []
 
-    def add(section, item, metric, values):
-        records.append((section, item, metric, values))
-
-    add("totals", "plan", "status", [v.status for v in views])
-    add("totals", "plan", "objective", [v.objective for v in views])
+    numbers.append(("totals", "plan", "objective", [v.objective for v in views]))
     for metric in TOTALS:
-        add("totals", "plan", metric, [_total(v, metric) for v in views])
-    add("totals", "plan", "roi", [_ratio(_total(v, "revenue"), _total(v, "spend")) for v in views])
-
+        numbers.append(("totals", "plan", metric, [_total(v, metric) for v in views]))
+    numbers.append(("totals", "plan", "roi", [_ratio(_total(v, "revenue"), _total(v, "spend")) for v in views]))
     for target in _union(v.tables.get("targets", pd.DataFrame()).get("target", pd.Series(dtype=str)) for v in views):
-        add("targets", target, "attainment", [_lookup(v, "targets", "target", target, "attainment") for v in views])
-        add("targets", target, "achieved", [_lookup(v, "targets", "target", target, "achieved") for v in views])
-
+        for metric in ("attainment", "achieved"):
+            numbers.append(("targets", target, metric, [_lookup(v, "targets", "target", target, metric) for v in views]))
     for dim, stem in BREAKDOWNS.items():
         for name in _union(v.tables.get(stem, pd.DataFrame()).get(dim, pd.Series(dtype=str)) for v in views):
             for metric in ("spend", "revenue_total"):
-                add(dim, name, metric, [_lookup(v, stem, dim, name, metric) for v in views])
+                numbers.append((dim, name, metric, [_lookup(v, stem, dim, name, metric) for v in views]))
 
+    texts.append(("totals", "plan", "status", [v.status for v in views]))
     binding = [_binding(v) for v in views]
     for name in sorted(set().union(*binding)):
         flags = [name in b for b in binding]
         if len(set(flags)) > 1:
-            add("binding", name, "binding", flags)
-
+            texts.append(("binding", name, "binding", flags))
     if any(v.note for v in views):
-        add("notes", "plan", "note", [v.note for v in views])
+        texts.append(("notes", "plan", "note", [v.note for v in views]))
     flat = [_flatten(v.scenario.model_dump()) if v.scenario is not None else None for v in views]
     if all(f is not None for f in flat):
         for path in sorted(set().union(*(f.keys() for f in flat))):
             values = [f.get(path) for f in flat]
             if len({json.dumps(x, sort_keys=True, default=str) for x in values}) > 1:
-                add("parameters", path, "value", [_text(x) for x in values])
+                texts.append(("parameters", path, "value", [_text(x) for x in values]))
+    return _number_frame(numbers, labels), _text_frame(texts, labels)
 
-    rows = []
-    for section, item, metric, values in records:
-        row = {"section": section, "item": item, "metric": metric}
-        for label, value in zip(labels, values):
-            row[label] = _rounded(value)
-        for label, value in zip(labels[1:], values[1:]):
-            row[f"delta_{label}"] = _rounded(_delta(values[0], value))
-        rows.append(row)
-    columns = ["section", "item", "metric", *labels, *[f"delta_{label}" for label in labels[1:]]]
-    return pd.DataFrame(rows, columns=columns)
+
+def _number_frame(records: list, labels: list[str]) -> pd.DataFrame:
+    """Float columns throughout, so that csvwrite writes each value at full precision, as a number."""
+    keys = pd.DataFrame([r[:3] for r in records], columns=["section", "item", "metric"], dtype=object)
+    values = np.array([[np.nan if x is None else float(x) for x in r[3]] for r in records], dtype=float)
+    values = values.reshape(len(records), len(labels))
+    columns = {label: values[:, i] for i, label in enumerate(labels)}
+    columns.update({f"delta_{label}": values[:, i] - values[:, 0] for i, label in enumerate(labels) if i})
+    return pd.concat([keys, pd.DataFrame(columns)], axis=1)
+
+
+def _text_frame(records: list, labels: list[str]) -> pd.DataFrame:
+    rows = [{"section": section, "item": item, "metric": metric, **dict(zip(labels, values))}
+            for section, item, metric, values in records]
+    return pd.DataFrame(rows, columns=["section", "item", "metric", *labels])
 
 
 def _total(view: PlanView, metric: str) -> float:
@@ -257,21 +336,6 @@ def _union(series_list) -> list[str]:
     return out
 
 
-def _rounded(value):
-    """Numbers as written elsewhere (4 decimals); text and flags as they are."""
-    if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
-        return "" if np.isnan(value) else f"{value:.4f}"
-    return value
-
-
-def _delta(first, value):
-    if isinstance(first, (bool, np.bool_)) or isinstance(value, (bool, np.bool_)):
-        return ""
-    if isinstance(first, (int, float)) and isinstance(value, (int, float)) and first is not None and value is not None:
-        return value - first
-    return "" if first == value else "changed"
-
-
 def _text(value) -> str:
     return json.dumps(value, default=str) if isinstance(value, (list, dict)) else ("" if value is None else str(value))
 
@@ -293,24 +357,28 @@ def _flatten(obj, prefix: str = "") -> dict:
     return out
 
 
-def summary_lines(table: pd.DataFrame, labels: list[str]) -> list[str]:
+def summary_lines(numbers: pd.DataFrame, differences: pd.DataFrame, labels: list[str]) -> list[str]:
     width = max(14, *(len(label) for label in labels))
     head = f"{'':<34}" + "".join(f"{label:>{width + 2}}" for label in labels)
     lines = [head, "-" * len(head)]
-    records = table.to_dict("records")
-    for row in records:
+    texts = differences.to_dict("records")
+    for row in texts:
+        if row["section"] == "totals":
+            lines.append(f"{row['metric'][:34]:<34}" + "".join(f"{_cell(row[label]):>{width + 2}}" for label in labels))
+    for row in numbers.to_dict("records"):
         if row["section"] not in ("totals", "targets"):
             continue
         name = row["metric"] if row["section"] == "totals" else f"{row['item']} {row['metric']}"
-        lines.append(f"{name[:34]:<34}" + "".join(f"{_cell(row[label]):>{width + 2}}" for label in labels))
-    for row in records:
+        # figure: 3 significant digits below 1,000, so a plan kept in millions is not shown as 0.
+        lines.append(f"{name[:34]:<34}" + "".join(f"{figure(row[label]):>{width + 2}}" for label in labels))
+    for row in texts:
         if row["section"] == "notes":
             lines += [""] + [f"Note on {label}: {row[label]}" for label in labels if row[label]]
-    changed = [row for row in records if row["section"] == "parameters"]
+    changed = [row for row in texts if row["section"] == "parameters"]
     if changed:
         lines += ["", f"Inputs that differ ({len(changed)}):"]
         lines += [f"  {row['item']}: " + " | ".join(_cell(row[label]) for label in labels) for row in changed[:15]]
-    flips = [row for row in records if row["section"] == "binding"]
+    flips = [row for row in texts if row["section"] == "binding"]
     if flips:
         lines += ["", f"Limits binding in some plans but not others ({len(flips)}):"]
         lines += [f"  {row['item']}: " + " | ".join("binding" if row[label] else "-" for label in labels)
@@ -319,15 +387,10 @@ def summary_lines(table: pd.DataFrame, labels: list[str]) -> list[str]:
 
 
 def _cell(value) -> str:
-    if isinstance(value, str):
-        try:
-            value = float(value) if value else float("nan")
-        except ValueError:
-            return value[:24]
+    """A text cell of differences.csv for the terminal: a number among them read for people, else cut short."""
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, (int, float, np.floating)) and value is not None:
-        if np.isnan(value):
-            return "-"
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
-    return str(value)[:24]
+    try:
+        return figure(float(value)) if value != "" else "-"
+    except (TypeError, ValueError):
+        return str(value)[:24]

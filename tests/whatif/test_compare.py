@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,8 +13,8 @@ from helpers import invoke
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
-def _table(out: Path) -> pd.DataFrame:
-    return pd.read_csv(out / "comparison.csv", dtype=str, keep_default_na=False)
+def _table(out: Path, name: str = "comparison") -> pd.DataFrame:
+    return pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
 def test_compare_scenarios_and_folders_agree(tmp_path):
@@ -32,12 +33,13 @@ def test_compare_scenarios_and_folders_agree(tmp_path):
         delta = float(totals1.loc[metric, "example_q1_budget_4m"]) - float(totals1.loc[metric, "example_q1"])
         assert float(totals1.loc[metric, "delta_example_q1_budget_4m"]) == pytest.approx(delta, abs=2e-4)
     # The inputs that differ are exactly the variant's overrides (and its name).
-    params = t1[t1["section"] == "parameters"].set_index("item")
+    d1 = _table(tmp_path / "c1", "differences")
+    params = d1[d1["section"] == "parameters"].set_index("item")
     assert set(params.index) == {"name", "budget.total", "channels[livestream].max_spend",
                                  "channels[livestream].min_spend_if_used"}
     assert params.loc["budget.total", "example_q1_budget_4m"] == "4000000.0"
     # The budget binds in the first plan only: with 4M the key-account share caps revenue first.
-    binding = t1[t1["section"] == "binding"].set_index("item")
+    binding = d1[d1["section"] == "binding"].set_index("item")
     assert binding.loc["budget_total", "example_q1"] == "True"
     assert binding.loc["budget_total", "example_q1_budget_4m"] == "False"
     assert "Inputs that differ (4):" in from_files.output
@@ -64,7 +66,7 @@ def test_folder_whose_scenario_changed_is_compared_without_its_inputs(tmp_path):
     result = invoke(*["compare", str(tmp_path / "before"), str(scenario), "--out", str(tmp_path / "c")])
     assert result.exit_code == 0, result.output
     assert "Note on before:" in result.output and "changed since this plan was solved" in result.output
-    table = _table(tmp_path / "c")
+    table = _table(tmp_path / "c", "differences")
     assert not (table["section"] == "parameters").any()
     note = table[table["section"] == "notes"]
     assert len(note) == 1 and "SHA-256 differs" in note["before"].iloc[0] and note["example_q1"].iloc[0] == ""
@@ -102,7 +104,7 @@ def _edit_allocation(text: str, edit: str) -> bytes:
 
 @pytest.mark.parametrize("edit, says", [
     ("text cell", "allocation.csv: line 2, column spend: got 'lots'; expected a finite number"),
-    ("ragged row", "C error: Expected 19 fields in l"),
+    ("ragged row", "allocation.csv: line 3: got 21 cells; expected 19 cells"),
     ("latin-1", "can't decode byte 0xe9"),
     ("empty", "No columns to parse from file"),
     ("renamed column", "allocation.csv: header: got"),
@@ -136,7 +138,9 @@ def test_hand_edited_run_json_is_one_error_line(tmp_path, plan_folder, content, 
     assert result.output.count("\n") == 1 and says in result.output, result.output
 
 
-def test_a_breakdown_with_a_text_cell_is_one_error_line(tmp_path, plan_folder):
+def test_a_breakdown_file_is_not_read(tmp_path, plan_folder):
+    # The breakdowns are summed from the verified allocation.csv: a text cell in by_channel.csv is neither
+    # an error nor shown (it once was a traceback, then an error line for a file compare need not read).
     import shutil
 
     folder = tmp_path / "edited"
@@ -144,11 +148,15 @@ def test_a_breakdown_with_a_text_cell_is_one_error_line(tmp_path, plan_folder):
     path = folder / "by_channel.csv"
     rows = path.read_text().splitlines()
     cells = rows[1].split(",")
-    cells[rows[0].split(",").index("revenue_total")] = "n/a"
+    channel, revenue_column = cells[0], rows[0].split(",").index("revenue_total")
+    cells[revenue_column] = "n/a"
     path.write_text("\n".join([rows[0], ",".join(cells), *rows[2:]]) + "\n")
-    result = invoke("compare", plan_folder, folder)
-    assert result.exit_code == 2, result.output
-    assert "by_channel.csv: line 2, column revenue_total: got 'n/a'; expected a finite number" in result.output
+    result = invoke("compare", plan_folder, folder, "--out", tmp_path / "cmp")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv").set_index(["section", "item", "metric"])
+    allocation = pd.read_csv(folder / "allocation.csv")
+    assert table.loc[("channel", channel, "revenue_total"), "edited"] == pytest.approx(
+        allocation.loc[allocation["channel"] == channel, "revenue_total"].sum(), rel=1e-12)
 
 
 def test_doctored_spend_is_refused_as_failing_verification(tmp_path, plan_folder):
@@ -190,7 +198,7 @@ def test_folder_solved_with_a_relative_path_is_compared_from_another_folder(tmp_
     result = invoke("compare", "a", "b", "--out", tmp_path / "cmp")
     assert result.exit_code == 0, result.output
     assert "not found" not in result.output
-    params = _table(tmp_path / "cmp").query("section == 'parameters'").set_index("item")
+    params = _table(tmp_path / "cmp", "differences").query("section == 'parameters'").set_index("item")
     assert list(params.index) == ["budget.total"] and params.loc["budget.total", "b"] == "4000000.0"
 
 
@@ -207,3 +215,100 @@ def test_folder_moved_with_its_scenario_finds_it_from_the_plan_folder(tmp_path, 
     assert result.exit_code == 0, result.output
     assert "not found" not in result.output
     assert "Inputs that differ (1):" in result.output
+
+
+def _example_data(factor: float, budget: float) -> dict:
+    """The example with inline tables, budget `budget`, every amount of money times `factor`."""
+    from money import scale_money
+
+    from allocator.scenario.loader import load_scenario
+
+    data = load_scenario(SCENARIOS / "example_q1.yaml").scenario.model_dump()
+    data["budget"]["total"] = budget
+    return scale_money(data, factor)
+
+
+@pytest.mark.parametrize("factor", [1e-9, 1.0])
+def test_comparison_csv_holds_every_number_as_a_float_at_full_precision(tmp_path, factor):
+    # comparison.csv had 4 decimals whatever the scale (spend 0.0000 at money x1e-9) and negative numbers
+    # as text ('-0.0377, a formula-guard apostrophe): it must read back as floats, equal to the plans' own sums.
+    import allocator
+
+    plans = [allocator.solve(_example_data(factor, budget)) for budget in (3.4e6, 4e6)]
+    comparison = allocator.compare(*plans, out=tmp_path / "cmp")
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    label_a, label_b = comparison.labels
+    numeric = [c for c in table.columns if c not in ("section", "item", "metric")]
+    assert numeric == [label_a, label_b, f"delta_{label_b}"]
+    assert all(table[c].dtype == np.float64 for c in numeric), table.dtypes
+    totals = table[table["section"] == "totals"].set_index("metric")
+    for metric in ("spend", "revenue_total", "new_customers"):
+        a, b = (float(p.tables["allocation"][metric].sum()) for p in plans)
+        assert totals.loc[metric, label_a] == a and totals.loc[metric, label_b] == b
+        assert totals.loc[metric, f"delta_{label_b}"] == b - a
+    assert totals.loc["spend", label_a] == pytest.approx(3.4e6 * factor, rel=1e-9)  # the budget binds
+    assert (table[f"delta_{label_b}"] < 0).any()  # e.g. the ROI falls: negative numbers read as numbers
+    # The terminal rounds for people, with 3 significant digits whatever the scale (0.00340, not 0).
+    spend_line = next(line for line in comparison.summary() if line.startswith("spend "))
+    assert spend_line.split()[1] == ("0.00340" if factor == 1e-9 else "3,400,000")
+
+
+def _edited_copy(tmp_path, plan_folder, name="edited"):
+    import shutil
+
+    folder = tmp_path / name
+    shutil.copytree(plan_folder, folder)
+    return folder
+
+
+def test_numbers_are_derived_from_the_verified_allocation_not_the_other_files(tmp_path, plan_folder):
+    # by_channel.csv, targets.csv and run.json were read unchecked: edited, they were shown as if true.
+    folder = _edited_copy(tmp_path, plan_folder)
+    by_channel = pd.read_csv(folder / "by_channel.csv")
+    by_channel.loc[by_channel["channel"] == "website", "spend"] = 1e6
+    by_channel.to_csv(folder / "by_channel.csv", index=False)
+    targets = pd.read_csv(folder / "targets.csv")
+    targets["achieved"] = 1.0
+    targets.to_csv(folder / "targets.csv", index=False)
+    run = json.loads((folder / "run.json").read_text())
+    assert run["objective_kind"] == "max_revenue"
+    run["objective"] = 99e6
+    (folder / "run.json").write_text(json.dumps(run))
+
+    result = invoke("compare", plan_folder, folder, "--out", tmp_path / "cmp")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv").set_index(["section", "item", "metric"])
+    allocation = pd.read_csv(folder / "allocation.csv")
+    website = allocation.loc[allocation["channel"] == "website", "spend"].sum()
+    assert table.loc[("channel", "website", "spend"), "edited"] == pytest.approx(website, rel=1e-12)
+    assert website < 1e6
+    # max_revenue: the objective is the plan's total revenue, baseline included.
+    revenue_total = allocation["revenue_total"].sum()
+    assert table.loc[("totals", "plan", "objective"), "edited"] == pytest.approx(revenue_total, rel=1e-12)
+    assert table.loc[("targets", "revenue", "achieved"), "edited"] == pytest.approx(revenue_total, rel=1e-12)
+    assert table.loc[("targets", "new_customers", "achieved"), "edited"] == pytest.approx(
+        allocation["new_customers"].sum(), rel=1e-12)
+    assert (table[f"delta_edited"].abs() <= 1e-6 * table["q1"].abs()).all()  # the same plan as the original
+    assert "99,000,000" not in result.output
+
+
+def test_folder_without_allocation_is_one_error_line(tmp_path, plan_folder):
+    folder = _edited_copy(tmp_path, plan_folder)
+    (folder / "allocation.csv").unlink()
+    result = invoke("compare", plan_folder, folder)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {folder / 'allocation.csv'}: got no such file") and result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", ["allocation.csv", "constraints.csv"])
+def test_a_short_row_is_one_error_line(tmp_path, plan_folder, name):
+    # pandas fills a short row with blanks: the last cells (eligible, order_value, ...) were read as missing.
+    folder = _edited_copy(tmp_path, plan_folder)
+    path = folder / name
+    lines = path.read_text().splitlines()
+    width = len(lines[0].split(","))
+    lines[2] = ",".join(lines[2].split(",")[:-1])
+    path.write_text("\n".join(lines) + "\n")
+    result = invoke("compare", plan_folder, folder)
+    assert result.exit_code == 2, result.output
+    assert result.output == f"error: {path}: line 3: got {width - 1} cells; expected {width} cells, as many as the header has\n"
