@@ -21,9 +21,8 @@ import pandas as pd
 from allocator.io.atomic import discard, open_workspace, remove_stale, replace_folder
 from allocator.io.csvsafe import neutralise
 from allocator.io.csvwrite import frame_to_csv
-from allocator.errors import OutputError
-
-_RUN_JSON_MAX_BYTES = 16 * 1024 * 1024  # a run.json is a few kB; a larger file is not the tool's record
+from allocator.errors import OutputError, PlanFolderError
+from allocator.io.run_record import read_run_record
 
 
 def run_inputs(loaded) -> list[Path]:
@@ -63,13 +62,14 @@ def is_plan_folder(folder: Path) -> bool:
     return isinstance(run, dict) and isinstance(run.get("write_seconds"), (int, float))
 
 
-def _run_record(folder: Path) -> object:
-    path = Path(folder) / "run.json"
+def _run_record(folder: Path) -> dict | None:
+    """The folder's run.json, or None when it has none, it is a symlink or it is unusable: such a folder is
+    not one this tool wrote, so it is neither replaced nor its inputs protected from."""
+    if (Path(folder) / "run.json").is_symlink():
+        return None
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > _RUN_JSON_MAX_BYTES:
-            return None
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        return read_run_record(folder)
+    except PlanFolderError:
         return None
 
 

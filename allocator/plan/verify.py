@@ -10,7 +10,6 @@ and the summary use, so the verdicts cannot disagree.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.io.csvsafe import restore_frame
+from allocator.io.run_record import read_run_record
 from allocator.errors import PlanFolderError
 from allocator.scenario.inputs import input_differences
 from allocator.scenario.loader import LoadedScenario
@@ -107,18 +107,6 @@ def read_plan_table(path: Path, required: list[str], numeric: list[str], names: 
     return restore_frame(frame, [c for c in names if c in frame.columns])
 
 
-def read_run(folder: Path) -> dict | None:
-    """The plan folder's run.json (None when there is none); its text is never quoted back."""
-    path = Path(folder) / "run.json"
-    if not path.is_file():
-        return None
-    try:
-        run = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError, ValueError):
-        raise PlanFolderError(path, "", "unreadable or not JSON", "the run.json written by `allocator solve`") from None
-    return run if isinstance(run, dict) else {}
-
-
 def check_inputs(loaded: LoadedScenario, folder: Path) -> tuple[list[str], list[str]]:
     """(differences, notes): was the plan in `folder` solved from the inputs `loaded` read now?
 
@@ -127,7 +115,7 @@ def check_inputs(loaded: LoadedScenario, folder: Path) -> tuple[list[str], list[
     those the plan was solved with are a note only: the user chose them to check the plan against other
     numbers, and the checks then say whether it holds.
     """
-    run = read_run(folder)
+    run = read_run_record(folder)
     if run is None:
         return [], ["no run.json in the plan folder: cannot tell which scenario the plan was solved from"]
     return input_differences(loaded, run)

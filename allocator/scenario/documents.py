@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import yaml
 
 MAX_YAML_NODES = 200_000  # nodes after expanding aliases; a real scenario has a few thousand
@@ -40,9 +41,7 @@ class NestingTooDeep(DocumentError):
 
 def parse_json(text: str):
     """A JSON document, refusing NaN/Infinity, repeated keys and deep nesting."""
-    depth = _json_depth(text)
-    if depth > MAX_NESTING:
-        raise NestingTooDeep(f"JSON nested {depth} levels deep", f"at most {MAX_NESTING} levels of nesting")
+    check_json_nesting(text)
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except _RepeatedKey as exc:
@@ -152,26 +151,29 @@ def _children(node) -> list:
     return []
 
 
+def check_json_nesting(text: str) -> None:
+    """Refuse JSON text nested deeper than MAX_NESTING before `json` recurses into it (any JSON the tool reads)."""
+    depth = _json_depth(text)
+    if depth > MAX_NESTING:
+        raise NestingTooDeep(f"JSON nested {depth} levels deep", f"at most {MAX_NESTING} levels of nesting")
+
+
+# A JSON string (escapes included); brackets inside one do not nest.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
 def _json_depth(text: str) -> int:
-    """Deepest nesting of [ and { in JSON text (outside strings), counted without parsing."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
+    """Deepest nesting of [ and { in JSON text (outside strings), counted without parsing.
+
+    Vectorised (strings cut by a regular expression, the brackets' running sum by numpy), so that a
+    16 MiB file is measured in a fraction of a second."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).encode("ascii")
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets, dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
 
 
 def _reject_constant(name: str):
