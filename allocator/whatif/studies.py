@@ -21,7 +21,7 @@ from allocator.io.output import prepare_target, protect_inputs, run_inputs, writ
 from allocator.scenario.loader import load_scenario
 from allocator.whatif.execute import describe as describe_executor
 from allocator.whatif.risk import BLOCK, TASK_BLOCKS, risk_table, smallest_buffer
-from allocator.whatif.sweep import frontier_chart, grid, parse_axes, run_sweep
+from allocator.whatif.sweep import check_axes, frontier_chart, grid, parse_axes, run_sweep
 
 Progress = Callable[[int, int], None]
 
@@ -48,6 +48,7 @@ def sweep_study(scenario: Path, vary: list[str] | tuple, *, overrides: tuple, ob
     """Solve every variant of the grid `vary` spans; the frontier table, its chart and run.json."""
     axes = parse_axes(vary)
     loaded = load_scenario(scenario, overrides, allow_outside)  # a bad base file is reported once, before any work
+    check_axes(axes, loaded, allow_outside)  # one field varied twice, or no valid variant: before any solve
     inputs = run_inputs(loaded)
     if out is not None:
         prepare_target(out, force, inputs)

@@ -25,6 +25,7 @@ import pandas as pd
 from solvers import SolveOptions, SolverError, Status
 
 from allocator.errors import AllocatorError, ScenarioError, Text, UsageError
+from allocator.scenario.variants import AmbiguousSelector, find_item, parse_path
 from allocator.whatif.execute import Executor
 
 MAX_VARIANTS = 100_000  # per sweep: each is a solve and a row
@@ -75,6 +76,84 @@ def parse_axes(texts) -> list[Axis]:
         raise UsageError("--vary", " x ".join(str(len(axis.values)) for axis in axes), Text(f"{variants:,} variants"),
                          f"a grid of at most {MAX_VARIANTS:,} variants")
     return axes
+
+
+def check_axes(axes: list[Axis], loaded, allow_outside: tuple = ()) -> None:
+    """Refuse, before any solve, a grid that cannot give what was asked (a `UsageError`, one line).
+
+    Against the loaded base scenario: two --vary that name one field under two spellings
+    (``channels[1]`` is ``channels[mini_program]``) would give that field two values in each variant;
+    and a grid in which not one variant is a valid scenario (``budget.total=nan``, a misspelt path)
+    would be a frontier of `invalid` rows. Variants are only loaded here, until one is valid (usually
+    the first), so a grid with some invalid variants still runs and says why in their rows.
+    """
+    data = loaded.scenario.model_dump()
+    seen: dict[tuple, str] = {}
+    for axis in axes:
+        resolved = resolved_path(data, axis.path)
+        if resolved in seen:
+            raise UsageError("--vary", axis.path, Text(f"the field {seen[resolved]} names"),
+                             "each field in one --vary, e.g. PATH=a,b,c")
+        seen[resolved] = axis.path
+    scenario, base = str(loaded.path), tuple(loaded.overrides)
+    allowed = tuple(str(folder) for folder in allow_outside)
+    first_error = None
+    for point in itertools.product(*(axis.values for axis in axes)):
+        try:
+            _load(scenario, base + variant_overrides(axes, point), allowed)
+            return
+        except ScenarioError as exc:
+            first_error = first_error or exc
+    blamed = next((axis for axis in axes if not _any_valid(scenario, base, axis, allowed)), None)
+    path = blamed.path if blamed is not None else " x ".join(axis.path for axis in axes)
+    reason = str(first_error).removeprefix("--set: ")
+    raise UsageError("--vary", path, Text("no valid variant"),
+                     f"a field path and values giving at least one valid scenario (the first variant: {reason})")
+
+
+def _any_valid(scenario: str, base: tuple, axis: Axis, allowed: tuple) -> bool:
+    """Whether some value of `axis` alone (the other fields as the scenario has them) is valid."""
+    for value in axis.values:
+        try:
+            _load(scenario, base + variant_overrides([axis], (value,)), allowed)
+            return True
+        except ScenarioError:
+            continue
+    return False
+
+
+def resolved_path(data: dict, text: str) -> tuple:
+    """A --vary path as the field it names in `data` (a scenario's fields): positions become names, as
+    scenario/variants.py resolves them, so two spellings of one field compare equal. Steps that name
+    nothing in `data` are kept as written (the variant's load then says what is wrong with them)."""
+    try:
+        steps = parse_path(text)
+    except ValueError:
+        return (text,)
+    node, out = data, []
+    for step in steps:
+        if isinstance(step, tuple) and isinstance(node, list):
+            try:
+                index = find_item(node, step)
+            except AmbiguousSelector:
+                index = None
+            if index is not None:
+                position, node = index % len(node), node[index]
+                named = isinstance(node, dict) and node.get("name") is not None
+                out.append(("name", str(node["name"])) if named else ("index", position))
+                continue
+        elif not isinstance(step, tuple) and isinstance(node, dict) and step in node:
+            out.append(step)
+            node = node[step]
+            continue
+        out.append(step)
+        node = None
+    return tuple(out)
+
+
+def variant_overrides(axes: list[Axis], point: tuple) -> tuple:
+    """The --set lines of one grid point."""
+    return tuple(f"{a.path}={_format_value(v)}" for a, v in zip(axes, point))
 
 
 def axis_column(axis: Axis) -> str:
@@ -162,7 +241,7 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
     results arrive.
     """
     points = grid(axes)
-    jobs = [tuple(base_overrides) + tuple(f"{a.path}={_format_value(v)}" for a, v in zip(axes, point)) for point in points]
+    jobs = [tuple(base_overrides) + variant_overrides(axes, point) for point in points]
     options = options or SolveOptions()
     with Executor(workers, scheduler) as executor:
         # Variants solved side by side already share the cores: no second CBC process beside a barrier.

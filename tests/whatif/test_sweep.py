@@ -89,3 +89,44 @@ def test_run_json_records_the_scenario_absolute(tmp_path, monkeypatch, command):
     result = invoke(command[0], "scenarios/example_q1.yaml", *command[1:], "--out", out)
     assert result.exit_code == 0, result.output
     assert json.loads((out / "run.json").read_text())["scenario"] == str(EXAMPLE)
+
+
+def test_one_field_varied_under_two_spellings_is_one_error_line(tmp_path):
+    # channels[1] is mini_program: both --vary set one field, and each variant silently kept only one value.
+    from allocator.scenario.loader import load_scenario
+
+    assert [c.name for c in load_scenario(EXAMPLE).scenario.channels][1] == "mini_program"
+    out = tmp_path / "out"
+    result = invoke("sweep", EXAMPLE, "--vary", "channels[mini_program].max_spend=1e5,3e5",
+                    "--vary", "channels[1].max_spend=3e5", "--out", out)
+    assert result.exit_code == 2, result.output
+    assert result.output == ("error: --vary: channels[1].max_spend: got the field channels[mini_program].max_spend "
+                             "names; expected each field in one --vary, e.g. PATH=a,b,c\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("vary, says", [
+    ("budget.total=nan", "budget.total: got 'nan'; expected a finite number"),
+    ("budget .total=3.5e6", "unknown field 'budget '"),
+    ("periods=[2027-01],[2027-02]", "expected one of the scenario's periods"),
+])
+def test_a_vary_with_no_valid_variant_is_one_error_line(tmp_path, vary, says):
+    # Each exited 0, writing a frontier whose every row was `invalid`.
+    out = tmp_path / "out"
+    result = invoke("sweep", EXAMPLE, "--vary", vary, "--out", out, "--workers", 1)
+    assert result.exit_code == 2, result.output
+    path = vary.partition("=")[0]
+    assert result.output.startswith(f"error: --vary: {path}: got no valid variant; expected ") and result.output.count("\n") == 1
+    assert says in result.output
+    assert not out.exists()
+
+
+def test_a_grid_with_some_valid_variants_runs(tmp_path):
+    # Refused only when no variant is valid: an invalid value beside a valid one is a row that says why,
+    # and a value invalid on its own (low 1.1 above the scenario's high 1.05) but valid with another
+    # --vary (high 1.2) is solved.
+    out = tmp_path / "out"
+    result = invoke("sweep", EXAMPLE, "--vary", "budget.total=3e6,nan", "--vary", "uncertainty[3].low=1.1",
+                    "--vary", "uncertainty[3].high=1.2", "--out", out, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(out / "frontier.csv")["status"]) == ["optimal", "invalid"]
