@@ -312,3 +312,16 @@ def test_a_short_row_is_one_error_line(tmp_path, plan_folder, name):
     result = invoke("compare", plan_folder, folder)
     assert result.exit_code == 2, result.output
     assert result.output == f"error: {path}: line 3: got {width - 1} cells; expected {width} cells, as many as the header has\n"
+
+
+@pytest.mark.parametrize("kind", ["max_revenue", "min_spend", "max_profit", "max_new_customers"])
+def test_a_folders_objective_summed_from_its_allocation_is_the_solvers(tmp_path, kind):
+    # compare no longer reads run.json's objective: what it sums from allocation.csv for the plan's objective
+    # kind (profit with the products' margins) must be what the solver reported for the untouched plan.
+    import allocator
+
+    folder = tmp_path / kind
+    assert invoke("solve", SCENARIOS / "example_q1.yaml", "--objective", kind, "--out", folder).exit_code == 0
+    recorded = json.loads((folder / "run.json").read_text())["objective"]
+    table = allocator.compare(folder, folder).table.set_index(["section", "item", "metric"])
+    assert table.loc[("totals", "plan", "objective"), kind] == pytest.approx(recorded, rel=1e-9)
