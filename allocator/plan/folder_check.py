@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from allocator.plan.verify import Report, check_inputs, read_allocation, verify
+from allocator.plan.verify_files import check_folder_files
 from allocator.scenario.loader import LoadedScenario
 
 
@@ -25,7 +26,10 @@ class Verification:
 
 
 def verify_folder(loaded: LoadedScenario, folder: Path) -> Verification:
-    """Check FOLDER/allocation.csv against the scenario, then compare run.json's inputs with `loaded`'s."""
-    report = verify(loaded.scenario, read_allocation(Path(folder)))
+    """Check FOLDER/allocation.csv against the scenario, the folder's by_*.csv, targets.csv and run.json's
+    objective against allocation.csv, then compare run.json's inputs with `loaded`'s."""
+    allocation = read_allocation(Path(folder))
+    report = verify(loaded.scenario, allocation)
+    check_folder_files(loaded.scenario, Path(folder), allocation, report)
     differences, notes = check_inputs(loaded, Path(folder))
     return Verification(report, differences, notes)

@@ -24,6 +24,7 @@ from allocator.scenario.loader import LoadedScenario
 from allocator.scenario.periods import value_at
 from allocator.scenario.schema import GOALS, Scenario
 from allocator.plan.tolerance import RELATIVE, excess, tolerance
+from allocator.plan.verify_rows import DESCRIPTIVE_COLUMNS, NUMERIC_DESCRIPTIVE, check_descriptive_columns
 
 REQUIRED_COLUMNS = ["channel", "tier", "product", "period", "spend", "leads", "customers", "revenue",
                     "baseline_revenue", "revenue_total"]
@@ -78,10 +79,11 @@ class Report:
 
 
 def read_allocation(folder: Path) -> pd.DataFrame:
+    """FOLDER/allocation.csv with every column solve writes (`verify` checks each one)."""
     path = Path(folder) / "allocation.csv"
     if not path.is_file():
         raise PlanFolderError(path, "", "no such file", "a plan folder written by `allocator solve` (with allocation.csv)")
-    return read_plan_table(path, REQUIRED_COLUMNS, REQUIRED_COLUMNS[4:])
+    return read_plan_table(path, REQUIRED_COLUMNS + DESCRIPTIVE_COLUMNS, REQUIRED_COLUMNS[4:] + NUMERIC_DESCRIPTIVE)
 
 
 NAME_COLUMNS = ["channel", "group", "tier", "kind", "product", "stage", "period"]
@@ -138,6 +140,7 @@ def verify(s: Scenario, allocation: pd.DataFrame) -> Report:
     for row in a[a["spend"] < 0].itertuples():  # the tool writes no negative spend, not even -0.0
         report.problems.append(f"nonnegative[{row.channel},{row.tier},{row.product},{row.period}]: spend {row.spend!r} < 0")
 
+    written = a.copy()  # the rows' own descriptive columns, before the scenario's replace them below
     # Funnel numbers each cell should have, from the scenario's own tables.
     a["group"] = a["channel"].map({n: c.group for n, c in channels.items()})
     a["kind"] = a["tier"].map({n: t.kind for n, t in tiers.items()})
@@ -158,6 +161,7 @@ def verify(s: Scenario, allocation: pd.DataFrame) -> Report:
     for row in a[(~a["exp_eligible"]) & (a["spend"] > 0)].itertuples():  # such a cell has no spend variable at all
         report.problems.append(f"eligibility[{row.channel},{row.tier},{row.product},{row.period}]: spend {row.spend!r} on a cell the scenario excludes")
 
+    check_descriptive_columns(written, a, report)
     _check_funnel_arithmetic(s, a, report)
     _check_totals_and_limits(s, a, report)
     return report
@@ -223,7 +227,7 @@ def _curve(segments, spend: float) -> float:
     return out
 
 
-def _pick(a: pd.DataFrame, selection) -> pd.Series:
+def picked_rows(a: pd.DataFrame, selection) -> pd.Series:
     mask = pd.Series(True, index=a.index)
     for key, values in selection.items():
         mask &= a[key].isin(values)
@@ -254,7 +258,7 @@ def _check_budget(s: Scenario, a: pd.DataFrame, spend: float, report: Report) ->
         report.add("budget_total", spend, "<=", s.budget.total)
     for limit in s.budget.limits:
         label = limit.select.label()
-        picked = float(a.loc[_pick(a, limit.select), "spend"].sum())
+        picked = float(a.loc[picked_rows(a, limit.select), "spend"].sum())
         if limit.min is not None:
             report.add(f"budget_min[{label}]", picked, ">=", limit.min)
         if limit.max is not None:
@@ -328,7 +332,7 @@ def _check_mix(s: Scenario, a: pd.DataFrame, spend: float, revenue_total: float,
     for mix in s.targets.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
         total = revenue_total if mix.of == "revenue" else spend
-        picked = float(a.loc[_pick(a, mix.select), column].sum())
+        picked = float(a.loc[picked_rows(a, mix.select), column].sum())
         label = mix.select.label()
         if mix.min_share is not None:
             report.add(f"mix_min_{mix.of}[{label}]", picked, ">=", mix.min_share * total, both(picked, mix.min_share * total),
