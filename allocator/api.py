@@ -262,7 +262,7 @@ def compare(*plans: str | Path | Plan, solver: str = "cbc",
     allow_outside : path or list of paths, optional
         Folders beyond each scenario's own that ``extends:`` and ``file:`` may read.
     out, force : optional
-        Also write comparison.csv and run.json into `out` (checked before any solve).
+        Also write comparison.csv, differences.csv and run.json into `out` (checked before any solve).
 
     Returns
     -------
