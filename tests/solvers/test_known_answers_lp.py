@@ -8,15 +8,13 @@ are in tests/test_known_answers.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 from helpers import backends
+from lp_cases import INF, Case, program
 
 from solvers import LinearProgram, Sense, Status, solve
 
-INF = np.inf
 BACKENDS = backends()
 
 
@@ -25,84 +23,50 @@ BACKENDS = backends()
 # --------------------------------------------------------------------------
 
 
-def make_lp(sense, c, A, row_lower, row_upper, col_lower=None, col_upper=None, integer=None) -> LinearProgram:
-    A = np.asarray(A, dtype=float)
-    m, n = A.shape
-    indptr, indices, data = [0], [], []
-    for i in range(m):
-        for j in range(n):
-            if A[i, j] != 0.0:
-                indices.append(j)
-                data.append(A[i, j])
-        indptr.append(len(indices))
-    return LinearProgram(
-        name="known", sense=sense, objective=np.asarray(c, dtype=float), objective_offset=0.0,
-        col_names=[f"x{j}" for j in range(n)],
-        col_lower=np.asarray(col_lower if col_lower is not None else [0.0] * n, dtype=float),
-        col_upper=np.asarray(col_upper if col_upper is not None else [INF] * n, dtype=float),
-        col_integer=np.asarray(integer if integer is not None else [False] * n, dtype=bool),
-        row_names=[f"r{i}" for i in range(m)],
-        row_lower=np.asarray(row_lower, dtype=float), row_upper=np.asarray(row_upper, dtype=float),
-        indptr=np.asarray(indptr, dtype=np.int64), indices=np.asarray(indices, dtype=np.int64),
-        data=np.asarray(data, dtype=float),
-    )
-
-
-@dataclass
-class LPCase:
-    lp: LinearProgram
-    status: Status
-    objective: float | None = None
-    x: list[float] | None = None
-    duals: list[float] | None = None
-    reduced_costs: list[float] | None = None
-    duals_from: str = "lp"
-
-
 LP_CASES = {
     # max 3x + 2y  s.t.  r0: x + y <= 4,  r1: x + 3y <= 9,  0 <= x <= 3, y >= 0.
     # x sits at its bound 3, r0 gives y = 1 -> 11; r1 has slack 3.
     # One more unit on r0 buys one more y: dual 2; r1 dual 0.
     # Reduced cost of x (at its upper bound): 3 - 2*1 = 1; y is basic: 0.
-    "max_le_row_and_bound": LPCase(
-        make_lp(Sense.MAXIMIZE, [3, 2], [[1, 1], [1, 3]], [-INF, -INF], [4, 9], col_upper=[3, INF]),
+    "max_le_row_and_bound": Case(
+        program(Sense.MAXIMIZE, [3, 2], [[1, 1], [1, 3]], [-INF, -INF], [4, 9], col_upper=[3, INF]),
         Status.OPTIMAL, 11.0, [3, 1], [2, 0], [1, 0],
     ),
     # min 2x + 3y  s.t.  r0: x + y >= 10,  r1: x <= 6.
     # Use the cheap x up to 6, y = 4 -> 12 + 12 = 24.
     # r0 +1 -> one more y: dual 3.  r1 +1 -> x + 1, y - 1: 2 - 3 = -1.
-    "min_ge_row": LPCase(
-        make_lp(Sense.MINIMIZE, [2, 3], [[1, 1], [1, 0]], [10, -INF], [INF, 6]),
+    "min_ge_row": Case(
+        program(Sense.MINIMIZE, [2, 3], [[1, 1], [1, 0]], [10, -INF], [INF, 6]),
         Status.OPTIMAL, 24.0, [6, 4], [3, -1], [0, 0],
     ),
     # max 4x + y  s.t.  r0: x + y = 5,  r1: x - y <= 1.
     # x = 3, y = 2 -> 14.  With rhs 5 + a and 1 + b: x = (6 + a + b)/2, y = (4 + a - b)/2,
     # objective 14 + 2.5a + 1.5b: duals 2.5 (equality) and 1.5.
-    "max_equality_row": LPCase(
-        make_lp(Sense.MAXIMIZE, [4, 1], [[1, 1], [1, -1]], [5, -INF], [5, 1]),
+    "max_equality_row": Case(
+        program(Sense.MAXIMIZE, [4, 1], [[1, 1], [1, -1]], [5, -INF], [5, 1]),
         Status.OPTIMAL, 14.0, [3, 2], [2.5, 1.5], [0, 0],
     ),
     # x + y <= 1 and x + y >= 2 cannot both hold.
-    "infeasible": LPCase(
-        make_lp(Sense.MINIMIZE, [1, 1], [[1, 1], [1, 1]], [-INF, 2], [1, INF]),
+    "infeasible": Case(
+        program(Sense.MINIMIZE, [1, 1], [[1, 1], [1, 1]], [-INF, 2], [1, INF]),
         Status.INFEASIBLE,
     ),
     # max x + y with only x - y <= 1: y grows without limit.
-    "unbounded": LPCase(
-        make_lp(Sense.MAXIMIZE, [1, 1], [[1, -1]], [-INF], [1]),
+    "unbounded": Case(
+        program(Sense.MAXIMIZE, [1, 1], [[1, -1]], [-INF], [1]),
         Status.UNBOUNDED,
     ),
     # MIP, integer column last: max y + 5n  s.t.  r0: y + 2n <= 5.5,  r1: y <= 1,  n integer in [0, 10].
     # LP relaxation n = 2.75; integer n = 2 leaves y <= 1.5 and y <= 1, so y = 1 -> 1 + 10 = 11.
     # Duals from the LP with n fixed at 2: r0 has slack 0.5 (dual 0), r1 binds (dual 1).
-    "mip_integer_last": LPCase(
-        make_lp(Sense.MAXIMIZE, [1, 5], [[1, 2], [1, 0]], [-INF, -INF], [5.5, 1], col_upper=[INF, 10],
+    "mip_integer_last": Case(
+        program(Sense.MAXIMIZE, [1, 5], [[1, 2], [1, 0]], [-INF, -INF], [5.5, 1], col_upper=[INF, 10],
                 integer=[False, True]),
         Status.OPTIMAL, 11.0, [1, 2], [0, 1], duals_from="lp_with_integers_fixed",
     ),
     # The same MIP with the integer column first: max 5n + y.  Same answer, n = 2, y = 1 -> 11.
-    "mip_integer_first": LPCase(
-        make_lp(Sense.MAXIMIZE, [5, 1], [[2, 1], [0, 1]], [-INF, -INF], [5.5, 1], col_upper=[10, INF],
+    "mip_integer_first": Case(
+        program(Sense.MAXIMIZE, [5, 1], [[2, 1], [0, 1]], [-INF, -INF], [5.5, 1], col_upper=[10, INF],
                 integer=[True, False]),
         Status.OPTIMAL, 11.0, [2, 1], [0, 1], duals_from="lp_with_integers_fixed",
     ),
@@ -158,7 +122,7 @@ def test_row_activity_with_empty_rows_matches_a_dense_product():
 def test_with_rows_appends_rows_with_sorted_entries():
     # Rows appended by goals, the tie-break and the ordering binaries: A grows by the given rows
     # (entries sorted by column inside each row, as CSR expects); nothing else changes.
-    base = make_lp(Sense.MAXIMIZE, [1, 2, 3], [[1, 1, 0]], [-INF], [4])
+    base = program(Sense.MAXIMIZE, [1, 2, 3], [[1, 1, 0]], [-INF], [4])
     grown = base.with_rows(["r1", "r2"], [(np.array([2, 0]), np.array([5.0, 6.0])), (np.array([1]), np.array([7.0]))],
                            [0.0, -INF], [INF, 3.0])
     assert grown.row_names[1:] == ["r1", "r2"] and grown.indptr.tolist() == [0, 2, 4, 5]

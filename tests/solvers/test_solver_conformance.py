@@ -9,45 +9,16 @@ d bound, in the problem's own sense) and reduced costs. Issue 10, "The solver la
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+from lp_cases import INF, Case, program
 
 import solvers
-from solvers import LinearProgram, Sense, SolveResult, SolverError, Status, solve
+from solvers import Sense, SolverError, SolveResult, Status, solve
 
-INF = np.inf
 BACKENDS = [name for name in solvers.BACKENDS if solvers.backend(name).available()]
-
-
-def program(sense, c, A, row_lower, row_upper, col_lower=None, col_upper=None, integer=None,
-            offset=0.0) -> LinearProgram:
-    A = np.asarray(A, dtype=float)
-    m, n = A.shape
-    nonzero = A != 0.0
-    return LinearProgram(
-        name="conformance", sense=sense, objective=np.asarray(c, dtype=float), objective_offset=offset,
-        col_names=[f"x{j}" for j in range(n)],
-        col_lower=np.asarray(col_lower if col_lower is not None else [0.0] * n, dtype=float),
-        col_upper=np.asarray(col_upper if col_upper is not None else [INF] * n, dtype=float),
-        col_integer=np.asarray(integer if integer is not None else [False] * n, dtype=bool),
-        row_names=[f"r{i}" for i in range(m)],
-        row_lower=np.asarray(row_lower, dtype=float), row_upper=np.asarray(row_upper, dtype=float),
-        indptr=np.concatenate(([0], np.cumsum(nonzero.sum(axis=1)))).astype(np.int64),
-        indices=np.nonzero(nonzero)[1].astype(np.int64), data=A[nonzero],
-    )
-
-
-@dataclass
-class Case:
-    lp: LinearProgram
-    status: Status
-    objective: float | None = None
-    x: list[float] | None = None
-    duals: list[float] | None = None
-    reduced_costs: list[float] | None = None
 
 
 CASES = {
@@ -303,8 +274,8 @@ def test_the_example_in_any_unit_of_money_is_scaled_to_the_same_numbers(factor):
     with every nonzero right-hand side within 2**-6 .. 2**6 and the largest objective coefficient 1."""
     from money import scale_money
 
-    from allocator.scenario.loader import load_scenario
     from allocator.model.build import build_model
+    from allocator.scenario.loader import load_scenario
     from allocator.scenario.schema import Scenario
     from solvers.scaling import equilibrate
 
