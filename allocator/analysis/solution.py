@@ -205,7 +205,7 @@ class Plan:
         """The names of the files `write` writes, in order."""
         names = [f"{stem}.csv" for stem in self.solution.plan.tables]
         names += ["diagnosis.csv"] if self._diagnosis is not None else []
-        return names + ["run.json"] + (["model.lp", "model.mps"] if export_model else [])
+        return names + ["run.json"] + (["model.lp", "model.mps", "model_names.csv"] if export_model else [])
 
     def write(self, folder: str | Path, force: bool = False, export_model: bool = False) -> list[str]:
         """Write the plan's folder: exactly the files ``allocator solve`` writes, all at once or none.
@@ -217,7 +217,8 @@ class Plan:
         force : bool, default False
             Replace an existing, non-empty plan folder.
         export_model : bool, default False
-            Also write model.lp and model.mps (the linear program with readable names).
+            Also write model.lp, model.mps and model_names.csv (the linear program; its LP-safe names
+            mapped to the readable ones).
 
         Returns
         -------

@@ -22,8 +22,9 @@ SCENARIO_ARGUMENT = click.argument("scenario", type=click.Path(dir_okay=True, pa
 @MIP_GAP_OPTION
 @THREADS_OPTION
 @click.option("--log/--no-log", default=False, show_default=True, help="Show the solver's own log on stderr.")
-@click.option("--export-model", is_flag=True, help="Also write model.lp and model.mps (readable names) for auditors; with CBC run "
-              "`cbc model.mps -max -solve` for a maximisation (see docs/model.md).")
+@click.option("--export-model", is_flag=True, help="Also write model.lp, model.mps and model_names.csv (LP-safe names mapped to "
+              "the readable ones) for auditors; with CBC run `cbc model.mps -max -solve` for a maximisation "
+              "(see docs/model.md).")
 @click.option("--diagnose/--no-diagnose", "diagnose_infeasible", default=True, show_default=True,
               help="When no plan exists, find the conflicting demands and how far each must move (re-solves).")
 @DIAGNOSE_SECONDS_OPTION
