@@ -27,6 +27,7 @@ from solvers import SolveOptions, Status
 from allocator.analysis.solution import Plan
 from allocator.errors import PlanFolderError, ScenarioError, Text, UsageError
 from allocator.io.output import plan_inputs, prepare_target, write_folder
+from allocator.io.run_record import read_run_record
 from allocator.scenario.loader import load_scenario
 from allocator.model.build import build_model
 from allocator.plan.tables import DIMENSIONS, RowIndex, _ratio, breakdown, targets_table
@@ -122,13 +123,9 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
     scenario when that is still the one run.json hashed (a hand-edited number is refused, not compared).
     Every number shown is derived from allocation.csv (see the module's docstring)."""
     run_file = folder / "run.json"
-    if not run_file.is_file():
+    run = read_run_record(folder)  # size, nesting, UTF-8 and object checked there
+    if run is None:
         raise PlanFolderError(folder, "", Text("a folder without run.json"), "a scenario file or a folder written by allocator solve")
-    try:
-        run = json.loads(run_file.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PlanFolderError(run_file, "", Text(f"unreadable JSON ({exc.__class__.__name__})"),
-                            "the run.json written by allocator solve") from None
     _check_run(run_file, run)
     has_plan = run.get("status") in {s.value for s in Status if s.has_solution}  # no plan: nothing to verify
     tables = {}
