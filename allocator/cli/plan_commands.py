@@ -95,10 +95,13 @@ def validate(scenario, overrides, allow_outside):
 def verify(scenario, folder, overrides, allow_outside):
     """Re-check every constraint of SCENARIO against FOLDER/allocation.csv.
 
-    The check recomputes leads, customers and revenue from each cell's spend
-    and every budget, capacity, ROI, target, mix and phasing constraint with
-    plain arithmetic, independently of the model builder. Prints each
-    violation; exits 1 if there is any. It also compares the SHA-256 that
+    The check recomputes every column of allocation.csv (leads, customers,
+    revenue from each cell's spend; the funnel numbers, names and eligibility
+    from the scenario) and every budget, capacity, ROI, target, mix and
+    phasing constraint with plain arithmetic, independently of the model
+    builder; by_*.csv, targets.csv and run.json's objective must agree with
+    allocation.csv. Prints each violation; exits 1 if there is any. It also
+    compares the SHA-256 that
     FOLDER/run.json records for the scenario file, each extends: base and
     each file: table with those files now, and names each one that differs
     (exit 1 too); --set lines other than the plan's are only noted.
