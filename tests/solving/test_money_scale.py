@@ -52,9 +52,13 @@ MONEY_COLUMNS = ("spend", "revenue", "revenue_total", "baseline_revenue")
 OBJECTIVE_COLUMN = {"max_revenue": "revenue_total", "max_new_customers": "new_customers"}
 
 
+# Money per unit in allocation.csv: the funnel's prices move with the currency too (ROI, a ratio, does not).
+UNIT_PRICE_COLUMNS = ("cost_per_lead", "order_value")
+
+
 def _times(allocation: pd.DataFrame, factor: float) -> pd.DataFrame:
     out = allocation.copy()
-    for column in MONEY_COLUMNS:
+    for column in MONEY_COLUMNS + UNIT_PRICE_COLUMNS:
         out[column] = out[column] * factor
     return out
 
