@@ -125,15 +125,27 @@ def _ratio_target(numerator: float, denominator: float, bound: float, sense: str
     return _ratio(numerator, denominator), sense, (numerator, bound * denominator, abs(numerator) + abs(bound * denominator))
 
 
+def objective_from_allocation(allocation: pd.DataFrame, kind: str | None, scenario: Scenario | None) -> float | None:
+    """The plan's objective of kind `kind` summed from its allocation rows (as model/objective.py defines it,
+    worked out again here); None for an unknown kind, or for profit without the scenario's margins."""
+    if kind == "max_revenue":
+        return float(allocation["revenue_total"].sum())
+    if kind == "min_spend":
+        return float(allocation["spend"].sum())
+    if kind == "max_new_customers":
+        return float(allocation["new_customers"].sum())
+    if kind == "max_profit" and scenario is not None:
+        margins = allocation["product"].astype(str).map({p.name: p.margin for p in scenario.products}).astype(float)
+        return float((allocation["revenue_total"] * margins).sum() - allocation["spend"].sum())
+    return None
+
+
 def _check_objective(s: Scenario, path: Path, run: dict, a: pd.DataFrame, report: Report) -> None:
     kind, got = run.get("objective_kind") or s.objective, run.get("objective")
     if not isinstance(got, (int, float)) or isinstance(got, bool):
         report.problems.append(f"{path.name} objective: not a number")
         return
-    margins = a["product"].map({p.name: p.margin for p in s.products}).astype(float)
-    want = {"max_revenue": float(a["revenue_total"].sum()), "min_spend": float(a["spend"].sum()),
-            "max_new_customers": float(a["new_customers"].sum()),
-            "max_profit": float((a["revenue_total"] * margins).sum() - a["spend"].sum())}.get(kind)
+    want = objective_from_allocation(a, kind, s)
     if want is None:
         report.problems.append(f"{path.name} objective_kind: not an objective allocator knows")
         return

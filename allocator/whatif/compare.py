@@ -35,6 +35,7 @@ from allocator.plan.words import figure
 from allocator.scenario.objectives import OBJECTIVE_NAMES
 from allocator.scenario.schema import Scenario
 from allocator.plan.verify import REQUIRED_COLUMNS, read_plan_table, verify
+from allocator.plan.verify_files import objective_from_allocation
 
 TOTALS = ["spend", "revenue_total", "revenue", "baseline_revenue", "new_customers", "leads", "customers"]
 BREAKDOWNS = DIMENSIONS
@@ -149,7 +150,7 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
     if "allocation" in tables and has_plan:
         kind = run.get("objective_kind") or (scenario.objective if scenario is not None else None)
         tables.update(derived_tables(tables["allocation"], scenario))
-        objective = objective_from(tables["allocation"], kind, scenario)
+        objective = objective_from_allocation(tables["allocation"], kind, scenario)
     return PlanView(folder.name, run.get("status", "unknown"), objective, tables, scenario, note)
 
 
@@ -186,21 +187,6 @@ def derived_tables(allocation: pd.DataFrame, scenario: Scenario | None) -> dict[
                             for dim, names in lists.items()})
         tables["targets"] = targets_table(model, allocation, index)
     return tables
-
-
-def objective_from(allocation: pd.DataFrame, kind: str | None, scenario: Scenario | None) -> float | None:
-    """The plan's objective of kind `kind`, summed from its allocation rows (as model/objective.py defines
-    it); None when it cannot be (an unknown kind, or profit without the scenario's margins)."""
-    if kind == "max_revenue":
-        return float(allocation["revenue_total"].sum())
-    if kind == "min_spend":
-        return float(allocation["spend"].sum())
-    if kind == "max_new_customers":
-        return float(allocation["new_customers"].sum())
-    if kind == "max_profit" and scenario is not None:
-        margins = allocation["product"].astype(str).map({p.name: p.margin for p in scenario.products}).astype(float)
-        return float((allocation["revenue_total"] * margins).sum() - allocation["spend"].sum())
-    return None
 
 
 def _check_run(run_file: Path, run) -> None:
