@@ -10,22 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from solvers import SolveOptions, Status
 
-from allocator.analysis.explain import Explanation
 from allocator.analysis.solution import Plan
 from allocator.errors import (  # noqa: F401 (re-exported: the error tree is part of the API)
     AllocatorError, InputError, OutputError, PlanFolderError, ScenarioError, SolveFailed, UsageError,
 )
 from allocator.io.output import prepare_target, protect_inputs
-from allocator.plan.folder_check import Verification, verify_folder
 from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.scenario.memory import assignments, load_mapping
 from allocator.scenario.schema import Scenario
 from allocator.solving import pipeline
-from allocator.whatif.compare import Comparison, compare_plans
-from allocator.whatif.studies import Progress, RiskStudy, Study, risk_study, sweep_study
+
+if TYPE_CHECKING:  # what explain, verify, compare, sweep and risk return: imported when those run
+    from allocator.analysis.explain import Explanation
+    from allocator.plan.folder_check import Verification
+    from allocator.whatif.compare import Comparison
+    from allocator.whatif.studies import Progress, RiskStudy, Study
 
 __all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "explain", "load", "risk", "solve",
            "sweep", "verify"]
@@ -244,6 +247,8 @@ def verify(scenario: Source, folder: str | Path, *, set: Mapping | Iterable[str]
     >>> allocator.verify("scenarios/example_q1.yaml", "out/q1").ok  # doctest: +SKIP
     True
     """
+    from allocator.plan.folder_check import verify_folder
+
     return verify_folder(load(scenario, set=set, allow_outside=allow_outside), Path(folder))
 
 
@@ -284,6 +289,8 @@ def compare(*plans: str | Path | Plan, solver: str = "cbc",
     ['example_q1', 'example_q1_livestream_push']
     """
     pipeline.require_solver(solver)
+    from allocator.whatif.compare import compare_plans
+
     return compare_plans(list(plans), solver, SolveOptions(), _folders(allow_outside),
                          None if out is None else Path(out), force)
 
@@ -334,6 +341,8 @@ def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Ite
     """
     pipeline.require_solver(solver)
     options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
+    from allocator.whatif.studies import sweep_study
+
     return sweep_study(Path(scenario), [vary] if isinstance(vary, str) else list(vary), overrides=assignments(set),
                        objective=objective, solver=solver, options=options, workers=workers, scheduler=scheduler,
                        allow_outside=_folders(allow_outside), out=None if out is None else Path(out), force=force,
@@ -395,5 +404,7 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
                        lp_method=lp_method, diagnose=False, allow_outside=allow_outside)
     elif target is not None:
         prepare_target(target, force, source.inputs())
+    from allocator.whatif.studies import risk_study
+
     return risk_study(source, samples=samples, seed=seed, confidence=confidence, objective=objective,
                       workers=workers, scheduler=scheduler, out=target, force=force, progress=progress)

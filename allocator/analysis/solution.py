@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from solvers import SolveOptions, Status
 
-from allocator.analysis.diagnose import Diagnosis, diagnose
-from allocator.analysis.explain import Explanation, explain
 from allocator.errors import UsageError
 from allocator.io.output import prepare_target, run_inputs, write_folder
-from allocator.plan.verify import Report, verify
 from allocator.plan.words import figure
 from allocator.scenario.schema import Scenario
 from allocator.solving.pipeline import SolvedScenario, explain_status, run_record
+
+if TYPE_CHECKING:  # diagnosing, explaining and verifying load their modules when asked for
+    from allocator.analysis.diagnose import Diagnosis
+    from allocator.analysis.explain import Explanation
+    from allocator.plan.verify import Report
 
 
 class _Table:
@@ -147,6 +150,8 @@ class Plan:
         if self.solution.plan.status is not Status.INFEASIBLE:
             raise UsageError("Plan.diagnose()", "status", self.status, "an infeasible plan (nothing conflicts here)")
         if self._diagnosis is None or time_limit is not None:
+            from allocator.analysis.diagnose import diagnose
+
             self._diagnosis = diagnose(self.solution.model, self.solver, self.options, time_budget=time_limit)
         return self._diagnosis
 
@@ -165,11 +170,15 @@ class Plan:
         """
         if not self.solved:
             raise UsageError("Plan.verify()", "status", self.status, "a solved plan to check")
+        from allocator.plan.verify import verify
+
         return verify(self.scenario, self.solution.plan.tables["allocation"])
 
     def explain(self, ranging: int = 5, diagnose_seconds: float | None = None) -> Explanation:
         """What binds, what one more unit of each limit is worth and over which range; the diagnosis when no
         plan exists. `ranging`: how many of the costliest limits get a price range (a few dozen re-solves each)."""
+        from allocator.analysis.explain import explain
+
         return explain(self.solution, self.solver, self.options, ranged=ranging, diagnose_seconds=diagnose_seconds)
 
     def write_explanation(self, folder: str | Path, explanation: Explanation, force: bool = False) -> list[str]:
