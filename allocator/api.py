@@ -21,6 +21,7 @@ from allocator.errors import (  # noqa: F401 (re-exported: the error tree is par
 from allocator.io.output import prepare_target, protect_inputs
 from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.scenario.memory import assignments, load_mapping
+from allocator.scenario.memory import folders as allowed_folders
 from allocator.scenario.schema import Scenario
 from allocator.solving import pipeline
 
@@ -34,14 +35,6 @@ __all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "ex
            "sweep", "verify"]
 
 Source = str | Path | Scenario | Mapping | LoadedScenario
-
-
-def _folders(allow_outside: str | Path | Iterable[str | Path] | None) -> tuple[Path, ...]:
-    if allow_outside is None:
-        return ()
-    if isinstance(allow_outside, (str, Path)):
-        return (Path(allow_outside),)
-    return tuple(Path(folder) for folder in allow_outside)
 
 
 def load(source: Source, *, set: Mapping | Iterable[str] | None = None,
@@ -76,7 +69,7 @@ def load(source: Source, *, set: Mapping | Iterable[str] | None = None,
     >>> loaded.scenario.budget.total
     4000000.0
     """
-    overrides, folders = assignments(set), _folders(allow_outside)
+    overrides, folders = assignments(set), allowed_folders(allow_outside)
     if isinstance(source, LoadedScenario):
         if not overrides:
             return source
@@ -149,7 +142,7 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
     """
     pipeline.require_solver(solver)
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, lp_method=lp_method)
-    overrides, folders = assignments(set), _folders(allow_outside)
+    overrides, folders = assignments(set), allowed_folders(allow_outside)
     if out is not None:
         prepare_target(Path(out), force, [Path(source)] if isinstance(source, (str, Path)) else [])
     if isinstance(source, (str, Path)):  # through solve_file: loading is timed with the rest
@@ -248,7 +241,6 @@ def verify(scenario: Source, folder: str | Path, *, set: Mapping | Iterable[str]
     True
     """
     from allocator.plan.folder_check import verify_folder
-
     return verify_folder(load(scenario, set=set, allow_outside=allow_outside), Path(folder))
 
 
@@ -290,8 +282,7 @@ def compare(*plans: str | Path | Plan, solver: str = "cbc",
     """
     pipeline.require_solver(solver)
     from allocator.whatif.compare import compare_plans
-
-    return compare_plans(list(plans), solver, SolveOptions(), _folders(allow_outside),
+    return compare_plans(list(plans), solver, SolveOptions(), allowed_folders(allow_outside),
                          None if out is None else Path(out), force)
 
 
@@ -342,10 +333,9 @@ def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Ite
     pipeline.require_solver(solver)
     options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
     from allocator.whatif.studies import sweep_study
-
     return sweep_study(Path(scenario), [vary] if isinstance(vary, str) else list(vary), overrides=assignments(set),
                        objective=objective, solver=solver, options=options, workers=workers, scheduler=scheduler,
-                       allow_outside=_folders(allow_outside), out=None if out is None else Path(out), force=force,
+                       allow_outside=allowed_folders(allow_outside), out=None if out is None else Path(out), force=force,
                        progress=progress)
 
 
@@ -405,6 +395,5 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
     elif target is not None:
         prepare_target(target, force, source.inputs())
     from allocator.whatif.studies import risk_study
-
     return risk_study(source, samples=samples, seed=seed, confidence=confidence, objective=objective,
                       workers=workers, scheduler=scheduler, out=target, force=force, progress=progress)

@@ -53,3 +53,12 @@ def assignments(given: Mapping | Iterable[str] | None) -> tuple[str, ...]:
     if isinstance(given, Mapping):
         return tuple(f"{path}={json.dumps(value, default=str)}" for path, value in given.items())
     return tuple(str(line) for line in given)
+
+
+def folders(allow_outside: str | Path | Iterable[str | Path] | None) -> tuple[Path, ...]:
+    """The API's `allow_outside` argument (one folder, several, or None) as a tuple of paths."""
+    if allow_outside is None:
+        return ()
+    if isinstance(allow_outside, (str, Path)):
+        return (Path(allow_outside),)
+    return tuple(Path(folder) for folder in allow_outside)
