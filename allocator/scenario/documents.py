@@ -120,23 +120,26 @@ def _measure(root) -> tuple[int, int]:
 
     Shared nodes (aliases) are measured once and counted every time they are used;
     a node reached again while it is being measured (a recursive anchor) counts as 1.
+    Only lists and mappings go on the stack: a scalar is one node at depth 0, counted where it stands.
     """
+    if not isinstance(root, yaml.CollectionNode):
+        return 1, 0
     done: dict[int, tuple[int, int]] = {}
     stack = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         key = id(node)
-        if key in done and not expanded:
-            continue
-        children = _children(node)
         if not expanded:
+            if key in done:
+                continue
             done[key] = (1, 1)  # provisional: a recursive anchor sees this
             stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in done)
+            stack.extend((child, False) for child in _children(node)
+                         if isinstance(child, yaml.CollectionNode) and id(child) not in done)
             continue
-        size, depth = 1, (1 if isinstance(node, yaml.CollectionNode) else 0)  # levels of lists and mappings
-        for child in children:
-            child_size, child_depth = done[id(child)]
+        size, depth = 1, 1  # a list or mapping is one level
+        for child in _children(node):
+            child_size, child_depth = done[id(child)] if isinstance(child, yaml.CollectionNode) else (1, 0)
             size += child_size
             depth = max(depth, child_depth + 1)
         done[key] = (min(size, MAX_YAML_NODES + 1), depth)  # capped: the count is only compared with the limit
