@@ -1,4 +1,5 @@
-"""Getting started: init (the example scenario to start from) and solvers (which backends can run here)."""
+"""Getting started: init (the example scenario to start from), solvers (which backends can run here) and
+schema (the scenario format as JSON Schema, for editors)."""
 
 from __future__ import annotations
 
@@ -45,4 +46,36 @@ def init(folder, force):
     click.echo(f"Wrote {len(written)} files to {folder}: {', '.join(p.name for p in written)}")
 
 
-COMMANDS = (list_solvers, init)
+@click.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the schema to this file instead.")
+@guard
+def schema(out):
+    """Print the JSON Schema of a scenario file, for an editor's YAML or JSON support.
+
+    \b
+    Example:
+      allocator schema --out scenario.schema.json
+      (then start a scenario with  # yaml-language-server: $schema=scenario.schema.json)
+    """
+    import json
+
+    from allocator.scenario.schema import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from allocator.errors import OutputError
+
+    # Written beside the target and renamed over it, so an editor never reads half a schema.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OutputError(f"{out}: cannot write the schema: {exc.strerror}") from None
+    click.echo(f"Wrote {out}")
+
+
+COMMANDS = (list_solvers, init, schema)
