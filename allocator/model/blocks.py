@@ -12,6 +12,7 @@ import numpy as np
 
 from allocator.model.cells import select
 from allocator.model.context import BuildContext, channel_spend_bound, per_channel_period
+from allocator.model.lines import by_target_rows, line_rows
 from allocator.model.rows import INF, RowBlocks
 from allocator.scenario.levers import Lever, PeriodLever
 from allocator.scenario.periods import value_at
@@ -194,8 +195,8 @@ def on_off_rows(ctx: BuildContext, rows: RowBlocks) -> None:
                      np.append(ones, -channel_spend_bound(s, c_i)), -INF, 0.0)
 
 
-ROW_FAMILIES = (definition_rows, budget_rows, capacity_rows, sales_capacity_rows, response_rows, roi_rows,
-                target_rows, mix_rows, phasing_rows, on_off_rows)
+ROW_FAMILIES = (definition_rows, budget_rows, line_rows, capacity_rows, sales_capacity_rows, response_rows, roi_rows,
+                target_rows, by_target_rows, mix_rows, phasing_rows, on_off_rows)
 
 
 def _add_indexed(rows: RowBlocks, family, form, codes, args, code_of_col, cols, vals, lower, upper, size,

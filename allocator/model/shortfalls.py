@@ -29,7 +29,7 @@ def goal_of(record: RowRecord) -> str | None:
     Read from the scenario field behind the row: ``targets.revenue``, ``targets.mix[i].max_share``...
     """
     lever = record.lever
-    if lever is None or lever.path[0] != "targets":
+    if lever is None or lever.path[0] != "targets" or lever.path[1] == "by":  # targets on selections are hard
         return None
     return lever.path[1]
 

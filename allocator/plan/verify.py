@@ -24,6 +24,7 @@ from allocator.scenario.loader import LoadedScenario
 from allocator.scenario.periods import value_at
 from allocator.scenario.schema import GOALS, Scenario
 from allocator.plan.tolerance import RELATIVE, excess, tolerance
+from allocator.plan.verify_lines import check_by, check_lines
 from allocator.plan.verify_rows import DESCRIPTIVE_COLUMNS, NUMERIC_DESCRIPTIVE, check_descriptive_columns
 
 REQUIRED_COLUMNS = ["channel", "tier", "product", "period", "spend", "leads", "customers", "revenue",
@@ -246,9 +247,11 @@ def _check_totals_and_limits(s: Scenario, a: pd.DataFrame, report: Report) -> No
     value_multiplier = a["tier"].map({t.name: t.value_multiplier for t in s.tiers}) if s.roi_basis == "lifetime_value" else 1.0
     value = a["revenue"] * value_multiplier  # what an ROI floor counts per cell
     _check_budget(s, a, spend, report)
+    check_lines(s, a, spend, value, report)
     _check_channels(s, a, value, report)
     _check_sales_capacity(s, a, report)
     _check_targets(s, a, spend, revenue_total, value, report)
+    check_by(s, a, value, report)
     _check_mix(s, a, spend, revenue_total, report)
     _check_phasing(s, a, revenue_total, report)
 

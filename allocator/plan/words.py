@@ -82,6 +82,10 @@ def limit_text(model: PlanModel, row: int) -> str:
         bound, _, is_share = field.partition("_")
         amount = f"{share(current)} of total spend" if is_share else money(current)
         return f"spend on {selection_words(model.scenario.budget.limits[index].select)} {_BOUND_WORDS[bound]} {amount}"
+    if record.family == "line":
+        return _line_text(model.scenario.budget.lines[lever.path[2]].name, lever.path[3], current)
+    if form in _BY_FLOORS or form == "target_by_max_spend":
+        return _by_text(model, lever.path[2], lever.path[3], current)
     if form in _TARGETS:
         t = model.scenario.targets
         return (f"{_TARGETS[form]} at least {money(t.planned(current))} "
@@ -96,6 +100,32 @@ def limit_text(model: PlanModel, row: int) -> str:
     if form in _DEFINITIONS:
         return _DEFINITIONS[form]
     return model.lp.row_names[row]
+
+
+_PROMISE_WORDS = {"new_customers": "new customers", "revenue": "revenue", "leads": "leads"}
+_BY_FLOORS = {"target_by_revenue": "revenue (baseline included)", "target_by_new_customers": "new customers",
+              "target_by_leads": "leads", "target_by_customers": "customers"}
+
+
+def _line_text(name: str, field: str, current: float) -> str:
+    """budget.lines[name].<field> in words: "acquisition: at least 500 new customers from its spend"."""
+    if field == "min_roi":
+        return f"{name}: ROI at least {current:g} on its own spend"
+    if field in _PROMISE_WORDS:
+        return f"{name}: at least {money(current)} {_PROMISE_WORDS[field]} from its spend"
+    bound, _, is_share = field.partition("_")
+    amount = f"{share(current)} of total spend" if is_share else money(current)
+    return f"{name}: spend {_BOUND_WORDS[bound]} {amount}"
+
+
+def _by_text(model: PlanModel, index: int, field: str, current: float) -> str:
+    """targets.by[i].<field> in words: "new customers of tier n at least 1,100 (committed 1,000 + 10.0% buffer)"."""
+    t = model.scenario.targets
+    where = selection_words(t.by[index].select)
+    if field == "max_spend":
+        return f"spend on {where} at most {money(current)}"
+    return (f"{_BY_FLOORS['target_by_' + field]} of {where} at least {money(t.planned(current))} "
+            f"(committed {money(current)} + {share(t.buffer)} buffer)")
 
 
 def _phasing_text(model: PlanModel, form: str, period: str) -> str:
@@ -118,16 +148,16 @@ def lever_factor(model: PlanModel, row: int, x: np.ndarray) -> float:
     s = model.scenario
     spend_total = float(x[model.total_spend_col])
     revenue_total = float(x[model.total_revenue_col]) + model.baseline.total
-    if form in _TARGETS:
+    if form in _TARGETS or form in _BY_FLOORS:
         return 1.0 + s.targets.buffer
-    if form in _TIMES_SPEND:
+    if form in _TIMES_SPEND or form in ("line_min_share", "line_max_share"):
         return spend_total
     if form in _TIMES_REVENUE:
         return revenue_total
-    if form == "roi_floor":
+    if form in ("roi_floor", "line_min_roi"):
         lp = model.lp
         start, end = lp.indptr[row], lp.indptr[row + 1]
-        return float(x[lp.indices[start:end]].sum())  # the channel's spend
+        return float(x[lp.indices[start:end]].sum())  # the channel's (or the line's) spend
     if record.family == "phasing":
         w = (s.seasonality.target_weights or {}).get(args[0], 0.0)
         # Raising the tolerance lowers the min band (rhs down) and raises the max band (rhs up).

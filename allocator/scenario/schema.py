@@ -196,9 +196,30 @@ class BudgetLimit(Strict):
         return self  # min <= max is checked in allocator.scenario.references, which can name the field
 
 
+# What a budget line may promise, in the order its rows are built and reported.
+LINE_PROMISES = ("new_customers", "revenue", "leads", "min_roi")
+
+
+class BudgetLine(BudgetLimit):
+    """A named budget line: a selection's spend bounds and the outcomes its own spend promises."""
+
+    name: Name
+    new_customers: Count | None = Field(None, description="Least new customers bought by the line's spend.")
+    revenue: Money | None = Field(None, description="Least incremental revenue bought by the line's spend (money).")
+    leads: Count | None = Field(None, description="Least leads bought by the line's spend.")
+    min_roi: Annotated[float, Field(ge=0, allow_inf_nan=False), NUMBER] | None = Field(
+        None, description="Least incremental revenue (or value) per unit of the line's spend."
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "BudgetLine":
+        return self  # a line may only name a selection, to report what it buys
+
+
 class Budget(Strict):
     total: PositiveMoney | None = Field(None, description="The quarter's marketing budget (money); a cap on spend.")
     limits: list[BudgetLimit] = Field(default_factory=list, description="Min/max spend on selections.")
+    lines: list[BudgetLine] = Field(default_factory=list, description="Named budget lines with their own promises.")
 
 
 class MixTarget(Strict):
@@ -214,6 +235,28 @@ class MixTarget(Strict):
         return self  # min <= max is checked in allocator.scenario.references, which can name the field
 
 
+# What a target on a selection may set: a floor on each outcome, a ceiling on spend.
+BY_FLOORS = ("revenue", "new_customers", "leads", "customers")
+
+
+class SelectionTarget(Strict):
+    """Absolute targets on a selection's cells (floors with the buffer; a spend ceiling as given)."""
+
+    select: Selection
+    revenue: Money | None = Field(None, description="Least revenue of the selection, baseline included (money).")
+    new_customers: Count | None = Field(None, description="Least new customers in the selection.")
+    leads: Count | None = Field(None, description="Least leads in the selection.")
+    customers: Count | None = Field(None, description="Least customers (every tier) in the selection.")
+    max_spend: Money | None = Field(None, description="Most spend on the selection (money); no buffer.")
+
+    @model_validator(mode="after")
+    def _some(self) -> "SelectionTarget":
+        if all(getattr(self, f) is None for f in BY_FLOORS + ("max_spend",)):
+            raise ValueError("a target on a selection needs at least one of revenue, new_customers, leads, "
+                             "customers, max_spend")
+        return self
+
+
 class Targets(Strict):
     revenue: Money | None = Field(None, description="Committed quarter revenue, baseline included (money).")
     new_customers: Count | None = Field(None, description="Committed new customers (tiers of kind new and prospect).")
@@ -225,6 +268,7 @@ class Targets(Strict):
         None, description="Portfolio floor: incremental revenue (or value) per unit of total spend."
     )
     mix: list[MixTarget] = Field(default_factory=list, description="Min/max shares of revenue or spend.")
+    by: list[SelectionTarget] = Field(default_factory=list, description="Absolute targets on selections (always hard).")
     mode: Literal["hard", "soft"] = Field(
         "hard", description="hard: every target must hold (else no plan); soft: targets are goals, shortfalls allowed."
     )
