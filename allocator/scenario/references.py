@@ -109,12 +109,30 @@ def _check_selections(s: Scenario, names: dict[str, set], file: str) -> None:
         _check_order(limit.min_share, limit.max_share, file, f"budget.limits[{i}]", "min_share", "max_share")
         if s.budget.total is not None and limit.min is not None and limit.min > s.budget.total:
             raise ScenarioError(file, f"budget.limits[{i}].min", limit.min, f"at most budget.total ({s.budget.total:g})")
+    _check_lines(s, names, file)
+    for i, target in enumerate(s.targets.by):
+        _check_selection(target.select, names, file, f"targets.by[{i}].select")
     for i, mix in enumerate(s.targets.mix):
         _check_selection(mix.select, names, file, f"targets.mix[{i}].select")
         _check_order(mix.min_share, mix.max_share, file, f"targets.mix[{i}]", "min_share", "max_share")
     for i, item in enumerate(s.uncertainty):
         if item.select is not None:
             _check_selection(item.select, names, file, f"uncertainty[{i}].select")
+
+
+def _check_lines(s: Scenario, names: dict[str, set], file: str) -> None:
+    """Budget lines: names used once, known selections, bounds in order, a minimum within the budget."""
+    seen = set()
+    for i, line in enumerate(s.budget.lines):
+        if line.name in seen:
+            raise ScenarioError(file, f"budget.lines[{i}].name", line.name, "a name not already used in budget.lines")
+        seen.add(line.name)
+        base = f"budget.lines[{line.name}]"
+        _check_selection(line.select, names, file, f"{base}.select")
+        _check_order(line.min, line.max, file, base, "min", "max")
+        _check_order(line.min_share, line.max_share, file, base, "min_share", "max_share")
+        if s.budget.total is not None and line.min is not None and line.min > s.budget.total:
+            raise ScenarioError(file, f"{base}.min", line.min, f"at most budget.total ({s.budget.total:g})")
 
 
 def _check_periods(s: Scenario, file: str) -> None:

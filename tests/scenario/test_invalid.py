@@ -141,6 +141,13 @@ CASES: dict[str, list[str]] = {
     # --- issue 10: nesting that used to end in a RecursionError (500 lists in the top mapping: 501 levels)
     "deep_yaml.yaml": ["deep_yaml.yaml: got YAML nested 501 levels deep", "expected at most 64 levels of nesting"],
     "deep_json.json": ["deep_json.json: got JSON nested 3001 levels deep", "expected at most 64 levels of nesting"],
+    # --- issue 12: budget lines and targets on selections
+    "line_unknown_tier.yaml": ["budget.lines[acquisition].select.tier", "got 'vip'", "a known tier (one of: fresh)"],
+    "line_min_above_max.yaml": ["budget.lines[acquisition].min", "got 800", "at most max (400)"],
+    "line_duplicate_name.yaml": ["budget.lines[1].name", "got 'acquisition'", "not already used in budget.lines"],
+    "line_negative_promise.yaml": ["budget.lines[acquisition].new_customers", "got -5", "greater than or equal to 0"],
+    "by_unknown_channel.yaml": ["targets.by[0].select.channel", "got 'tv'", "a known channel (one of: live, web)"],
+    "by_no_target.yaml": ["targets.by[0]", "needs at least one of revenue, new_customers, leads, customers, max_spend"],
 }
 
 
