@@ -19,7 +19,31 @@ from allocator.plan.tolerance import RELATIVE, binding_rows
 from allocator.plan.words import figure, lever_factor, limit_text, money, objective_unit
 
 SENSITIVITY_COLUMNS = ["constraint", "kind", "limit", "lever", "lever_value", "shadow_price", "price_per_lever_unit",
-                       "effect", "gain_if_relaxed_10pct", "valid_from", "valid_to"]
+                       "effect", "gain_if_relaxed_10pct", "gain_unit", "valid_from", "valid_to"]
+NAMES_SHOWN = 3  # row names printed for a lever that sets many rows; the rest are counted
+
+
+def gain_unit(objective_kind: str) -> str:
+    """What `gain_if_relaxed_10pct` counts: the objective's unit, or spend saved when spend is minimised
+    (a gain is always an improvement, so a positive gain there is spend no longer needed)."""
+    return "spend saved" if objective_kind == "min_spend" else objective_unit(objective_kind)
+
+
+def effect_words(per: str, label: str, change: float, objective_kind: str) -> str:
+    """What one more unit of a lever does to the objective, in words: under min_spend whether it saves or
+    costs spend ("+0.196 spend" reads as a gain to someone who maximises)."""
+    if objective_kind == "min_spend":
+        does = f"costs {money(change)} more spend" if change >= 0 else f"saves {money(-change)} spend"
+        return f"each extra {per} {label} {does}"
+    return f"each extra {per} {label} -> {'+' if change >= 0 else '-'}{money(abs(change))} {objective_unit(objective_kind)}"
+
+
+def short_names(names: str, shown: int = NAMES_SHOWN) -> str:
+    """"a; b; c; d; e" -> "a; b; c (2 more)": the full list stays in sensitivity.csv."""
+    parts = str(names).split("; ")
+    if len(parts) <= shown + 1:
+        return "; ".join(parts)
+    return "; ".join(parts[:shown]) + f" ({len(parts) - shown} more)"
 
 
 def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str,
@@ -32,7 +56,6 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
     if binding is None:
         binding = binding_rows(lp, x, lp.row_activity(x))
     improve = 1.0 if lp.sense is Sense.MAXIMIZE else -1.0
-    unit = objective_unit(objective_kind)
     # Rows are grouped by the scenario number behind them: one number (the phasing tolerance, say)
     # may set several rows, and its price is the sum of theirs.
     groups: dict[str, list[int]] = {}
@@ -48,8 +71,7 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
         gain = improve * price * lever.relax * step
         per = "1 percentage point of" if lever.is_share else "1 of"
         per_amount = 0.01 if lever.is_share else 1.0
-        effect = (f"each extra {per} {lever.label} -> {'+' if price * per_amount >= 0 else '-'}"
-                  f"{money(abs(price * per_amount))} {unit}")
+        effect = effect_words(per, lever.label, price * per_amount, objective_kind)
         limit = limit_text(model, members[0])
         if len(members) > 1:
             limit += f" (and {len(members) - 1} more row(s) set by {lever.label})"
@@ -57,7 +79,8 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
             "constraint": "; ".join(lp.row_names[i] for i in members), "kind": model.rows[members[0]].family,
             "limit": limit, "lever": lever.label, "lever_value": lever.current,
             "shadow_price": duals[0] if len(members) == 1 else float("nan"), "price_per_lever_unit": price,
-            "effect": effect, "gain_if_relaxed_10pct": gain, "valid_from": np.nan, "valid_to": np.nan,
+            "effect": effect, "gain_if_relaxed_10pct": gain,
+            "gain_unit": gain_unit(objective_kind), "valid_from": np.nan, "valid_to": np.nan,
         })
     table = pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
     if len(table):
@@ -66,14 +89,19 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
     return table
 
 
-def costliest(table: pd.DataFrame, count: int = 3) -> list[str]:
-    """Lines naming the constraints whose relaxation would gain the most."""
+def costliest(table: pd.DataFrame, count: int = 3, tolerance: float = 1e-9) -> list[str]:
+    """Lines naming the constraints whose relaxation would gain the most. A limit whose gain is at most
+    `tolerance` (in the objective's unit) is worth nothing and is never ranked, nor is a negative gain
+    (relaxing a limit cannot make the optimum worse: that is solver noise)."""
+    if not len(table):
+        return []
+    worth = table[table["gain_if_relaxed_10pct"].fillna(0) > tolerance]
     out = []
-    for row in table.head(count).itertuples():
-        if not row.gain_if_relaxed_10pct or abs(row.gain_if_relaxed_10pct) < 1e-9:
-            continue
-        out.append(f"{row.limit}: relaxing {row.lever} by 10% would gain about {money(row.gain_if_relaxed_10pct)} "
-                   f"[{row.constraint}]")
+    for row in worth.head(count).itertuples():
+        saves = getattr(row, "gain_unit", "") == "spend saved"
+        gain = f"save about {money(row.gain_if_relaxed_10pct)} spend" if saves else \
+            f"gain about {money(row.gain_if_relaxed_10pct)}"
+        out.append(f"{row.limit}: relaxing {row.lever} by 10% would {gain} [{short_names(row.constraint)}]")
     return out
 
 
