@@ -17,6 +17,7 @@ from solvers import SolveResult, Status
 
 from allocator.model.build import PlanModel
 from allocator.model.cells import funnel_cube, select
+from allocator.plan.lines_table import by_target_rows, lines_table
 from allocator.plan.prices import marginal_table, sensitivity_table
 from allocator.plan.tolerance import binding_rows, holds, row_magnitudes
 from allocator.plan.totals import AMOUNTS, plan_totals
@@ -60,6 +61,11 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
         tables[stem] = breakdown(allocation, dim, getattr(index, dim), names[dim])
     tables["targets"] = targets_table(model, allocation, index)
     tables["budget_lines"] = budget_lines(allocation, index, names)
+    if model.scenario.budget.lines:  # named lines cut across budget_lines.csv's channel x tier rows
+        codes = (index.channel, index.tier, index.product, index.period)
+        masks = [select(model.cells.dims, line.select, *codes) for line in model.scenario.budget.lines]
+        value = allocation["revenue"].to_numpy() * _value_multiplier(model, index)
+        tables["lines"] = lines_table(model.scenario, allocation, masks, value)
     activity = model.lp.row_activity(result.x)
     binding = binding_rows(model.lp, result.x, activity)
     tables["constraints"] = constraints_table(model, result, activity, binding)
@@ -233,6 +239,7 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -
             if bound is not None:
                 add(f"mix_{kind}_{mix.of}[{mix.select.label()}]", kind, bound, 0.0, bound, _ratio(picked, total),
                     row=(picked, bound * total))
+    by_target_rows(s, allocation, [select(model.cells.dims, target.select, *codes) for target in t.by], add)
     return pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
 
 

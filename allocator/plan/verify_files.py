@@ -16,6 +16,7 @@ import pandas as pd
 from allocator.io.run_record import read_run_record
 from allocator.plan.tolerance import holds
 from allocator.plan.verify import Report, picked_rows, read_plan_table
+from allocator.plan.verify_lines import selected, sums
 from allocator.scenario.schema import Scenario
 
 BREAKDOWNS = ("channel", "tier", "product", "period")
@@ -32,6 +33,8 @@ def check_folder_files(s: Scenario, folder: Path, a: pd.DataFrame, report: Repor
             _check_breakdown(path, dim, a, report)
     if (folder / "targets.csv").is_file():
         _check_targets(s, folder / "targets.csv", a, report)
+    if (folder / "lines.csv").is_file():
+        _check_lines_file(s, folder / "lines.csv", a, report)
     run = read_run_record(folder)
     if run is not None and run.get("objective") is not None:
         _check_objective(s, folder / "run.json", run, a, report)
@@ -111,6 +114,15 @@ def _targets(s: Scenario, a: pd.DataFrame) -> dict[str, tuple[float, str, tuple]
         if c.min_roi is not None:
             mine = a["channel"] == c.name
             out[f"min_roi[{c.name}]"] = _ratio_target(float(value[mine].sum()), float(a.loc[mine, "spend"].sum()), c.min_roi, ">=")
+    for target in t.by:
+        got = sums(a, selected(a, target.select), value)
+        for goal, column in (("revenue", "revenue_total"), ("new_customers", "new_customers"), ("leads", "leads"),
+                             ("customers", "customers")):
+            if getattr(target, goal) is not None:
+                planned = t.planned(getattr(target, goal))
+                out[f"by_{goal}[{target.select.label()}]"] = (got[column], ">=", (got[column], planned, abs(got[column])))
+        if target.max_spend is not None:
+            out[f"by_max_spend[{target.select.label()}]"] = (got["spend"], "<=", (got["spend"], target.max_spend, abs(got["spend"])))
     for mix in t.mix:
         column = "revenue_total" if mix.of == "revenue" else "spend"
         picked, total = float(a.loc[picked_rows(a, mix.select), column].sum()), float(a[column].sum())
@@ -118,6 +130,36 @@ def _targets(s: Scenario, a: pd.DataFrame) -> dict[str, tuple[float, str, tuple]
             if bound is not None:
                 out[f"mix_{kind}_{mix.of}[{mix.select.label()}]"] = _ratio_target(picked, total, bound, sense)
     return out
+
+
+def _check_lines_file(s: Scenario, path: Path, a: pd.DataFrame, report: Report) -> None:
+    """lines.csv: one row per budget line, in the scenario's order, its amounts re-summed from allocation.csv
+    over the line's selection; its `met` as verify's own checks of the line's rows decide it."""
+    table = read_plan_table(path, ["line", "spend", "new_customers", "revenue", "leads", "met"],
+                            ["spend", "new_customers", "revenue", "leads"], ["line", "selection"])
+    lines = {line.name: line for line in s.budget.lines}
+    if list(table["line"]) != list(lines):
+        report.problems.append(f"{path.name}: lines {list(table['line'])} but the scenario has {list(lines)}")
+        return
+    multiplier = a["tier"].map({x.name: x.value_multiplier for x in s.tiers}) if s.roi_basis == "lifetime_value" else 1.0
+    total = float(a["spend"].sum())
+    for i, row in enumerate(table.itertuples()):
+        line, where = lines[row.line], f"{path.name} line {i + 2} [{row.line}]"
+        got = sums(a, selected(a, line.select), a["revenue"] * multiplier)
+        for column in ("spend", "new_customers", "revenue", "leads"):
+            _same(report, f"{where} {column}", float(getattr(row, column)), got[column])
+        spend = got["spend"]
+        rows = [(spend, ">=", line.min), (spend, "<=", line.max), (spend, ">=", _times(line.min_share, total)),
+                (spend, "<=", _times(line.max_share, total)), (got["new_customers"], ">=", line.new_customers),
+                (got["revenue"], ">=", line.revenue), (got["leads"], ">=", line.leads),
+                (got["value"], ">=", _times(line.min_roi, spend))]
+        should = all(holds(lhs, sense, rhs, abs(lhs) + abs(rhs)) for lhs, sense, rhs in rows if rhs is not None)
+        if str(row.met).strip().lower() != str(should).lower():
+            report.problems.append(f"{where} met: {row.met} but allocation.csv gives {should}")
+
+
+def _times(share: float | None, total: float) -> float | None:
+    return None if share is None else share * total
 
 
 def _ratio_target(numerator: float, denominator: float, bound: float, sense: str) -> tuple[float, str, tuple]:

@@ -1,0 +1,81 @@
+"""lines.csv: each named budget line (`budget.lines`) with what its spend buys and whether its promises hold.
+
+budget_lines.csv keeps one row per channel x tier; a named line is a selection
+that may cut across those rows and overlap other lines, so it has a table of
+its own. Whether a promise is met is the row test of `allocator.plan.tolerance`,
+the one verify uses. Also the rows targets.csv gives the targets on selections.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from allocator.plan.tolerance import holds
+from allocator.plan.words import figure
+from allocator.scenario.schema import BY_FLOORS, LINE_PROMISES
+
+LINE_COLUMNS = ["line", "selection", "spend", "share_of_spend", "leads", "customers", "new_customers", "revenue",
+                "roi"] + [f"promised_{p}" for p in LINE_PROMISES] + ["met", "statement"]
+_WORDS = {"new_customers": "new customers", "revenue": "revenue", "leads": "leads"}
+
+
+def _sums(allocation: pd.DataFrame, mask: np.ndarray, value: np.ndarray) -> dict[str, float]:
+    picked = allocation.loc[mask]
+    out = {c: float(picked[c].sum()) for c in ("spend", "leads", "customers", "new_customers", "revenue",
+                                                "revenue_total")}
+    out["value"] = float(value[mask].sum())
+    return out
+
+
+def lines_table(scenario, allocation: pd.DataFrame, masks: list[np.ndarray], value: np.ndarray) -> pd.DataFrame:
+    """One row per budget line; `masks[i]` picks line i's allocation rows, `value` is what an ROI floor counts."""
+    total = float(allocation["spend"].sum())
+    rows = []
+    for line, mask in zip(scenario.budget.lines, masks):
+        got = _sums(allocation, mask, value)
+        spend = got["spend"]
+        checks = [(spend, ">=", line.min), (spend, "<=", line.max)]
+        checks += [(spend, ">=", None if line.min_share is None else line.min_share * total),
+                   (spend, "<=", None if line.max_share is None else line.max_share * total)]
+        parts = []
+        for promise in LINE_PROMISES:
+            amount = getattr(line, promise)
+            if promise == "min_roi":
+                lhs, rhs = got["value"], None if amount is None else amount * spend
+                achieved = f"ROI {figure(got['value'] / spend) if spend else '-'}x"
+            else:
+                lhs, rhs = got[promise], amount
+                achieved = f"{figure(got[promise])} {_WORDS[promise]}"
+            if amount is None:
+                continue
+            ok = holds(lhs, ">=", rhs, abs(lhs) + abs(rhs) if promise == "min_roi" else None)
+            checks.append((lhs, ">=", rhs))
+            parts.append(f"{achieved} (promised {figure(amount)}{'x' if promise == 'min_roi' else ''}: "
+                         f"{'met' if ok else 'not met'})")
+        if not parts:
+            parts = [f"{figure(got['new_customers'])} new customers", f"{figure(got['revenue'])} revenue"]
+        met = all(holds(lhs, sense, rhs, abs(lhs) + abs(rhs)) for lhs, sense, rhs in checks if rhs is not None)
+        rows.append({"line": line.name, "selection": line.select.label(), **{k: got[k] for k in
+                     ("spend", "leads", "customers", "new_customers", "revenue")},
+                     "share_of_spend": spend / total if total else float("nan"),
+                     "roi": got["revenue"] / spend if spend else float("nan"),
+                     **{f"promised_{p}": getattr(line, p) for p in LINE_PROMISES}, "met": bool(met),
+                     "statement": f"{line.name}: {figure(spend)} -> {', '.join(parts)}"})
+    return pd.DataFrame(rows, columns=LINE_COLUMNS)
+
+
+def by_target_rows(scenario, allocation: pd.DataFrame, masks: list[np.ndarray], add) -> None:
+    """targets.csv rows of the targets on selections: ``add(name, kind, committed, buffer, planned, achieved)``."""
+    t = scenario.targets
+    columns = {"revenue": "revenue_total", "new_customers": "new_customers", "leads": "leads", "customers": "customers"}
+    for target, mask in zip(t.by, masks):
+        picked = allocation.loc[mask]
+        label = target.select.label()
+        for goal in BY_FLOORS:
+            committed = getattr(target, goal)
+            if committed is not None:
+                add(f"by_{goal}[{label}]", "min", committed, t.buffer, t.planned(committed),
+                    float(picked[columns[goal]].sum()))
+        if target.max_spend is not None:
+            add(f"by_max_spend[{label}]", "max", target.max_spend, 0.0, target.max_spend, float(picked["spend"].sum()))
