@@ -34,6 +34,8 @@ def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: 
         return Explanation([f"No plan to explain: {plan.status.value}."], {}, 0)
 
     sensitivity = plan.tables["sensitivity"].copy()
+    sensitivity["valid_from_open"] = pd.Series([pd.NA] * len(sensitivity), dtype="boolean")
+    sensitivity["valid_to_open"] = pd.Series([pd.NA] * len(sensitivity), dtype="boolean")
     levers = {r.lever.label: r.lever for r in model.rows if r.lever is not None}  # a table row per lever
     solves = 0
     for i in range(min(ranged, len(sensitivity))):
@@ -43,6 +45,9 @@ def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: 
         solves += found.solves
         sensitivity.at[i, "valid_from"] = found.low
         sensitivity.at[i, "valid_to"] = found.high
+        # Still held at the widest value tried, short of the lever's own bound: no limit was found there.
+        sensitivity.at[i, "valid_from_open"] = bool(found.low_open and found.low > 0.0)
+        sensitivity.at[i, "valid_to_open"] = bool(found.high_open and not (lever.is_share and found.high >= 1.0))
     marginal = plan.tables["marginal"]
 
     lines = [f"Objective {plan.objective_kind} = {money(plan.objective)}"]
@@ -50,10 +55,7 @@ def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: 
         lines.append("(prices from the LP with the on/off channel choices fixed at their optimum)")
     lines += ["", "Binding limits, costliest first (with the gain from relaxing each by 10%, and where the price holds):"]
     for row in sensitivity.itertuples():
-        ranged_text = ""
-        if not np.isnan(row.valid_from):
-            ranged_text = f"; holds for {row.lever} from {_num(row.valid_from)} to {_num(row.valid_to)}"
-        lines.append(f"  - {row.limit}: {row.effect} (relaxing it 10%: +{money(row.gain_if_relaxed_10pct)}){ranged_text}")
+        lines.append(f"  - {row.limit}: {row.effect} (relaxing it 10%: {_gain(row)}){_range(row)}")
     lines += ["", "Channels at the margin (ROI = revenue per unit of spend):"]
     for row in marginal[marginal["scope"] == "channel"].itertuples():
         roi = "-" if np.isnan(row.roi) else f"{row.roi:.2f}"
@@ -61,6 +63,32 @@ def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: 
         note = f"  {row.note}" if row.note else ""
         lines.append(f"  {row.name:<20} spend {money(row.spend):>12}  ROI {roi:>6}  next unit {nxt:>6}{note}")
     return Explanation(lines, {"sensitivity": sensitivity, "marginal": marginal}, solves)
+
+
+def _gain(row) -> str:
+    if getattr(row, "gain_unit", "") == "spend saved":
+        return f"saves {money(row.gain_if_relaxed_10pct)} spend"
+    return f"+{money(row.gain_if_relaxed_10pct)}"
+
+
+def _range(row) -> str:
+    """Where the price holds, saying so when no edge was found on a side instead of printing the widest
+    value tried as if it were one."""
+    if np.isnan(row.valid_from):
+        return ""
+    low_open, high_open = (_flag(getattr(row, name, False)) for name in ("valid_from_open", "valid_to_open"))
+    if low_open and high_open:
+        return (f"; holds for {row.lever} from {_num(row.valid_from)} to {_num(row.valid_to)}, every value tried "
+                f"(no lower or upper limit found)")
+    if high_open:
+        return f"; holds for {row.lever} from {_num(row.valid_from)}, no upper limit found up to {_num(row.valid_to)}"
+    if low_open:
+        return f"; holds for {row.lever} up to {_num(row.valid_to)}, no lower limit found down to {_num(row.valid_from)}"
+    return f"; holds for {row.lever} from {_num(row.valid_from)} to {_num(row.valid_to)}"
+
+
+def _flag(value) -> bool:
+    return value is not None and value is not pd.NA and bool(value)
 
 
 def _num(value: float) -> str:
