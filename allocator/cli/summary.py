@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from allocator.plan.tolerance import RELATIVE
-from allocator.plan.words import figure
+from allocator.plan.words import figure, fit
 from allocator.solving.pipeline import SolvedScenario, explain_status
 
 MAX_CHANNELS = 10  # channel rows shown, the largest by spend; a plan with up to 12 shows them all
@@ -27,16 +27,6 @@ def _ratio(value: float) -> str:
 def _share(value: float) -> str:
     """A share as a percentage; "-" when it does not exist (a plan with no revenue has no shares)."""
     return "-" if value is None or not math.isfinite(value) else f"{value:.1%}"
-
-
-def fit(label: str, width: int) -> str:
-    """`label` in at most `width` characters. A cut keeps both ends (`mix_min_revenue[st~duction]`), so that
-    labels differing only at the end, as selections do, still read differently."""
-    label = str(label)
-    if len(label) <= width:
-        return label
-    head = (width - 1) // 2
-    return f"{label[:head]}~{label[len(label) - (width - 1 - head):]}"
 
 
 def more_line(hidden: int, file: str) -> list[str]:

@@ -34,6 +34,16 @@ def figure(value: float) -> str:
 money = figure  # amounts of money and counts read the same way
 
 
+def fit(label: str, width: int) -> str:
+    """`label` in at most `width` characters for a terminal column. A cut keeps both ends
+    (`mix_min_revenue[st~duction]`), so labels that differ only at the end, as selections do, still differ."""
+    label = str(label)
+    if len(label) <= width:
+        return label
+    head = (width - 1) // 2
+    return f"{label[:head]}~{label[len(label) - (width - 1 - head):]}"
+
+
 def share(value: float) -> str:
     return f"{value * 100:.1f}%"
 

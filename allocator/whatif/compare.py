@@ -31,11 +31,11 @@ from allocator.io.run_record import read_run_record
 from allocator.scenario.loader import load_scenario
 from allocator.model.build import build_model
 from allocator.plan.tables import DIMENSIONS, RowIndex, _ratio, breakdown, targets_table
-from allocator.plan.words import figure
 from allocator.scenario.objectives import OBJECTIVE_NAMES
 from allocator.scenario.schema import Scenario
 from allocator.plan.verify import REQUIRED_COLUMNS, read_plan_table, verify
 from allocator.plan.verify_files import objective_from_allocation
+from allocator.whatif.compare_text import summary_lines
 
 TOTALS = ["spend", "revenue_total", "revenue", "baseline_revenue", "new_customers", "leads", "customers"]
 BREAKDOWNS = DIMENSIONS
@@ -56,6 +56,8 @@ class PlanView:
     tables: dict[str, pd.DataFrame]
     scenario: Scenario | None
     note: str = ""  # why the plan's inputs cannot be compared, when they cannot
+    objective_kind: str = ""  # what `objective` measures (max_revenue, min_spend, ...)
+    solver: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ def compare_plans(plans: list, solver: str = "cbc", options: SolveOptions | None
 def view_of(source: Path | Plan, solver: str, options: SolveOptions, allow_outside: tuple | list = ()) -> PlanView:
     """A solved plan from a scenario file (solving it), a plan folder or a `Plan`."""
     if isinstance(source, Plan):
-        return PlanView(source.scenario.name, source.status, source.objective, source.tables, source.scenario)
+        return PlanView(source.scenario.name, source.status, source.objective, source.tables, source.scenario,
+                        objective_kind=source.objective_kind, solver=source.solver)
     source = Path(source)
     if source.is_dir():
         return _read_folder(source, allow_outside)
@@ -116,7 +119,8 @@ def view_of(source: Path | Plan, solver: str, options: SolveOptions, allow_outsi
 
     solved = solve_file(source, solver=solver, options=options, allow_outside=allow_outside)
     plan = solved.plan
-    return PlanView(source.stem, plan.status.value, plan.objective, dict(plan.tables), solved.loaded.scenario)
+    return PlanView(source.stem, plan.status.value, plan.objective, dict(plan.tables), solved.loaded.scenario,
+                    objective_kind=plan.objective_kind, solver=plan.solver)
 
 
 def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
@@ -151,7 +155,9 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
         kind = run.get("objective_kind") or (scenario.objective if scenario is not None else None)
         tables.update(derived_tables(tables["allocation"], scenario))
         objective = objective_from_allocation(tables["allocation"], kind, scenario)
-    return PlanView(folder.name, run.get("status", "unknown"), objective, tables, scenario, note)
+    kind = run.get("objective_kind") or (scenario.objective if scenario is not None else "")
+    return PlanView(folder.name, run.get("status", "unknown"), objective, tables, scenario, note,
+                    objective_kind=str(kind or ""), solver=str(run.get("solver") or ""))
 
 
 def _check_rectangular(path: Path) -> None:
@@ -254,6 +260,8 @@ def comparison_tables(views: list[PlanView]) -> tuple[pd.DataFrame, pd.DataFrame
                 numbers.append((dim, name, metric, [_lookup(v, stem, dim, name, metric) for v in views]))
 
     texts.append(("totals", "plan", "status", [v.status for v in views]))
+    texts.append(("totals", "plan", "objective_kind", [v.objective_kind for v in views]))
+    texts.append(("totals", "plan", "solver", [v.solver for v in views]))
     binding = [_binding(v) for v in views]
     for name in sorted(set().union(*binding)):
         flags = [name in b for b in binding]
@@ -338,42 +346,3 @@ def _flatten(obj, prefix: str = "") -> dict:
     else:
         out[prefix] = obj
     return out
-
-
-def summary_lines(numbers: pd.DataFrame, differences: pd.DataFrame, labels: list[str]) -> list[str]:
-    width = max(14, *(len(label) for label in labels))
-    head = f"{'':<34}" + "".join(f"{label:>{width + 2}}" for label in labels)
-    lines = [head, "-" * len(head)]
-    texts = differences.to_dict("records")
-    for row in texts:
-        if row["section"] == "totals":
-            lines.append(f"{row['metric'][:34]:<34}" + "".join(f"{_cell(row[label]):>{width + 2}}" for label in labels))
-    for row in numbers.to_dict("records"):
-        if row["section"] not in ("totals", "targets"):
-            continue
-        name = row["metric"] if row["section"] == "totals" else f"{row['item']} {row['metric']}"
-        # figure: 3 significant digits below 1,000, so a plan kept in millions is not shown as 0.
-        lines.append(f"{name[:34]:<34}" + "".join(f"{figure(row[label]):>{width + 2}}" for label in labels))
-    for row in texts:
-        if row["section"] == "notes":
-            lines += [""] + [f"Note on {label}: {row[label]}" for label in labels if row[label]]
-    changed = [row for row in texts if row["section"] == "parameters"]
-    if changed:
-        lines += ["", f"Inputs that differ ({len(changed)}):"]
-        lines += [f"  {row['item']}: " + " | ".join(_cell(row[label]) for label in labels) for row in changed[:15]]
-    flips = [row for row in texts if row["section"] == "binding"]
-    if flips:
-        lines += ["", f"Limits binding in some plans but not others ({len(flips)}):"]
-        lines += [f"  {row['item']}: " + " | ".join("binding" if row[label] else "-" for label in labels)
-                  for row in flips[:10]]
-    return lines
-
-
-def _cell(value) -> str:
-    """A text cell of differences.csv for the terminal: a number among them read for people, else cut short."""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    try:
-        return figure(float(value)) if value != "" else "-"
-    except (TypeError, ValueError):
-        return str(value)[:24]

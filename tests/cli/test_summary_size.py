@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocator.cli.summary import fit, _channel_lines
+from allocator.cli.summary import _channel_lines
 from allocator.plan.prices import costliest
+from allocator.plan.words import fit
 from tests.support.helpers import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
