@@ -63,7 +63,7 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
         if model.rows[i].lever is not None:
             groups.setdefault(model.rows[i].lever.label, []).append(i)
     rows = []
-    for label, members in groups.items():
+    for members in groups.values():
         lever = model.rows[members[0]].lever
         duals = [float(result.row_duals[i]) for i in members]
         price = float(sum(d * lever_factor(model, i, x) for d, i in zip(duals, members)))  # per unit of the lever
