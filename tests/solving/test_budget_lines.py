@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from helpers import backends, base_scenario, invoke, shadow_price, solve_and_verify, spend_of, write_scenario
+from helpers import EXAMPLE, backends, base_scenario, invoke, shadow_price, solve_and_verify, spend_of, write_scenario
 
 from allocator.plan.verify import verify
 from allocator.scenario.schema import Scenario
@@ -122,3 +122,18 @@ def test_targets_on_selections_stay_hard_when_targets_are_soft(tmp_path):
     solved = solve_and_verify(write_scenario(tmp_path, data), status=Status.INFEASIBLE)
     assert not solved.plan.solved
 
+
+
+def test_the_bundled_budget_line_variant_keeps_its_promises(tmp_path):
+    # example_q1 alone buys 1,145 new customers on kinds new + prospect; the variant's acquisition line
+    # promises 1,200 from its own spend, so the promise binds exactly and costs revenue.
+    solved = solve_and_verify(EXAMPLE.with_name("example_q1_budget_lines.yaml"))
+    lines = solved.plan.tables["lines"].set_index("line")
+    assert list(lines.index) == ["acquisition", "key_account_programme", "livestream_test"]
+    assert lines.loc["acquisition", "new_customers"] == pytest.approx(1200.0, rel=1e-6)
+    assert lines.loc["acquisition", "spend"] >= 1_000_000
+    assert lines.loc["acquisition", "statement"].endswith("-> 1,200 new customers (promised 1,200: met)")
+    assert lines["met"].all()
+    assert shadow_price(solved.plan, "line_new_customers[acquisition]") < 0
+    targets = solved.plan.tables["targets"].set_index("target")
+    assert targets.loc["by_revenue[tier=key_accounts]", "planned"] == pytest.approx(5_500_000.0)
