@@ -65,6 +65,7 @@ class Plan:
     by_period = _Table("Amounts per period, with ROI and shares of revenue and spend.")
     targets = _Table("Every target and floor: committed, buffer, planned, achieved, attainment, met.")
     budget_lines = _Table("Each channel x tier budget line and what it buys, in words.")
+    lines = _Table("With budget.lines: each named line, what its spend buys and whether its promises are met.")
     constraints = _Table("Every constraint by name: lhs, sense, rhs, slack, binding, shadow price.")
     sensitivity = _Table("Each binding limit, what one more unit of the number behind it is worth.")
     marginal = _Table("Per channel and period: ROI, ROI of the next unit, what unfunded channels lack.")

@@ -137,3 +137,12 @@ def test_the_bundled_budget_line_variant_keeps_its_promises(tmp_path):
     assert shadow_price(solved.plan, "line_new_customers[acquisition]") < 0
     targets = solved.plan.tables["targets"].set_index("target")
     assert targets.loc["by_revenue[tier=key_accounts]", "planned"] == pytest.approx(5_500_000.0)
+
+
+def test_the_notebook_plan_has_the_lines_table():
+    import allocator
+
+    plan = allocator.solve(str(EXAMPLE.with_name("example_q1_budget_lines.yaml")))
+    assert list(plan.lines["line"]) == ["acquisition", "key_account_programme", "livestream_test"]
+    assert plan.lines.loc[0, "new_customers"] == pytest.approx(1200.0, rel=1e-6)
+    assert allocator.solve(str(EXAMPLE)).lines.empty  # no budget.lines: no table
