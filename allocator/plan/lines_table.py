@@ -28,6 +28,25 @@ def _sums(allocation: pd.DataFrame, mask: np.ndarray, value: np.ndarray) -> dict
     return out
 
 
+def line_checks(line, got: dict[str, float], total_spend: float) -> list[tuple]:
+    """(lhs, sense, rhs, magnitude) of each row a line sets, as verify states them: a share or ROI row has terms
+    on both sides (both count toward its scale), a bound or promise only its amount."""
+    spend, out = got["spend"], []
+    for lhs, sense, rhs, both in ((spend, ">=", line.min, False), (spend, "<=", line.max, False),
+                                  (spend, ">=", _times(line.min_share, total_spend), True),
+                                  (spend, "<=", _times(line.max_share, total_spend), True),
+                                  (got["new_customers"], ">=", line.new_customers, False),
+                                  (got["revenue"], ">=", line.revenue, False), (got["leads"], ">=", line.leads, False),
+                                  (got["value"], ">=", _times(line.min_roi, spend), True)):
+        if rhs is not None:
+            out.append((lhs, sense, rhs, abs(lhs) + abs(rhs) if both else abs(lhs)))
+    return out
+
+
+def _times(share: float | None, total: float) -> float | None:
+    return None if share is None else share * total
+
+
 def lines_table(scenario, allocation: pd.DataFrame, masks: list[np.ndarray], value: np.ndarray) -> pd.DataFrame:
     """One row per budget line; `masks[i]` picks line i's allocation rows, `value` is what an ROI floor counts."""
     total = float(allocation["spend"].sum())
@@ -35,9 +54,7 @@ def lines_table(scenario, allocation: pd.DataFrame, masks: list[np.ndarray], val
     for line, mask in zip(scenario.budget.lines, masks):
         got = _sums(allocation, mask, value)
         spend = got["spend"]
-        checks = [(spend, ">=", line.min), (spend, "<=", line.max)]
-        checks += [(spend, ">=", None if line.min_share is None else line.min_share * total),
-                   (spend, "<=", None if line.max_share is None else line.max_share * total)]
+        checks = line_checks(line, got, total)
         parts = []
         for promise in LINE_PROMISES:
             amount = getattr(line, promise)
@@ -50,12 +67,11 @@ def lines_table(scenario, allocation: pd.DataFrame, masks: list[np.ndarray], val
             if amount is None:
                 continue
             ok = holds(lhs, ">=", rhs, abs(lhs) + abs(rhs) if promise == "min_roi" else None)
-            checks.append((lhs, ">=", rhs))
             parts.append(f"{achieved} (promised {figure(amount)}{'x' if promise == 'min_roi' else ''}: "
                          f"{'met' if ok else 'not met'})")
         if not parts:
             parts = [f"{figure(got['new_customers'])} new customers", f"{figure(got['revenue'])} revenue"]
-        met = all(holds(lhs, sense, rhs, abs(lhs) + abs(rhs)) for lhs, sense, rhs in checks if rhs is not None)
+        met = all(holds(*check) for check in checks)
         rows.append({"line": line.name, "selection": line.select.label(), **{k: got[k] for k in
                      ("spend", "leads", "customers", "new_customers", "revenue")},
                      "share_of_spend": spend / total if total else float("nan"),

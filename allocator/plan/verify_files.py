@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.io.run_record import read_run_record
+from allocator.plan.lines_table import line_checks
 from allocator.plan.tolerance import holds
 from allocator.plan.verify import Report, picked_rows, read_plan_table
 from allocator.plan.verify_lines import selected, sums
@@ -148,18 +149,9 @@ def _check_lines_file(s: Scenario, path: Path, a: pd.DataFrame, report: Report) 
         got = sums(a, selected(a, line.select), a["revenue"] * multiplier)
         for column in ("spend", "new_customers", "revenue", "leads"):
             _same(report, f"{where} {column}", float(getattr(row, column)), got[column])
-        spend = got["spend"]
-        rows = [(spend, ">=", line.min), (spend, "<=", line.max), (spend, ">=", _times(line.min_share, total)),
-                (spend, "<=", _times(line.max_share, total)), (got["new_customers"], ">=", line.new_customers),
-                (got["revenue"], ">=", line.revenue), (got["leads"], ">=", line.leads),
-                (got["value"], ">=", _times(line.min_roi, spend))]
-        should = all(holds(lhs, sense, rhs, abs(lhs) + abs(rhs)) for lhs, sense, rhs in rows if rhs is not None)
+        should = all(holds(*check) for check in line_checks(line, got, total))
         if str(row.met).strip().lower() != str(should).lower():
             report.problems.append(f"{where} met: {row.met} but allocation.csv gives {should}")
-
-
-def _times(share: float | None, total: float) -> float | None:
-    return None if share is None else share * total
 
 
 def _ratio_target(numerator: float, denominator: float, bound: float, sense: str) -> tuple[float, str, tuple]:

@@ -146,3 +146,22 @@ def test_the_notebook_plan_has_the_lines_table():
     assert list(plan.lines["line"]) == ["acquisition", "key_account_programme", "livestream_test"]
     assert plan.lines.loc[0, "new_customers"] == pytest.approx(1200.0, rel=1e-6)
     assert allocator.solve(str(EXAMPLE)).lines.empty  # no budget.lines: no table
+
+
+def test_verify_checks_lines_csv_and_the_selection_rows_of_targets_csv(tmp_path):
+    # acquisition spends 400 (x_n) and buys 4 new customers; targets.csv's by_customers[tier=n] achieves 4.
+    path = write_scenario(tmp_path, _scenario(lines=[ACQUISITION], by=[{"select": {"tier": "n"}, "customers": 3}]))
+    out = tmp_path / "out"
+    assert invoke("solve", path, "--out", out).exit_code == 0
+    assert invoke("verify", path, out).exit_code == 0
+    lines_csv, targets_csv = out / "lines.csv", out / "targets.csv"
+    lines_text, targets_text = lines_csv.read_text(), targets_csv.read_text()
+    lines_csv.write_text(lines_text.replace(",True,", ",False,"))
+    result = invoke("verify", path, out)
+    assert result.exit_code == 1 and "lines.csv line 2 [acquisition] met: False but allocation.csv gives True" in result.output
+    lines_csv.write_text(lines_text)
+    table = pd.read_csv(targets_csv)
+    table.loc[table["target"] == "by_customers[tier=n]", "achieved"] = 5.0
+    table.to_csv(targets_csv, index=False)
+    result = invoke("verify", path, out)
+    assert result.exit_code == 1 and "targets.csv line 3 [by_customers[tier=n]] achieved: 5.0 = 4.0" in result.output
