@@ -1,9 +1,8 @@
 """The public Python API: solve a scenario and get its plan as pandas DataFrames; compare, sweep, risk, verify.
 
-Every function here is what the command of the same name does, without the printing: the command line
-is a thin layer over it. Errors are the library's own (`allocator.errors`): `InputError` and its kinds
-for bad input, `SolveFailed` when the solver itself fails. An infeasible scenario is not an error: its
-`Plan` says so in ``status`` (and ``plan.diagnosis`` says why).
+Each function does what the command of its name does, without printing. Errors are the library's own:
+`InputError` and its kinds for bad input or arguments (checked first, allocator/solving/arguments.py),
+`SolveFailed` when the solver fails. An infeasible scenario is a `Plan` whose ``status`` says so.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from solvers import SolveOptions, Status
+from solvers import Status
 
 from allocator.analysis.solution import Plan
 from allocator.errors import (  # noqa: F401 (re-exported: the error tree is part of the API)
@@ -23,7 +22,7 @@ from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.scenario.memory import assignments, load_mapping
 from allocator.scenario.memory import folders as allowed_folders
 from allocator.scenario.schema import Scenario
-from allocator.solving import pipeline
+from allocator.solving import arguments as check, pipeline
 
 if TYPE_CHECKING:  # what explain, verify, compare, sweep and risk return: imported when those run
     from allocator.analysis.explain import Explanation
@@ -69,7 +68,7 @@ def load(source: Source, *, set: Mapping | Iterable[str] | None = None,
     >>> loaded.scenario.budget.total
     4000000.0
     """
-    overrides, folders = assignments(set), allowed_folders(allow_outside)
+    source, overrides, folders = check.source(source), assignments(set), allowed_folders(allow_outside)
     if isinstance(source, LoadedScenario):
         if not overrides:
             return source
@@ -140,9 +139,9 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
     >>> round(float(plan.by_channel["spend"].sum()))
     3400000
     """
-    pipeline.require_solver(solver)
-    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads, log=log, lp_method=lp_method)
-    overrides, folders = assignments(set), allowed_folders(allow_outside)
+    options = check.solve_options(solver, objective, time_limit, mip_gap, threads, lp_method, log, diagnose_seconds)
+    source, out, overrides = check.source(source), check.path("out", out), assignments(set)
+    folders = allowed_folders(allow_outside)
     if out is not None:
         prepare_target(Path(out), force, [Path(source)] if isinstance(source, (str, Path)) else [])
     if isinstance(source, (str, Path)):  # through solve_file: loading is timed with the rest
@@ -193,7 +192,8 @@ def explain(source: Source, *, solver: str = "cbc", objective: str | None = None
     >>> explanation.lines[0]  # doctest: +SKIP
     'Objective max_revenue = 27,931,296'
     """
-    target = None if out is None else Path(out)
+    check.number("ranging", ranging, 0, 1000, integer=True, optional=False)
+    target = check.path("out", out)
     if target is not None:
         prepare_target(target, force, [Path(source)] if isinstance(source, (str, Path)) else [])
     plan = solve(source, solver=solver, objective=objective, set=set, time_limit=time_limit, lp_method=lp_method,
@@ -241,7 +241,7 @@ def verify(scenario: Source, folder: str | Path, *, set: Mapping | Iterable[str]
     True
     """
     from allocator.plan.folder_check import verify_folder
-    return verify_folder(load(scenario, set=set, allow_outside=allow_outside), Path(folder))
+    return verify_folder(load(scenario, set=set, allow_outside=allow_outside), check.path("folder", folder, False))
 
 
 def compare(*plans: str | Path | Plan, solver: str = "cbc",
@@ -280,10 +280,10 @@ def compare(*plans: str | Path | Plan, solver: str = "cbc",
     >>> list(c.labels)
     ['example_q1', 'example_q1_livestream_push']
     """
-    pipeline.require_solver(solver)
     from allocator.whatif.compare import compare_plans
-    return compare_plans(list(plans), solver, SolveOptions(), allowed_folders(allow_outside),
-                         None if out is None else Path(out), force)
+    plans = [plan if isinstance(plan, Plan) else check.path("plans", plan, False) for plan in plans]
+    return compare_plans(plans, solver, check.solve_options(solver, None), allowed_folders(allow_outside),
+                         check.path("out", out), force)
 
 
 def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Iterable[str] | None = None,
@@ -330,12 +330,12 @@ def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Ite
     >>> list(frontier["status"])  # doctest: +SKIP
     ['optimal', 'optimal']
     """
-    pipeline.require_solver(solver)
-    options = SolveOptions(time_limit=time_limit, lp_method=lp_method)
+    options = check.solve_options(solver, objective, time_limit, lp_method=lp_method)
+    check.study(workers=workers, scheduler=scheduler)
     from allocator.whatif.studies import sweep_study
-    return sweep_study(Path(scenario), [vary] if isinstance(vary, str) else list(vary), overrides=assignments(set),
+    return sweep_study(check.path("scenario", scenario, False), check.texts("vary", vary), overrides=assignments(set),
                        objective=objective, solver=solver, options=options, workers=workers, scheduler=scheduler,
-                       allow_outside=allowed_folders(allow_outside), out=None if out is None else Path(out), force=force,
+                       allow_outside=allowed_folders(allow_outside), out=check.path("out", out), force=force,
                        progress=progress)
 
 
@@ -386,7 +386,8 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
     >>> list(run.study.tables["risk"]["metric"])
     ['revenue_total', 'new_customers', 'leads']
     """
-    target = None if out is None else Path(out)
+    check.study(workers=workers, samples=samples, seed=seed, confidence=confidence, scheduler=scheduler)
+    target = check.path("out", out)
     if not isinstance(source, Plan):
         if target is not None:
             prepare_target(target, force, [Path(source)] if isinstance(source, (str, Path)) else [])

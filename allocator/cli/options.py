@@ -16,9 +16,8 @@ import click
 from solvers import BACKENDS
 
 from allocator.scenario.objectives import OBJECTIVE_NAMES
+from allocator.solving.arguments import MAX_SECONDS, MAX_THREADS  # one rule for the API and the command line
 
-MAX_SECONDS = 1e7  # about 16 weeks: longer than any solve, and still a valid timeout for the OS
-MAX_THREADS = 256  # HiGHS aborts the process (SIGABRT) on a thread pool of 100,000
 SCHEDULER_ADDRESS = re.compile(r"^[a-z][a-z0-9+.-]*://(\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(?P<port>\d{1,5})/?$")
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from allocator.errors import ScenarioError, Text, UsageError
+from allocator.scenario.documents import MAX_NESTING
 from allocator.scenario.loader import LoadedScenario, Reach, validated
 from allocator.scenario.schema import Scenario
 from allocator.scenario.variants import Provenance, apply_sets
@@ -29,6 +30,7 @@ def load_mapping(data: Mapping, overrides: list[str] | tuple = (),
         data = data.model_dump(mode="json", exclude_unset=True)
     if not isinstance(data, Mapping):
         raise ScenarioError(IN_MEMORY, "", Text(type(data).__name__), "a mapping of scenario fields or a Scenario")
+    _check_nesting(data)
     path = Path(IN_MEMORY)
     provenance = Provenance(IN_MEMORY)
     data = dict(data)
@@ -51,8 +53,15 @@ def assignments(given: Mapping | Iterable[str] | None) -> tuple[str, ...]:
     if isinstance(given, str):
         raise UsageError("set", "", given, 'a mapping {"PATH": value} or a list of "PATH=VALUE" lines')
     if isinstance(given, Mapping):
+        if not all(isinstance(path, str) and path for path in given):
+            raise UsageError("set", "", Text("a key that is not a field path"), 'field paths as keys, e.g. {"budget.total": 4e6}')
         return tuple(f"{path}={json.dumps(value, default=str)}" for path, value in given.items())
-    return tuple(str(line) for line in given)
+    if not isinstance(given, Iterable) or isinstance(given, bytes):
+        raise UsageError("set", "", Text(type(given).__name__), 'a mapping {"PATH": value} or a list of "PATH=VALUE" lines')
+    lines = list(given)
+    if not all(isinstance(line, str) for line in lines):
+        raise UsageError("set", "", Text("a line that is not text"), 'a list of "PATH=VALUE" lines')
+    return tuple(lines)
 
 
 def folders(allow_outside: str | Path | Iterable[str | Path] | None) -> tuple[Path, ...]:
@@ -61,4 +70,20 @@ def folders(allow_outside: str | Path | Iterable[str | Path] | None) -> tuple[Pa
         return ()
     if isinstance(allow_outside, (str, Path)):
         return (Path(allow_outside),)
+    if not isinstance(allow_outside, Iterable) or not all(isinstance(f, (str, Path)) for f in allow_outside):
+        raise UsageError("allow_outside", "", Text(type(allow_outside).__name__), "a folder's path or a list of them")
     return tuple(Path(folder) for folder in allow_outside)
+
+
+def _check_nesting(data) -> None:
+    """Refuse a mapping nested deeper than a scenario file may be (the same limit), without recursion."""
+    stack, seen = [(data, 1)], set()
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise ScenarioError(IN_MEMORY, "", Text(f"nesting deeper than {MAX_NESTING} levels"),
+                                f"at most {MAX_NESTING} levels of lists and mappings")
+        if isinstance(node, (Mapping, list, tuple)) and id(node) not in seen:
+            seen.add(id(node))
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (Mapping, list, tuple)))
