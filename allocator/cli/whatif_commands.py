@@ -159,12 +159,16 @@ def risk(scenario, samples, seed, confidence, out, force, solver, objective, tim
 
 
 def _print_risk(run, confidence: float | None) -> None:
+    from allocator.plan.words import figure
+
     click.echo(f"{run.plan.scenario.name}: {run.samples} samples, seed {run.seed}")
     click.echo(f"{'metric':<16}{'as planned':>16}{'P10':>16}{'P50':>16}{'P90':>16}{'P(meet committed)':>20}")
     for row in run.study.tables["risk"].itertuples():
         chance = row.probability_meets_committed
         chance = "-" if chance != chance else f"{chance:.1%}"
-        click.echo(f"{row.metric:<16}{row.as_planned:>16,.0f}{row.p10:>16,.0f}{row.p50:>16,.0f}{row.p90:>16,.0f}{chance:>20}")
+        # figure(): whole units from 1,000 up, 3 significant digits below (a plan in millions reads 27.9, not 0)
+        values = "".join(f"{figure(v):>16}" for v in (row.as_planned, row.p10, row.p50, row.p90))
+        click.echo(f"{row.metric:<16}{values}{chance:>20}")
     if confidence is None:
         return
     if run.smallest_buffer is None:

@@ -162,3 +162,15 @@ def test_memory_chunks_do_not_change_the_numbers(monkeypatch):
     chunked = simulate(solved.model, solved.x, 700, seed=9)
     for metric in ("revenue_total", "new_customers", "leads"):
         np.testing.assert_array_equal(whole[metric], chunked[metric])
+
+
+def test_the_terminal_table_keeps_small_money_readable(tmp_path):
+    # The tiny plan in millions: revenue 1,000 x 5 = 5,000 becomes 0.005. Without uncertainty every sample is
+    # the plan, so each money column must read 0.00500 (it printed 0 when money was rounded to whole units).
+    from money import scale_money
+
+    data = scale_money(base_scenario(targets={"revenue": 4000}), 1e-6)
+    result = invoke("risk", str(write_scenario(tmp_path, data)), "--samples", "20", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.startswith("revenue_total"))
+    assert row.split()[1:5] == ["0.00500"] * 4, row
