@@ -124,7 +124,9 @@ def test_hand_edited_allocation_is_one_error_line(tmp_path, plan_folder, edit, s
 
 @pytest.mark.parametrize("content, says", [
     ("[1, 2]", "run.json: got a JSON list; expected a JSON object"),
-    ('{"status": 7}', "run.json: status: got int"),
+    ('{"status": 7}', "run.json: status: got a status allocator does not write"),
+    ('{"status": "SECRET_' + "x" * 5000 + '"}', "run.json: status: got a status allocator does not write"),
+    ('{"status": "Optimal!"}', "expected optimal, infeasible, unbounded"),
     ('{"status": "optimal", "scenario": "q1.yaml"}', "run.json: scenario: got a changed record"),
 ])
 def test_hand_edited_run_json_is_one_error_line(tmp_path, plan_folder, content, says):
