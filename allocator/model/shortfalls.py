@@ -15,7 +15,7 @@ class Goal:
     """A soft target: its row, its shortfall column and where it stands in the priority order."""
 
     name: str  # the row's name, e.g. target_revenue
-    goal: str  # revenue, new_customers, leads, min_roi or mix
+    goal: str  # revenue, new_customers, leads, min_roi, mix or by
     row: int
     col: int
     level: int
@@ -24,12 +24,13 @@ class Goal:
 
 
 def goal_of(record: RowRecord) -> str | None:
-    """The target a row states (revenue, new_customers, leads, min_roi, mix), None for any other row.
+    """The target a row states (revenue, new_customers, leads, min_roi, mix, by), None for any other row.
 
-    Read from the scenario field behind the row: ``targets.revenue``, ``targets.mix[i].max_share``...
+    Read from the scenario field behind the row: ``targets.revenue``, ``targets.mix[i].max_share``,
+    ``targets.by[i].customers``...
     """
     lever = record.lever
-    if lever is None or lever.path[0] != "targets" or lever.path[1] == "by":  # targets on selections are hard
+    if lever is None or lever.path[0] != "targets":
         return None
     return lever.path[1]
 
@@ -61,6 +62,10 @@ def shortfall_columns(ctx: BuildContext, rows: RowBlocks) -> list[Goal]:
             _, _, index, field = record.lever.path
             scale = revenue_scale if t.mix[index].of == "revenue" else budget
             sign = -1.0 if field == "max_share" else 1.0
+        elif goal == "by":  # a floor on a selection (planned with the buffer), or its spend ceiling
+            _, _, index, field = record.lever.path
+            amount = getattr(t.by[index], field)
+            scale, sign = (amount, -1.0) if field == "max_spend" else (t.planned(amount), 1.0)
         else:
             scale = scales[goal]
         col = ctx.n_cols + len(goals)

@@ -56,6 +56,7 @@ def check_lines(s: Scenario, a: pd.DataFrame, spend: float, value: pd.Series, re
 def check_by(s: Scenario, a: pd.DataFrame, value: pd.Series, report) -> None:
     """Each target on a selection: floors (revenue with baseline) with the buffer, the spend ceiling as given."""
     t = s.targets
+    soft = t.is_soft("by")  # a shortfall of a soft target is reported, not a violation
     for target in t.by:
         got = sums(a, selected(a, target.select), value)
         label = target.select.label()
@@ -63,6 +64,6 @@ def check_by(s: Scenario, a: pd.DataFrame, value: pd.Series, report) -> None:
                              ("customers", "customers")):
             committed = getattr(target, goal)
             if committed is not None:
-                report.add(f"target_by_{goal}[{label}]", got[column], ">=", committed * (1 + t.buffer))
+                report.add(f"target_by_{goal}[{label}]", got[column], ">=", committed * (1 + t.buffer), soft=soft)
         if target.max_spend is not None:
-            report.add(f"target_by_max_spend[{label}]", got["spend"], "<=", target.max_spend)
+            report.add(f"target_by_max_spend[{label}]", got["spend"], "<=", target.max_spend, soft=soft)

@@ -20,7 +20,7 @@ STAGES = ("introduction", "growth", "maturity", "decline")
 # Tiers whose converted customers count toward the new-customer target.
 NEW_CUSTOMER_KINDS = ("new", "prospect")
 # Targets that may be goals (soft), in their default priority order.
-GOALS = ("revenue", "new_customers", "leads", "min_roi", "mix")
+GOALS = ("revenue", "new_customers", "leads", "min_roi", "mix", "by")
 
 
 
@@ -268,14 +268,14 @@ class Targets(Strict):
         None, description="Portfolio floor: incremental revenue (or value) per unit of total spend."
     )
     mix: list[MixTarget] = Field(default_factory=list, description="Min/max shares of revenue or spend.")
-    by: list[SelectionTarget] = Field(default_factory=list, description="Absolute targets on selections (always hard).")
+    by: list[SelectionTarget] = Field(default_factory=list, description="Absolute targets on selections (hard or soft as `by`).")
     mode: Literal["hard", "soft"] = Field(
         "hard", description="hard: every target must hold (else no plan); soft: targets are goals, shortfalls allowed."
     )
-    soft: list[Literal["revenue", "new_customers", "leads", "min_roi", "mix"]] = Field(
-        default_factory=list, description="Targets that are goals even when mode is hard (mix: every mix share)."
+    soft: list[Literal[GOALS]] = Field(
+        default_factory=list, description="Targets that are goals even when mode is hard (mix: every mix share; by: every target on a selection)."
     )
-    priority: list[Literal["revenue", "new_customers", "leads", "min_roi", "mix"]] = Field(
+    priority: list[Literal[GOALS]] = Field(
         default_factory=lambda: list(GOALS),
         description="Lexicographic order of soft targets: shortfalls of the first are minimised first.",
     )

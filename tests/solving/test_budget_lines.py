@@ -116,13 +116,21 @@ def test_verify_recomputes_line_promises_and_selection_targets(tmp_path):
     assert failed == {"target_by_customers[tier=n]"}  # 4 < 4 x 1.01
 
 
-def test_targets_on_selections_stay_hard_when_targets_are_soft(tmp_path):
-    # Soft mode turns headline targets into goals, not targets.by: 33 customers of n cannot be bought (10 at most).
-    data = _scenario(by=[{"select": {"tier": "n"}, "customers": 30}], targets={"mode": "soft", "buffer": 0.1})
-    solved = solve_and_verify(write_scenario(tmp_path, data), status=Status.INFEASIBLE)
-    assert not solved.plan.solved
-
-
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_a_soft_target_on_a_selection_falls_short_by_what_cannot_be_bought(tmp_path, solver):
+    # soft: [by]: 30 customers of n + 10% buffer = 33 planned; the budget buys at most 0.01 x 1000 = 10 there.
+    # The shortfall (23) is minimised first: all 1000 on n (revenue 1000), then revenue has nothing left to move.
+    data = _scenario(by=[{"select": {"tier": "n"}, "customers": 30}], targets={"soft": ["by"], "buffer": 0.1})
+    plan = solve_and_verify(write_scenario(tmp_path, data), solver).plan
+    assert spend_of(plan.tables["allocation"], tier="n") == pytest.approx(1000.0, rel=1e-6)
+    assert plan.objective == pytest.approx(1000.0, rel=1e-6)
+    shortfall = plan.tables["shortfalls"].set_index("goal").loc["target_by_customers[tier=n]"]
+    assert shortfall["rhs"] == pytest.approx(33.0, rel=1e-9)
+    assert shortfall["shortfall"] == pytest.approx(23.0, rel=1e-6)
+    assert shortfall["shortfall_share"] == pytest.approx(23.0 / 33.0, rel=1e-6)
+    assert not shortfall["met"]
+    hard = _scenario(by=[{"select": {"tier": "n"}, "customers": 30}], targets={"buffer": 0.1})
+    assert not solve_and_verify(write_scenario(tmp_path, hard, "hard.yaml"), solver, status=Status.INFEASIBLE).plan.solved
 
 def test_the_bundled_budget_line_variant_keeps_its_promises(tmp_path):
     # example_q1 alone buys 1,145 new customers on kinds new + prospect; the variant's acquisition line
