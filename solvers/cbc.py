@@ -29,6 +29,7 @@ from .base import (
     lp_method,
 )
 from .cbc_process import (
+    CbcCrashed,
     GRACE_SECONDS,
     exited,
     log_tail,
@@ -154,8 +155,8 @@ def _solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         if method == "barrier" and options.lp_method == "auto" and options.concurrent and not options.log:
             result, how = _race(lp, main, _Run("simplex", args, Path(tmp)), hard_limit)
         else:
-            main.log = run_cbc(main.command(), hard_limit, options.log)
-            result, how = main.result(lp), main.describe()
+            main, crashed = _run_main(main, args, Path(tmp), hard_limit, options.log)
+            result, how = main.result(lp), main.describe() + crashed
             doubt = main.doubt(lp, result)
             if doubt:
                 simplex = _Run("simplex", args, Path(tmp))
@@ -167,6 +168,20 @@ def _solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         result = replace(result, solve_seconds=time.perf_counter() - started)
     extra = {k: v for k, v in result.extra.items() if k != "unsure"}
     return replace(result, extra={**extra, "lp_method": how})
+
+
+def _run_main(main: "_Run", args: list[str], folder: Path, hard_limit: float, echo: bool) -> tuple["_Run", str]:
+    """Run `main`; a branch and cut that crashes CBC (2.10 segfaults on some programs in its MIP
+    preprocessing) is run once more without that preprocessing. Returns the run that finished and a note."""
+    try:
+        main.log = run_cbc(main.command(), hard_limit, echo)
+        return main, ""
+    except CbcCrashed as crash:
+        if main.method != "mip":
+            raise
+        again = _Run(main.method, [*args, "-preprocess", "off"], folder)
+        again.log = run_cbc(again.command(), hard_limit, echo)
+        return again, f" (without MIP preprocessing: with it, {str(crash)[0].lower()}{str(crash)[1:]})"
 
 
 def _recheck(lp: LinearProgram, first: SolveResult, how: str, run: "_Run", hard_limit: float,

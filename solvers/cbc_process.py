@@ -51,6 +51,13 @@ def log_tail(log: str) -> str:
     return " | ".join(log.strip().splitlines()[-3:])
 
 
+class CbcCrashed(SolverError):
+    """CBC ended by a crash signal (SIGSEGV, SIGABRT, SIGBUS, SIGFPE): a bug of CBC's on this program."""
+
+
+_CRASH_SIGNALS = ("SIGSEGV", "SIGABRT", "SIGBUS", "SIGFPE")
+
+
 def exited(code: int, log: str) -> SolverError:
     """A CBC run that ended with a non-zero code: the signal that ended it, or the end of its log."""
     tail = log_tail(log)
@@ -59,8 +66,9 @@ def exited(code: int, log: str) -> SolverError:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        why = f"CBC was ended by {name}" + (" (it crashed)" if name in ("SIGSEGV", "SIGABRT", "SIGBUS", "SIGFPE") else "")
-        return SolverError(why + (f"; its log ends: {tail}" if tail else "; it wrote no log"))
+        crashed = name in _CRASH_SIGNALS
+        why = f"CBC was ended by {name}" + (" (it crashed)" if crashed else "")
+        return (CbcCrashed if crashed else SolverError)(why + (f"; its log ends: {tail}" if tail else "; it wrote no log"))
     return SolverError(f"CBC exited with code {code}" + (f" ({tail})" if tail else " and wrote no log"))
 
 
