@@ -173,3 +173,16 @@ def test_verify_checks_lines_csv_and_the_selection_rows_of_targets_csv(tmp_path)
     table.to_csv(targets_csv, index=False)
     result = invoke("verify", path, out)
     assert result.exit_code == 1 and "targets.csv line 3 [by_customers[tier=n]] achieved: 5.0 = 4.0" in result.output
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_a_soft_spend_ceiling_on_a_selection_is_exceeded_only_as_far_as_a_hard_line_forces(tmp_path, solver):
+    # A hard line puts at least 500 on e; the soft ceiling on e is 300: shortfall 200 (the ceiling's shortfall
+    # is subtracted from its <= row). Held at 200, the rest goes to n: x_e = 500, x_n = 500, revenue 3000.
+    data = _scenario(lines=[{"name": "retention", "select": {"tier": "e"}, "min": 500}],
+                     by=[{"select": {"tier": "e"}, "max_spend": 300}], targets={"mode": "soft"})
+    plan = solve_and_verify(write_scenario(tmp_path, data), solver).plan
+    assert spend_of(plan.tables["allocation"], tier="e") == pytest.approx(500.0, rel=1e-6)
+    assert plan.objective == pytest.approx(3000.0, rel=1e-6)
+    shortfall = plan.tables["shortfalls"].set_index("goal").loc["target_by_max_spend[tier=e]"]
+    assert shortfall["shortfall"] == pytest.approx(200.0, rel=1e-6)
