@@ -52,8 +52,10 @@ def format_text(values: pd.Series, transform=None) -> np.ndarray:
 
 def column_bytes(series: pd.Series, transform=None) -> np.ndarray:
     """The cells of one column as a fixed-width bytes array (blank cells are empty)."""
-    if pd.api.types.is_bool_dtype(series):
-        return np.where(series.to_numpy(dtype=bool), b"True", b"False")
+    if pd.api.types.is_bool_dtype(series):  # numpy bool, or pandas' nullable "boolean" (a missing value: blank)
+        missing = series.isna().to_numpy(dtype=bool)
+        values = series.fillna(False).to_numpy(dtype=bool)
+        return np.where(missing, b"", np.where(values, b"True", b"False"))
     if pd.api.types.is_integer_dtype(series):
         return series.to_numpy().astype(bytes)
     if pd.api.types.is_float_dtype(series):

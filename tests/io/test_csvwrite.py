@@ -90,3 +90,9 @@ def test_nul_in_text_cannot_break_the_row():
 def test_values_too_large_for_integer_formatting(value):
     rows = _read(frame_to_csv(pd.DataFrame({"v": [value, 1.5]})))
     assert float(rows[1][0]) == value and rows[2][0] == "1.5"
+
+
+def test_a_nullable_boolean_column_writes_missing_values_blank():
+    # explain's valid_from_open is True/False for ranged rows and missing for the others: writing it crashed.
+    frame = pd.DataFrame({"name": ["a", "b", "c"], "open": pd.array([True, None, False], dtype="boolean")})
+    assert frame_to_csv(frame).decode() == "name,open\na,True\nb,\nc,False\n"

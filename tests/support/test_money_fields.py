@@ -9,6 +9,9 @@ def test_every_money_field_of_the_schema_is_found():
         "channels[].cost_per_lead", "channels[].max_spend", "channels[].min_spend", "channels[].min_spend_if_used",
         "channels[].response[].up_to", "tiers[].order_value", "funnel[].cost_per_lead", "funnel[].order_value",
         "baseline[].revenue", "budget.total", "budget.limits[].min", "budget.limits[].max", "targets.revenue",
+        # budget lines (spend bounds and the revenue a line promises) and absolute targets on selections
+        "budget.lines[].min", "budget.lines[].max", "budget.lines[].revenue", "targets.by[].revenue",
+        "targets.by[].max_spend",
     ])
 
 
