@@ -172,3 +172,17 @@ def test_roi_floor_equal_to_channel_return_solves_on_every_backend(solver):
     assert solved.plan.status.value == "optimal"
     assert solved.plan.objective == pytest.approx(5000.0, rel=1e-9)
     assert not violations
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_solver_crumbs_of_spend_are_not_spend(solver):
+    """Was: HiGHS put 3.85e-7 of spend (9.6e-10 of the total) on ch1; its ROI floor row (value >= 0.928 x spend)
+    then failed verify by 3.4e-7. A crumb below 1e-8 of the total is noise and reads as 0.
+
+    Profit per unit of spend is negative in this scenario (objective -195.7), so the plan spends only the
+    399.9 that the budget limit demands on ch0 + ch1, and none of it on ch1."""
+    solved, violations = _solve_and_verify("highs_spend_crumb_on_roi_floor.yaml", solver)
+    assert solved.plan.solved and violations == []
+    allocation = solved.plan.tables["allocation"]
+    assert allocation.loc[allocation["channel"] == "ch1", "spend"].sum() == 0.0
+    assert allocation["spend"].sum() == pytest.approx(399.9, rel=1e-9)
