@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.model.build import PlanModel
+from allocator.plan.tolerance import SPEND_NOISE
 
 AMOUNTS = ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total")
 
@@ -21,10 +22,18 @@ def plan_totals(model: PlanModel, x: np.ndarray) -> dict[str, float]:
     lists them. Solver noise below zero is not spend.
     """
     spend = model.spend
-    xs = np.clip(x[: spend.size], 0.0, None)
+    xs = plan_spend(x, spend.size)
     out = {"spend": float(xs.sum()), "leads": float(spend.leads @ xs), "customers": float(spend.customers @ xs),
            "new_customers": float(spend.new_customers @ xs), "revenue": float(spend.revenue @ xs),
            "baseline_revenue": float(model.baseline.total)}
     out["revenue_total"] = out["revenue"] + out["baseline_revenue"]
     out["roi"] = out["revenue"] / out["spend"] if out["spend"] else float("nan")
     return out
+
+
+def plan_spend(x: np.ndarray, n_spend: int) -> np.ndarray:
+    """The spend columns of solution x as the plan states them: solver noise below zero, and crumbs below
+    SPEND_NOISE of the total, read as 0 (a copy; x is left as it is)."""
+    spend = np.clip(x[:n_spend], 0.0, None)
+    spend[spend < SPEND_NOISE * spend.sum()] = 0.0
+    return spend
