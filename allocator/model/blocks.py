@@ -13,7 +13,7 @@ import numpy as np
 from allocator.model.cells import select
 from allocator.model.context import BuildContext, channel_spend_bound, per_channel_period
 from allocator.model.lines import by_target_rows, line_rows
-from allocator.model.rows import INF, RowBlocks
+from allocator.model.rows import INF, RowBlocks, spend_bounds
 from allocator.scenario.levers import Lever, PeriodLever
 from allocator.scenario.periods import value_at
 
@@ -40,16 +40,7 @@ def budget_rows(ctx: BuildContext, rows: RowBlocks) -> None:
         def lever(field, relax, value, i=i):
             return Lever(("budget", "limits", i, field), f"budget.limits[{i}].{field}", relax, value)
 
-        if limit.min is not None:
-            rows.add_one("budget", "budget_min", args, picked, 1.0, limit.min, INF, lever=lever("min", -1, limit.min))
-        if limit.max is not None:
-            rows.add_one("budget", "budget_max", args, picked, 1.0, -INF, limit.max, lever=lever("max", +1, limit.max))
-        for bound, share in (("min_share", limit.min_share), ("max_share", limit.max_share)):
-            if share is not None:
-                lo, up = (0.0, INF) if bound == "min_share" else (-INF, 0.0)
-                rows.add_one("budget", f"budget_{bound}", args, np.append(picked, S_col),
-                             np.append(np.ones(picked.size), -share), lo, up,
-                             lever=lever(bound, -1 if bound == "min_share" else +1, share))
+        spend_bounds(rows, "budget", "budget", args, picked, S_col, limit, lever)
 
 
 def capacity_rows(ctx: BuildContext, rows: RowBlocks) -> None:

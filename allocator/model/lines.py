@@ -12,7 +12,7 @@ import numpy as np
 
 from allocator.model.cells import select
 from allocator.model.context import BuildContext
-from allocator.model.rows import INF, RowBlocks
+from allocator.model.rows import INF, RowBlocks, spend_bounds
 from allocator.scenario.levers import Lever
 from allocator.scenario.schema import BY_FLOORS, LINE_PROMISES
 
@@ -32,16 +32,7 @@ def line_rows(ctx: BuildContext, rows: RowBlocks) -> None:
         def lever(field, relax, value, i=i, name=line.name):
             return Lever(("budget", "lines", i, field), f"budget.lines[{name}].{field}", relax, value)
 
-        if line.min is not None:
-            rows.add_one("line", "line_min", args, picked, 1.0, line.min, INF, lever=lever("min", -1, line.min))
-        if line.max is not None:
-            rows.add_one("line", "line_max", args, picked, 1.0, -INF, line.max, lever=lever("max", +1, line.max))
-        for bound, share in (("min_share", line.min_share), ("max_share", line.max_share)):
-            if share is not None:
-                lo, up = (0.0, INF) if bound == "min_share" else (-INF, 0.0)
-                rows.add_one("line", f"line_{bound}", args, np.append(picked, ctx.total_spend_col),
-                             np.append(np.ones(picked.size), -share), lo, up,
-                             lever=lever(bound, -1 if bound == "min_share" else +1, share))
+        spend_bounds(rows, "line", "line", args, picked, ctx.total_spend_col, line, lever)
         for promise in LINE_PROMISES:
             amount = getattr(line, promise)
             if amount is None:

@@ -128,3 +128,20 @@ class RowBlocks:
         indices = unique_key % n_cols
         indptr = np.concatenate(([0], np.cumsum(np.bincount(row_of, minlength=n_rows)))).astype(np.int64)
         return indptr, indices, summed, np.concatenate(self._lower), np.concatenate(self._upper)
+
+
+def spend_bounds(rows: RowBlocks, family: str, prefix: str, args: tuple, picked: np.ndarray, total_spend_col: int,
+                 bounds, lever) -> None:
+    """Rows bounding the spend on `picked` columns: ``{prefix}_min``/``_max`` (money) and ``_min_share``/
+    ``_max_share`` (of total spend, linearised against the total-spend column), for each bound `bounds`
+    (a budget limit or a budget line) sets; ``lever(field, relax, value)`` names the number behind each."""
+    if bounds.min is not None:
+        rows.add_one(family, f"{prefix}_min", args, picked, 1.0, bounds.min, INF, lever=lever("min", -1, bounds.min))
+    if bounds.max is not None:
+        rows.add_one(family, f"{prefix}_max", args, picked, 1.0, -INF, bounds.max, lever=lever("max", +1, bounds.max))
+    for bound, share in (("min_share", bounds.min_share), ("max_share", bounds.max_share)):
+        if share is not None:
+            lo, up = (0.0, INF) if bound == "min_share" else (-INF, 0.0)
+            rows.add_one(family, f"{prefix}_{bound}", args, np.append(picked, total_spend_col),
+                         np.append(np.ones(picked.size), -share), lo, up,
+                         lever=lever(bound, -1 if bound == "min_share" else +1, share))

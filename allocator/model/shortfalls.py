@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from allocator.model.context import BuildContext
 from allocator.model.rows import RowBlocks, RowRecord
