@@ -20,7 +20,7 @@ from allocator.model.cells import funnel_cube, select
 from allocator.plan.lines_table import by_target_rows, lines_table
 from allocator.plan.prices import marginal_table, sensitivity_table
 from allocator.plan.tolerance import binding_rows, holds, row_magnitudes
-from allocator.plan.totals import AMOUNTS, plan_spend, plan_totals
+from allocator.plan.totals import AMOUNTS, plan_totals, settled
 from allocator.plan.words import figure
 
 DIMENSIONS = {"channel": "by_channel", "tier": "by_tier", "product": "by_product", "period": "by_period"}
@@ -53,8 +53,7 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     )
     if not result.status.has_solution:
         return Plan(objective=None, **common)
-    x = np.clip(result.x, 0.0, None)  # solver noise below zero is not spend,
-    x[: model.spend.size] = plan_spend(x, model.spend.size)  # nor crumbs above it (as plan_totals reads it)
+    x = settled(model, result.x)  # solver noise is not spend (as plan_totals reads it)
     allocation, index = allocation_table(model, x)
     tables = {"allocation": allocation}
     names = _dimension_names(model)

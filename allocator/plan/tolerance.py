@@ -16,9 +16,9 @@ import numpy as np
 # Above the solvers' own relative feasibility tolerance (about 1e-7 on a well-scaled program), far below
 # anything a person would call a miss.
 RELATIVE = 1e-6
-# A cell's spend below this share of the plan's total spend is solver noise (a solver's feasibility
-# tolerance, 1e-7 of a scaled column, leaves such crumbs: 0.005 of a 3.4M budget), read back as 0. Left in,
-# a crumb on a channel with an ROI floor breaks that row by more than its own tiny scale allows.
+# A cell's spend below this share of the plan's total spend may be solver noise (a solver's feasibility
+# tolerance, 1e-7 of a scaled column, leaves such crumbs: 0.005 of a 3.4M budget): plan/totals.settled reads
+# it as 0 where that breaks no row. Left in, a crumb on a channel with an ROI floor broke that row.
 SPEND_NOISE = 1e-8
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.model.build import PlanModel
-from allocator.plan.tolerance import SPEND_NOISE
+from allocator.plan.tolerance import SPEND_NOISE, row_magnitudes, tolerance
 
 AMOUNTS = ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total")
 
@@ -22,7 +22,7 @@ def plan_totals(model: PlanModel, x: np.ndarray) -> dict[str, float]:
     lists them. Solver noise below zero is not spend.
     """
     spend = model.spend
-    xs = plan_spend(x, spend.size)
+    xs = settled(model, x)[: spend.size]
     out = {"spend": float(xs.sum()), "leads": float(spend.leads @ xs), "customers": float(spend.customers @ xs),
            "new_customers": float(spend.new_customers @ xs), "revenue": float(spend.revenue @ xs),
            "baseline_revenue": float(model.baseline.total)}
@@ -31,9 +31,33 @@ def plan_totals(model: PlanModel, x: np.ndarray) -> dict[str, float]:
     return out
 
 
-def plan_spend(x: np.ndarray, n_spend: int) -> np.ndarray:
-    """The spend columns of solution x as the plan states them: solver noise below zero, and crumbs below
-    SPEND_NOISE of the total, read as 0 (a copy; x is left as it is)."""
-    spend = np.clip(x[:n_spend], 0.0, None)
-    spend[spend < SPEND_NOISE * spend.sum()] = 0.0
-    return spend
+def settled(model: PlanModel, x: np.ndarray) -> np.ndarray:
+    """Solution x as the plan states it (a copy): below zero is not spend, and a crumb of spend under
+    SPEND_NOISE of the total is read as 0 where that breaks no row that held. A solver leaves such crumbs
+    within its tolerance (one on a channel with an ROI floor broke that row against its own tiny scale); a
+    legitimate small amount that a row needs (part of a minimum split across cells) is kept."""
+    out = np.clip(x, 0.0, None)
+    n = model.spend.size
+    crumbs = np.flatnonzero((out[:n] > 0) & (out[:n] < SPEND_NOISE * out[:n].sum()))
+    if crumbs.size == 0:
+        return out
+    lp = model.lp
+    snapped = out.copy()
+    snapped[crumbs] = 0.0
+    broken = _rows_holding(lp, out) & ~_rows_holding(lp, snapped)
+    if broken.any():
+        entry_rows = np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr))
+        needed = np.zeros(lp.n_cols, dtype=bool)
+        needed[lp.indices[broken[entry_rows]]] = True
+        keep = crumbs[needed[crumbs]]
+        snapped[keep] = out[keep]
+    return snapped
+
+
+def _rows_holding(lp, x: np.ndarray) -> np.ndarray:
+    activity = lp.row_activity(x)
+    magnitude = row_magnitudes(lp, x)
+    low = np.where(np.isfinite(lp.row_lower), lp.row_lower, 0.0)
+    high = np.where(np.isfinite(lp.row_upper), lp.row_upper, 0.0)
+    above = activity >= lp.row_lower - tolerance(magnitude, low)
+    return above & (activity <= lp.row_upper + tolerance(magnitude, high))

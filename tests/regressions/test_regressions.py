@@ -186,3 +186,14 @@ def test_solver_crumbs_of_spend_are_not_spend(solver):
     allocation = solved.plan.tables["allocation"]
     assert allocation.loc[allocation["channel"] == "ch1", "spend"].sum() == 0.0
     assert allocation["spend"].sum() == pytest.approx(399.9, rel=1e-9)
+
+
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_a_small_amount_a_row_needs_is_not_taken_for_noise(solver):
+    """Was (for a few minutes of this work): every spend below 1e-8 of the total read as 0, which took a
+    legitimate 2.3e-6 share of ch1's 0.6333 minimum in 2024-02 and broke min_spend[ch1,2024-02]."""
+    solved, violations = _solve_and_verify("legit_small_split_of_a_minimum.yaml", solver)
+    assert solved.plan.solved and violations == []
+    allocation = solved.plan.tables["allocation"]
+    feb = allocation[(allocation["channel"] == "ch1") & (allocation["period"] == "2024-02")]
+    assert feb["spend"].sum() >= 0.6333 * (1 - 1e-6)
