@@ -158,7 +158,11 @@ def _solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
             main, crashed = _run_main(main, args, Path(tmp), hard_limit, options.log)
             result, how = main.result(lp), main.describe() + crashed
             doubt = main.doubt(lp, result)
-            if doubt:
+            if doubt and main.method == "mip":
+                again = _Run("mip", [*args, "-preprocess", "off"], Path(tmp))
+                again.log = run_cbc(again.command(), hard_limit, options.log)
+                result, how = again.result(lp), f"{again.describe()} (without MIP preprocessing: with it, {doubt})"
+            elif doubt:
                 simplex = _Run("simplex", args, Path(tmp))
                 simplex.log = run_cbc(simplex.command(), hard_limit, options.log)
                 result, how = simplex.result(lp), f"simplex (the barrier's answer was not kept: {doubt})"
@@ -301,8 +305,9 @@ class _Run:
         )
 
     def doubt(self, lp: LinearProgram, result: SolveResult) -> str | None:
-        """Why a barrier plan is not kept (None: keep it): values near CBC's infinity, or rows it breaks."""
-        if self.method != "barrier" or not result.status.has_solution:
+        """Why a barrier or branch-and-cut plan is not kept (None: keep it): values near CBC's infinity, or
+        rows it breaks (CBC 2.10's MIP preprocessing has called an all-zero plan that breaks a row optimal)."""
+        if self.method not in ("barrier", "mip") or not result.status.has_solution:
             return None
         largest = float(np.abs(result.x).max(initial=0.0))
         if largest >= IMPLAUSIBLE_VALUE:

@@ -197,3 +197,15 @@ def test_a_small_amount_a_row_needs_is_not_taken_for_noise(solver):
     allocation = solved.plan.tables["allocation"]
     feb = allocation[(allocation["channel"] == "ch1") & (allocation["period"] == "2024-02")]
     assert feb["spend"].sum() >= 0.6333 * (1 - 1e-6)
+
+
+def test_cbc_preprocessing_that_calls_a_row_breaking_plan_optimal_is_retried_without_it():
+    """Was: CBC's branch and cut returned an all-zero 'optimal' plan breaking budget_min[channel=ch2]
+    (79.02 on ch2); the run failed with exit 3. Now solved again without preprocessing, to HiGHS's optimum."""
+    solved, violations = _solve_and_verify("cbc_preprocessing_wrong_optimum.yaml", "cbc")
+    assert solved.plan.solved and violations == []
+    allocation = solved.plan.tables["allocation"]
+    assert allocation.loc[allocation["channel"] == "ch2", "spend"].sum() >= 79.02 * (1 - 1e-6)
+    if "highs" in BACKENDS:
+        other, _ = _solve_and_verify("cbc_preprocessing_wrong_optimum.yaml", "highs")
+        assert solved.plan.objective == pytest.approx(other.plan.objective, rel=1e-6)
