@@ -1,0 +1,264 @@
+"""Render a local HTML file in headless Chromium and report what a reader (or a leak) would see.
+
+The HTML report must open offline, without errors, readable on a desktop, a phone and on A4 paper.
+These helpers open one file in the system's Chromium (Debian's `chromium`, driven by Playwright; never a
+browser that Playwright downloads) and collect: console errors and warnings, uncaught exceptions, every
+request other than the file itself (each one blocked, so nothing leaves the machine), the visible text,
+a full-page screenshot and whether the page is wider than the viewport. `pdf()` prints it to A4.
+
+Tests get one browser per session from the `chromium` fixture (tests/report/conftest.py exposes it):
+
+    def test_report_opens_clean(chromium, tmp_path):
+        page = chromium.open(report_html, viewport=browser.PHONE)
+        assert page.problems() == []
+        assert not page.overflows
+        assert not browser.is_blank(page.screenshot)
+
+Without Chromium or Playwright the fixture skips, saying how to install it; with
+ALLOCATOR_REQUIRE_BROWSER=1 (set by .ci/run) it fails instead, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+A4_PORTRAIT = (794, 1123)  # 210 x 297 mm at CSS's 96 px per inch, for checking the print layout on screen
+
+CHROMIUM_ENV = "ALLOCATOR_CHROMIUM"
+REQUIRE_ENV = "ALLOCATOR_REQUIRE_BROWSER"
+INSTALL_HINT = ("apt-get install chromium (Debian) or chromium-browser (Ubuntu), or point "
+                f"{CHROMIUM_ENV} at a Chromium binary; Playwright's own browser download is not used")
+# URLs the page may load without a request leaving the page: its own inline data, blobs it makes.
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
+
+
+@dataclass(frozen=True)
+class ConsoleMessage:
+    type: str  # "error" or "warning"
+    text: str
+    location: str  # "url:line:column" as Chromium reports it
+
+
+@dataclass
+class PageCheck:
+    """What one load of one HTML file showed, at one viewport."""
+
+    url: str
+    viewport: tuple[int, int]  # width, height in CSS px
+    media: str  # "screen" or "print"
+    console: list[ConsoleMessage] = field(default_factory=list)  # errors and warnings only
+    page_errors: list[str] = field(default_factory=list)  # uncaught exceptions and rejections
+    requests: list[str] = field(default_factory=list)  # every URL other than the file itself; all blocked
+    text: str = ""  # document.body.innerText: what a reader sees, as laid out
+    screenshot: Path | None = None  # full-page PNG
+    scroll_width: int = 0  # document.documentElement.scrollWidth, CSS px
+
+    @property
+    def console_errors(self) -> list[ConsoleMessage]:
+        return [m for m in self.console if m.type == "error"]
+
+    @property
+    def console_warnings(self) -> list[ConsoleMessage]:
+        return [m for m in self.console if m.type == "warning"]
+
+    @property
+    def overflows(self) -> bool:
+        """True when the page is wider than the viewport: a reader would have to scroll sideways."""
+        return self.scroll_width > self.viewport[0]
+
+    def problems(self) -> list[str]:
+        """One line per console error or warning, uncaught exception and request: [] for a clean page."""
+        return ([f"console {m.type}: {m.text} ({m.location})" for m in self.console]
+                + [f"page error: {e}" for e in self.page_errors]
+                + [f"request: {url}" for url in self.requests])
+
+
+@dataclass(frozen=True)
+class PdfCheck:
+    path: Path
+    pages: int
+    requests: tuple[str, ...]  # as PageCheck.requests: any one is a leak
+
+
+def find_chromium() -> str | None:
+    """The Chromium to drive: $ALLOCATOR_CHROMIUM if set (it must exist), else chromium on PATH."""
+    override = os.environ.get(CHROMIUM_ENV)
+    if override:
+        return override if Path(override).is_file() else shutil.which(override)
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browser_required() -> bool:
+    return os.environ.get(REQUIRE_ENV, "") not in ("", "0")
+
+
+def missing_browser(reason: str) -> None:
+    """Skip the test, or fail it where a browser is required (CI): raises either way."""
+    if browser_required():
+        pytest.fail(f"{reason} and {REQUIRE_ENV} is set: {INSTALL_HINT}", pytrace=False)
+    pytest.skip(f"{reason}: {INSTALL_HINT}")
+
+
+class Chromium:
+    """One headless Chromium; every `open`/`pdf` gets a fresh context, so pages share nothing."""
+
+    def __init__(self, executable: str, out_dir: Path):
+        from playwright.sync_api import sync_playwright
+
+        self.executable = executable
+        self.out_dir = Path(out_dir)
+        self._names = itertools.count(1)
+        self._playwright = sync_playwright().start()
+        try:
+            # --no-sandbox: tests run as root (CI does), where Chromium's sandbox refuses to start.
+            # The resolver rule is a second wall behind the request blocking: no host name resolves.
+            self._browser = self._playwright.chromium.launch(
+                executable_path=executable, headless=True,
+                args=["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND"])
+        except Exception:
+            self._playwright.stop()
+            raise
+
+    def close(self) -> None:
+        self._browser.close()
+        self._playwright.stop()
+
+    def open(self, html: Path, *, viewport: tuple[int, int] = DESKTOP, media: str = "screen",
+             screenshot: Path | None = None) -> PageCheck:
+        """Load `html` (a local file) at `viewport`, wait until it has drawn, and report what it showed.
+
+        `media="print"` lays it out as for printing (use A4_PORTRAIT to check the print layout's width).
+        The screenshot goes to `screenshot`, or to a new file in the harness's folder.
+        """
+        url = Path(html).resolve().as_uri()
+        check = PageCheck(url=url, viewport=tuple(viewport), media=media)
+        with self._page(url, viewport, check.console, check.page_errors, check.requests) as page:
+            page.emulate_media(media=media)
+            page.goto(url, wait_until="load")
+            self._settle(page)
+            check.text = page.evaluate("document.body ? document.body.innerText : ''")
+            check.scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            check.screenshot = Path(screenshot) if screenshot else self._new_path(html, f"{viewport[0]}px", "png")
+            page.screenshot(path=str(check.screenshot), full_page=True)
+        return check
+
+    def pdf(self, html: Path, out: Path | None = None) -> PdfCheck:
+        """Print `html` to an A4 PDF with its backgrounds, as a reader's "Save as PDF" would; count pages."""
+        url = Path(html).resolve().as_uri()
+        path = Path(out) if out else self._new_path(html, "a4", "pdf")
+        requests: list[str] = []
+        with self._page(url, DESKTOP, [], [], requests) as page:
+            page.goto(url, wait_until="load")
+            self._settle(page)
+            page.pdf(path=str(path), format="A4", print_background=True)
+        return PdfCheck(path=path, pages=pdf_page_count(path), requests=tuple(requests))
+
+    def _page(self, url, viewport, console, page_errors, requests):
+        context = self._browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            service_workers="block", java_script_enabled=True)
+        page = context.new_page()
+
+        def on_console(message):
+            if message.type in ("error", "warning"):
+                loc = message.location
+                console.append(ConsoleMessage(message.type, message.text,
+                                              f"{loc.get('url', '')}:{loc.get('lineNumber')}:{loc.get('columnNumber')}"))
+
+        def is_outside(request_url: str) -> bool:
+            return request_url != url and not request_url.startswith(LOCAL_SCHEMES)
+
+        def on_request(request):
+            if is_outside(request.url):
+                requests.append(request.url)
+
+        def route(route):
+            # Only the file itself may load; anything else, another local file included, is aborted.
+            if is_outside(route.request.url):
+                route.abort("blockedbyclient")
+            else:
+                route.continue_()
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
+        page.on("request", on_request)
+        page.on("websocket", lambda ws: requests.append(ws.url))
+        page.route("**/*", route)
+        return _ClosingContext(context, page)
+
+    @staticmethod
+    def _settle(page) -> None:
+        """Wait for web fonts and two animation frames, so script-drawn charts are on screen."""
+        page.evaluate("""async () => {
+            if (document.fonts) await document.fonts.ready;
+            await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+        }""")
+
+    def _new_path(self, html: Path, tag: str, suffix: str) -> Path:
+        return self.out_dir / f"{next(self._names):03d}-{Path(html).stem}-{tag}.{suffix}"
+
+
+class _ClosingContext:
+    def __init__(self, context, page):
+        self.context, self.page = context, page
+
+    def __enter__(self):
+        return self.page
+
+    def __exit__(self, *exc):
+        self.context.close()
+
+
+def pdf_page_count(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(path)).pages)
+
+
+def colour_census(png_path: Path) -> tuple[int, float]:
+    """(distinct colours, share 0-1 of pixels unlike the most common colour) of a PNG."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(png_path) as image:
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3).astype(np.int32)
+    # One int per colour: np.unique over a flat array is fast where unique rows (axis=0) take seconds.
+    packed = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
+    colours, counts = np.unique(packed, return_counts=True)
+    top = colours[counts.argmax()]
+    background = np.array([(top >> 16) & 255, (top >> 8) & 255, top & 255])
+    # Unlike the background by more than a few steps in some channel: faint anti-aliasing fringes do not count.
+    unlike = np.abs(pixels - background).max(axis=1) > 8
+    return len(colours), float(unlike.mean())
+
+
+def is_blank(png_path: Path, *, min_colours: int = 16, min_drawn: float = 0.005) -> bool:
+    """True when a screenshot shows next to nothing: fewer than `min_colours` distinct colours, or less
+    than `min_drawn` (share 0-1) of its pixels unlike its most common colour (whatever that colour is)."""
+    colours, drawn = colour_census(png_path)
+    return colours < min_colours or drawn < min_drawn
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    """One headless Chromium for the whole session; skips (or fails under ALLOCATOR_REQUIRE_BROWSER=1)
+    when Chromium or Playwright is missing."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing_browser("Playwright is not installed (pip install -e '.[dev]')")
+    executable = find_chromium()
+    if executable is None:
+        where = os.environ.get(CHROMIUM_ENV) or "chromium or chromium-browser on PATH"
+        missing_browser(f"headless Chromium not found ({where})")
+    harness = Chromium(executable, tmp_path_factory.mktemp("browser"))
+    yield harness
+    harness.close()
