@@ -78,6 +78,8 @@ def test_a_clean_page_with_inline_data_makes_no_request(chromium, tmp_path):
 
 
 def test_a_blocked_request_never_reaches_the_server(chromium, tmp_path):
+    # Two walls stop it, each enough alone (checked by disabling either): the route aborts every request
+    # but the file's, and Chromium is launched resolving no host name (IP literals included).
     hits = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -123,7 +125,7 @@ def test_a_single_word_is_below_the_default_drawn_share(chromium, tmp_path):
     # About 0.1% of a 1280x900 screenshot is ink: too little for a report, enough once the bar is lowered.
     check = chromium.open(page(tmp_path, "<p>hello</p>"))
     colours, drawn = browser.colour_census(check.screenshot)
-    assert 0 < drawn < 0.005
+    assert colours > 2 and 0 < drawn < 0.005  # anti-aliased glyphs: greys between ink and paper
     assert browser.is_blank(check.screenshot)
     assert not browser.is_blank(check.screenshot, min_colours=2, min_drawn=drawn / 2)
 
