@@ -9,16 +9,12 @@ import sys
 
 import pandas as pd
 import pytest
-from helpers import EXAMPLE, LIVESTREAM_PUSH, REPO, base_scenario, invoke
+from helpers import PLAN_FILES, EXAMPLE, LIVESTREAM_PUSH, REPO, base_scenario, invoke
 
 import allocator
 from allocator.errors import InputError, OutputError, PlanFolderError, ScenarioError, UsageError
 
 EXAMPLE_BUDGET = 3_400_000  # budget.total in scenarios/example_q1.yaml; max_revenue spends all of it
-PLAN_FILES = {
-    "allocation.csv", "by_channel.csv", "by_tier.csv", "by_product.csv", "by_period.csv", "targets.csv",
-    "budget_lines.csv", "constraints.csv", "sensitivity.csv", "marginal.csv", "run.json",
-}
 
 
 def _run(code: str, env: dict | None = None) -> str:

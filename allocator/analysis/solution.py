@@ -8,6 +8,7 @@ independent verifier, and diagnose itself when no plan exists.
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from solvers import SolveOptions, Status
 
 from allocator.errors import UsageError
 from allocator.io.output import prepare_target, run_inputs, write_folder
+from allocator.plan.units import with_units
 from allocator.plan.words import figure
 from allocator.scenario.schema import Scenario
 from allocator.solving.pipeline import SolvedScenario, explain_status, run_record
@@ -190,8 +192,9 @@ class Plan:
             d = explanation.diagnosis
             record["diagnosis"] = {"solves": d.solves, "seconds": round(d.seconds, 3), "complete": d.complete,
                                    "note": d.note}
-        write_folder(out, explanation.tables, record, inputs=self.inputs(), force=force)
-        return [f"{stem}.csv" for stem in explanation.tables] + ["run.json"]
+        tables = with_units(explanation.tables, self.scenario.currency)
+        write_folder(out, tables, record, inputs=self.inputs(), force=force)
+        return [f"{stem}.csv" for stem in tables] + ["run.json"]
 
     def run_record(self, folder: str | Path | None = None) -> dict:
         """What run.json holds: status, objective, solver, timings, the inputs' SHA-256, versions."""
@@ -201,6 +204,12 @@ class Plan:
             record["diagnosis"] = {"summary": d.summary(), "solves": d.solves, "seconds": round(d.seconds, 3),
                                    "complete": d.complete, "note": d.note}
         return record
+
+    def scenario_record(self) -> str:
+        """scenario.json: the scenario's parameters as entered (bases merged, tables read, --set applied;
+        defaults left out), so the plan folder shows what it was solved from even when the files move."""
+        data = self.scenario.model_dump(mode="json", exclude_unset=True)
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
     def inputs(self) -> list[Path]:
         """The files the scenario was read from (none for a scenario given in memory)."""
@@ -215,7 +224,7 @@ class Plan:
         """The names of the files `write` writes, in order."""
         names = [f"{stem}.csv" for stem in self.solution.plan.tables]
         names += ["diagnosis.csv"] if self._diagnosis is not None else []
-        return names + ["run.json"] + (["model.lp", "model.mps", "model_names.csv"] if export_model else [])
+        return names + ["units.csv", "scenario.json", "run.json"] + (["model.lp", "model.mps", "model_names.csv"] if export_model else [])
 
     def write(self, folder: str | Path, force: bool = False, export_model: bool = False) -> list[str]:
         """Write the plan's folder: exactly the files ``allocator solve`` writes, all at once or none.
@@ -243,12 +252,13 @@ class Plan:
         out = Path(folder)
         inputs = self.inputs()
         prepare_target(out, force, inputs)
-        extra = {}
+        extra = {"scenario.json": self.scenario_record()}
         if export_model:
             from allocator.io.export import export_texts
 
-            extra = export_texts(self.solution.model.lp)
-        write_folder(out, self.tables, self.run_record(out), inputs=inputs, extra_files=extra, force=force)
+            extra.update(export_texts(self.solution.model.lp))
+        tables = with_units(self.tables, self.scenario.currency)
+        write_folder(out, tables, self.run_record(out), inputs=inputs, extra_files=extra, force=force)
         return self.files(export_model)
 
     def __repr__(self) -> str:

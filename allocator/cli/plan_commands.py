@@ -164,7 +164,7 @@ def explain_command(scenario, out, force, solver, objective, time_limit, lp_meth
     for line in explanation.lines:
         click.echo(line)
     if out is not None:
-        click.echo(f"Wrote {out}/: " + ", ".join([f"{k}.csv" for k in explanation.tables] + ["run.json"]))
+        click.echo(f"Wrote {out}/: " + ", ".join([f"{k}.csv" for k in explanation.tables] + ["units.csv", "run.json"]))
     if not plan.solved:
         sys.exit(EXIT_NO_PLAN)
 

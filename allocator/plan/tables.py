@@ -21,6 +21,7 @@ from allocator.plan.lines_table import by_target_rows, lines_table
 from allocator.plan.prices import marginal_table, sensitivity_table
 from allocator.plan.tolerance import binding_rows, holds, row_magnitudes
 from allocator.plan.totals import AMOUNTS, plan_totals, settled
+from allocator.plan.units import target_unit
 from allocator.plan.words import figure
 
 DIMENSIONS = {"channel": "by_channel", "tier": "by_tier", "product": "by_product", "period": "by_period"}
@@ -240,7 +241,9 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -
                 add(f"mix_{kind}_{mix.of}[{mix.select.label()}]", kind, bound, 0.0, bound, _ratio(picked, total),
                     row=(picked, bound * total))
     by_target_rows(s, allocation, [select(model.cells.dims, target.select, *codes) for target in t.by], add)
-    return pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
+    table = pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
+    table["unit"] = [target_unit(name, s.currency) for name in table["target"]]  # one column, many units
+    return table
 
 
 def shortfalls_table(model: PlanModel, x: np.ndarray) -> pd.DataFrame:

@@ -168,6 +168,7 @@ def run_record(solved: SolvedScenario, out: str | Path | None = None) -> dict:
         "duals_from": plan.duals_from,
         "tie_break": plan.tie_break,
         "lp_method": plan.lp_method,
+        "currency": solved.loaded.scenario.currency,
         "scenario": {
             "name": solved.loaded.scenario.name,
             "file": None if in_memory else str(scenario_file),

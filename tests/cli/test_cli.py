@@ -7,13 +7,9 @@ import json
 
 import pandas as pd
 import pytest
-from helpers import EXAMPLE, backends, base_scenario, invoke, write_scenario
+from helpers import PLAN_FILES, EXAMPLE, backends, base_scenario, invoke, write_scenario
 
 
-PLAN_FILES = {
-    "allocation.csv", "by_channel.csv", "by_tier.csv", "by_product.csv", "by_period.csv", "targets.csv",
-    "budget_lines.csv", "constraints.csv", "sensitivity.csv", "marginal.csv", "run.json",
-}
 ALLOCATION_COLUMNS = ["spend", "leads", "customers", "revenue", "baseline_revenue", "revenue_total", "roi",
                       "cost_per_lead", "conversion", "order_value"]
 CONSTRAINT_COLUMNS = ["name", "kind", "lhs", "sense", "rhs", "slack", "binding", "shadow_price"]

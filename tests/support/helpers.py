@@ -109,3 +109,11 @@ def write_generated(path: Path, products: int, channels: int, tiers: int, period
         check=True, capture_output=True, cwd=REPO,
     )
     return path
+
+
+# Every file `allocator solve --out` writes for a solved plan (no --report, no --export-model).
+PLAN_FILES = {
+    "allocation.csv", "by_channel.csv", "by_tier.csv", "by_product.csv", "by_period.csv", "targets.csv",
+    "budget_lines.csv", "constraints.csv", "sensitivity.csv", "marginal.csv", "units.csv", "scenario.json",
+    "run.json",
+}

@@ -1,0 +1,139 @@
+"""Numbers as a person reads them: rounded once, with units, adding up as printed.
+
+The CSVs keep full precision for machines. Every table a person reads (the
+terminal, the workbook's summary, the report) goes through here:
+
+- money in the scenario's currency with thousands separators and at most the
+  currency's minor unit (ISO 4217, from Babel's CLDR data): whole units for a
+  plan in the thousands or more, cents for a plan kept in millions;
+- counts (leads, customers) as whole numbers;
+- shares, rates and attainment as percentages; ROI as a multiple (`4.59x`);
+- a breakdown's rounded rows sum exactly to its rounded total (largest
+  remainder), so solver noise (`3,399,999.9998`) reads `3,400,000` and the
+  column adds up as printed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import numpy as np
+
+KINDS = ("money", "count", "percent", "multiple", "price", "number", "text", "flag")
+PERCENT_DECIMALS = 1
+MULTIPLE_DECIMALS = 2
+MISSING = "-"
+
+
+@lru_cache(maxsize=64)
+def minor_unit(currency: str) -> int:
+    """Decimals of the currency's minor unit (CNY 2, JPY 0, KWD 3); 2 for a label that is no ISO code."""
+    try:
+        from babel.numbers import get_currency_precision
+    except ImportError:  # babel is a dependency; a broken install still gets a readable plan
+        return 2
+    try:
+        return int(get_currency_precision(currency.strip().upper()))
+    except (KeyError, ValueError, AttributeError):
+        return 2
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one plan's numbers are shown: its currency and the decimals its money gets."""
+
+    currency: str
+    money_decimals: int
+
+    @classmethod
+    def for_plan(cls, currency: str, scale: float) -> "Style":
+        """`scale`: the plan's largest money figure (its budget or revenue). Money gets enough decimals for
+        three significant digits of that figure, and never more than the currency's minor unit: a 3.4M
+        budget reads `3,400,000`, the same plan kept in millions reads `3.40`, and yen never show sen."""
+        most = minor_unit(currency)
+        if not scale or not math.isfinite(scale):
+            return cls(currency, most)
+        wanted = 2 - math.floor(math.log10(abs(scale)))
+        return cls(currency, int(min(most, max(0, wanted))))
+
+    def decimals(self, kind: str) -> int:
+        return {"money": self.money_decimals, "count": 0, "percent": PERCENT_DECIMALS,
+                "multiple": MULTIPLE_DECIMALS}.get(kind, 0)
+
+    def unit(self, kind: str) -> str:
+        """The unit a column header names."""
+        return {"money": self.currency, "count": "count", "percent": "%", "multiple": "x (revenue / spend)",
+                "price": "per unit", "number": "", "text": "", "flag": ""}[kind]
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def significant(value: float, digits: int = 3) -> str:
+    """A price or a number with no unit of its own: whole from 1,000 up, else `digits` significant digits."""
+    if _missing(value):
+        return MISSING
+    value = float(value)
+    if abs(value) >= 10 ** (digits - 1) or value == 0:
+        return f"{value:,.0f}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{decimals}f}"
+
+
+def show(value, kind: str, style: Style) -> str:
+    """One value as printed. The value is rounded here and nowhere else, so give it unrounded (or already
+    rounded by `rounded_column`, which this leaves as it is)."""
+    if kind == "text":
+        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    if kind == "flag":
+        return MISSING if value is None or (isinstance(value, float) and math.isnan(value)) else (
+            "yes" if bool(value) else "no")
+    if _missing(value):
+        return MISSING
+    value = float(value)
+    if kind in ("price", "number"):
+        return significant(value)
+    scaled, decimals, suffix = {
+        "percent": (value * 100, PERCENT_DECIMALS, "%"),
+        "multiple": (value, MULTIPLE_DECIMALS, "x"),
+    }.get(kind, (value, style.decimals(kind), ""))
+    scaled = round(scaled, decimals) + 0.0  # + 0.0: a value that rounds to zero reads "0", never "-0"
+    return f"{scaled:,.{decimals}f}{suffix}"
+
+
+def rounded_column(values: Sequence[float], decimals: int, total: float | None = None) -> np.ndarray:
+    """Round `values` to `decimals` so that they sum exactly to the rounded `total` (their own sum when
+    not given): largest-remainder rounding. Missing values stay missing and count as 0.
+
+    Each value moves by less than one unit of the last decimal; the units the plain floors leave short
+    of the total go to the values with the largest remainders (ties: the earlier row). When `total` is
+    not their sum (rows left out of a table), each value is rounded on its own.
+    """
+    raw = np.asarray([np.nan if _missing(v) else float(v) for v in values], dtype=float)
+    present = ~np.isnan(raw)
+    step = 10.0 ** -decimals
+    units = np.where(present, raw, 0.0) / step
+    whole = np.floor(units + 1e-9)  # a value that is a whole number of units up to float noise stays one
+    target = round(float(np.sum(units)) if total is None else float(total) / step)
+    short = int(target - whole.sum())
+    if not 0 <= short <= int(present.sum()):
+        return np.where(present, np.round(raw, decimals), np.nan)
+    remainders = np.where(present, units - whole, -np.inf)
+    order = np.argsort(-remainders, kind="stable")[:short]
+    whole[order] += 1
+    return np.where(present, np.round(whole * step, decimals), np.nan)
+
+
+def snapped_total(values: Iterable[float], decimals: int) -> float:
+    """The total of `values` rounded as a person reads it."""
+    clean = [float(v) for v in values if not _missing(v)]
+    return round(math.fsum(clean), decimals)
