@@ -7,6 +7,7 @@ that passes every page would let a broken report through.
 from __future__ import annotations
 
 import http.server
+import sys
 import threading
 
 import browser
@@ -150,6 +151,10 @@ def test_print_layout_can_be_checked_at_a4_width(chromium, tmp_path):
 def test_a_missing_browser_skips_by_hand_and_fails_in_ci(monkeypatch):
     monkeypatch.setenv(browser.CHROMIUM_ENV, "/nonexistent/chromium")
     assert browser.find_chromium() is None
+    assert browser.why_no_browser(None) == "headless Chromium not found (/nonexistent/chromium)"
+    assert browser.why_no_browser("/usr/bin/chromium") is None
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # makes the import raise ImportError
+    assert browser.why_no_browser("/usr/bin/chromium").startswith("Playwright is not installed")
     monkeypatch.delenv(browser.REQUIRE_ENV, raising=False)
     with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
         browser.missing_browser("headless Chromium not found")

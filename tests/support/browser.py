@@ -96,6 +96,18 @@ def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def why_no_browser(executable: str | None) -> str | None:
+    """Why the browser tests cannot run here (Playwright or Chromium missing), or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[dev]')"
+    if executable is None:
+        where = os.environ.get(CHROMIUM_ENV) or "chromium or chromium-browser on PATH"
+        return f"headless Chromium not found ({where})"
+    return None
+
+
 def browser_required() -> bool:
     return os.environ.get(REQUIRE_ENV, "") not in ("", "0")
 
@@ -251,14 +263,10 @@ def is_blank(png_path: Path, *, min_colours: int = 16, min_drawn: float = 0.005)
 def chromium(tmp_path_factory):
     """One headless Chromium for the whole session; skips (or fails under ALLOCATOR_REQUIRE_BROWSER=1)
     when Chromium or Playwright is missing."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing_browser("Playwright is not installed (pip install -e '.[dev]')")
     executable = find_chromium()
-    if executable is None:
-        where = os.environ.get(CHROMIUM_ENV) or "chromium or chromium-browser on PATH"
-        missing_browser(f"headless Chromium not found ({where})")
+    reason = why_no_browser(executable)
+    if reason:
+        missing_browser(reason)
     harness = Chromium(executable, tmp_path_factory.mktemp("browser"))
     yield harness
     harness.close()
