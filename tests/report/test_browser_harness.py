@@ -38,7 +38,7 @@ def test_a_clean_page_passes_and_its_text_reads_back(chromium, tmp_path):
     assert "Revenue 12,345,678" in check.text.splitlines()
     assert "search\t1,000,000" in check.text  # innerText joins table cells with a tab
     assert check.screenshot.is_file() and not browser.is_blank(check.screenshot)
-    assert not check.overflows and check.scroll_width == browser.DESKTOP[0]
+    assert not check.overflows and check.scroll_width == browser.DESKTOP.width
 
 
 def test_console_errors_warnings_and_uncaught_exceptions_are_caught(chromium, tmp_path):
@@ -104,12 +104,20 @@ def test_a_blocked_request_never_reaches_the_server(chromium, tmp_path):
     assert hits == []
 
 
+PHONE_READY = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
+
 def test_a_wide_table_overflows_at_phone_width_only_where_it_does(chromium, tmp_path):
-    wide = chromium.open(page(tmp_path, '<table style="width:2000px"><tr><td>a</td></tr></table>'),
+    wide = chromium.open(page(tmp_path, '<table style="width:2000px"><tr><td>a</td></tr></table>', head=PHONE_READY),
                          viewport=browser.PHONE)
     assert wide.overflows and wide.scroll_width >= 2000
-    narrow = chromium.open(page(tmp_path, "<p>a short line</p>", name="narrow.html"), viewport=browser.PHONE)
-    assert not narrow.overflows and narrow.scroll_width == browser.PHONE[0]
+    narrow = chromium.open(page(tmp_path, "<p>a short line</p>", name="narrow.html", head=PHONE_READY),
+                           viewport=browser.PHONE)
+    assert not narrow.overflows and narrow.scroll_width == narrow.inner_width == 390
+    # The same short line without the viewport tag: a phone lays it out 980 px wide and shrinks it to fit.
+    unready = chromium.open(page(tmp_path, "<p>a short line</p>", name="unready.html"), viewport=browser.PHONE)
+    assert unready.overflows and unready.scroll_width == unready.inner_width == 980
+    assert not chromium.open(tmp_path / "unready.html", viewport=browser.DESKTOP).overflows
 
 
 @pytest.mark.parametrize("body", [

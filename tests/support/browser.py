@@ -25,12 +25,22 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-DESKTOP = (1280, 900)
-PHONE = (390, 844)
-A4_PORTRAIT = (794, 1123)  # 210 x 297 mm at CSS's 96 px per inch, for checking the print layout on screen
+
+class Viewport(NamedTuple):
+    width: int  # CSS px
+    height: int
+    # A phone: honours <meta name="viewport">, and lays a page without one out 980 px wide, shrunk to fit,
+    # as phones do. The pixel ratio stays 1 so screenshots stay small; layout is in CSS px either way.
+    mobile: bool = False
+
+
+DESKTOP = Viewport(1280, 900)
+PHONE = Viewport(390, 844, mobile=True)
+A4_PORTRAIT = Viewport(794, 1123)  # 210 x 297 mm at CSS's 96 px per inch, for checking the print layout on screen
 
 CHROMIUM_ENV = "ALLOCATOR_CHROMIUM"
 REQUIRE_ENV = "ALLOCATOR_REQUIRE_BROWSER"
@@ -52,7 +62,7 @@ class PageCheck:
     """What one load of one HTML file showed, at one viewport."""
 
     url: str
-    viewport: tuple[int, int]  # width, height in CSS px
+    viewport: Viewport
     media: str  # "screen" or "print"
     console: list[ConsoleMessage] = field(default_factory=list)  # errors and warnings only
     page_errors: list[str] = field(default_factory=list)  # uncaught exceptions and rejections
@@ -60,6 +70,7 @@ class PageCheck:
     text: str = ""  # document.body.innerText: what a reader sees, as laid out
     screenshot: Path | None = None  # full-page PNG
     scroll_width: int = 0  # document.documentElement.scrollWidth, CSS px
+    inner_width: int = 0  # window.innerWidth: on a phone, wider than the screen when the page was shrunk to fit
 
     @property
     def console_errors(self) -> list[ConsoleMessage]:
@@ -71,8 +82,9 @@ class PageCheck:
 
     @property
     def overflows(self) -> bool:
-        """True when the page is wider than the viewport: a reader would have to scroll sideways."""
-        return self.scroll_width > self.viewport[0]
+        """True when the page is wider than the screen: a reader must scroll sideways, or (on a phone, where
+        Chromium shrinks a wide page to fit, and so `inner_width` grows too) zoom in to read it."""
+        return self.scroll_width > self.viewport.width
 
     def problems(self) -> list[str]:
         """One line per console error or warning, uncaught exception and request: [] for a clean page."""
@@ -143,7 +155,7 @@ class Chromium:
         self._browser.close()
         self._playwright.stop()
 
-    def open(self, html: Path, *, viewport: tuple[int, int] = DESKTOP, media: str = "screen",
+    def open(self, html: Path, *, viewport: Viewport = DESKTOP, media: str = "screen",
              screenshot: Path | None = None) -> PageCheck:
         """Load `html` (a local file) at `viewport`, wait until it has drawn, and report what it showed.
 
@@ -151,14 +163,16 @@ class Chromium:
         The screenshot goes to `screenshot`, or to a new file in the harness's folder.
         """
         url = Path(html).resolve().as_uri()
-        check = PageCheck(url=url, viewport=tuple(viewport), media=media)
+        viewport = Viewport(*viewport)
+        check = PageCheck(url=url, viewport=viewport, media=media)
         with self._page(url, viewport, check.console, check.page_errors, check.requests) as page:
             page.emulate_media(media=media)
             page.goto(url, wait_until="load")
             self._settle(page)
             check.text = page.evaluate("document.body ? document.body.innerText : ''")
-            check.scroll_width = page.evaluate("document.documentElement.scrollWidth")
-            check.screenshot = Path(screenshot) if screenshot else self._new_path(html, f"{viewport[0]}px", "png")
+            check.scroll_width, check.inner_width = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]")
+            check.screenshot = Path(screenshot) if screenshot else self._new_path(html, f"{viewport.width}px", "png")
             page.screenshot(path=str(check.screenshot), full_page=True)
         return check
 
@@ -175,8 +189,8 @@ class Chromium:
 
     def _page(self, url, viewport, console, page_errors, requests):
         context = self._browser.new_context(
-            viewport={"width": viewport[0], "height": viewport[1]},
-            service_workers="block", java_script_enabled=True)
+            viewport={"width": viewport.width, "height": viewport.height},
+            is_mobile=viewport.mobile, has_touch=viewport.mobile, service_workers="block")
         page = context.new_page()
 
         def on_console(message):
