@@ -36,6 +36,7 @@ LAYERS = (
     "allocator.solving",
     "allocator.analysis",
     "allocator.whatif",
+    "allocator.report",
     "allocator.api",
     "allocator.cli",
 )

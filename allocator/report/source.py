@@ -1,0 +1,157 @@
+"""A plan as the report reads it: every table at full precision, run.json, the scenario as entered.
+
+Read from a plan folder (`read_plan_folder`, with the checks `compare` makes:
+run.json's shape, each CSV rectangular with finite numbers where numbers
+belong, and the allocation verified against its scenario when that is still
+the file run.json hashed) or taken from a plan solved in this process
+(`from_plan`, for `solve --report`). Either way the report shows exactly the
+numbers the CSVs hold.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from allocator.errors import PlanFolderError, Text
+from allocator.io.run_record import read_run_record
+from allocator.plan.display import Style
+from allocator.plan.units import COLUMN_KINDS
+from allocator.plan.verify import read_plan_table, verify
+from allocator.whatif.compare import NAME_COLUMNS, _check_rectangular, _check_run, _scenario_of
+
+# The CSVs a report shows, in the order its sections and the workbook's sheets follow.
+PLAN_TABLES = ("allocation", "by_channel", "by_period", "by_tier", "by_product", "targets", "lines", "budget_lines",
+               "shortfalls", "diagnosis", "sensitivity", "marginal", "constraints")
+# Tables of other commands' folders a report can show beside the plan (`--with FOLDER`).
+STUDY_TABLES = ("risk", "frontier")
+NUMERIC_KINDS = {"money", "count", "percent", "multiple", "price", "row", "number"}
+TEXT_COLUMNS = [c for c, kind in COLUMN_KINDS.items() if kind == "text"]
+MAX_SCENARIO_JSON = 16 * 2**20
+
+
+@dataclass
+class PlanDocument:
+    """One plan: its tables (full precision, as the CSVs hold them), run.json and scenario.json."""
+
+    name: str
+    run: dict
+    tables: dict[str, pd.DataFrame]
+    scenario: dict = field(default_factory=dict)
+    checked: str = ""  # what was verified, in words, or why it could not be
+    folder: Path | None = None
+
+    @property
+    def currency(self) -> str:
+        return str(self.run.get("currency") or self.scenario.get("currency") or "")
+
+    @property
+    def status(self) -> str:
+        return str(self.run.get("status") or "unknown")
+
+    @property
+    def solved(self) -> bool:
+        return "allocation" in self.tables and len(self.tables["allocation"]) > 0
+
+    @property
+    def style(self) -> Style:
+        totals = self.run.get("totals") or {}
+        scale = max((abs(float(totals.get(k) or 0.0)) for k in ("spend", "revenue_total")), default=0.0)
+        return Style.for_plan(self.currency or "CNY", scale)
+
+    def table(self, stem: str) -> pd.DataFrame:
+        return self.tables.get(stem, pd.DataFrame())
+
+
+def _numeric_columns(frame_columns) -> list[str]:
+    return [c for c in frame_columns if COLUMN_KINDS.get(c) in NUMERIC_KINDS]
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """One CSV, rectangular, with every column the units table calls numeric holding numbers (blank =
+    missing, as the writer leaves a ratio that does not exist)."""
+    _check_rectangular(path)
+    header = pd.read_csv(path, nrows=0).columns
+    frame = read_plan_table(path, [], [], [c for c in header if c in TEXT_COLUMNS])
+    for column in _numeric_columns(frame.columns):
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = numbers.isna() & frame[column].notna()
+        if bad.any():
+            line = int(bad.to_numpy().nonzero()[0][0]) + 2
+            raise PlanFolderError(path, f"line {line}, column {column}", frame[column].iloc[line - 2], "a number")
+        frame[column] = numbers.astype(float)
+    return frame
+
+
+def _scenario_json(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    data = path.read_bytes()[: MAX_SCENARIO_JSON + 1]
+    try:
+        value = json.loads(data.decode("utf-8")) if len(data) <= MAX_SCENARIO_JSON else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = None
+    if not isinstance(value, dict):
+        raise PlanFolderError(path, "", Text("not the JSON object allocator solve writes"), "the plan's scenario.json")
+    return value
+
+
+def read_plan_folder(folder: str | Path, allow_outside: tuple | list = ()) -> PlanDocument:
+    """A plan folder written by `allocator solve`, checked; refused in one line when it is not one."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PlanFolderError(folder, "", Text("no such folder"), "a plan folder written by allocator solve")
+    run = read_run_record(folder)
+    if run is None:
+        raise PlanFolderError(folder, "", Text("a folder without run.json"), "a plan folder written by allocator solve")
+    _check_run(folder / "run.json", run)
+    if "objective_kind" not in run or not isinstance(run.get("scenario"), dict):
+        raise PlanFolderError(folder / "run.json", "", Text("the record of another command"),
+                              "the run.json of a plan folder written by allocator solve")
+    tables = {stem: read_table(folder / f"{stem}.csv") for stem in PLAN_TABLES if (folder / f"{stem}.csv").is_file()}
+    document = PlanDocument(str(run["scenario"].get("name") or folder.name), run, tables,
+                            _scenario_json(folder / "scenario.json"), folder=folder)
+    document.checked = _verification(document, folder, allow_outside)
+    return document
+
+
+def _verification(document: PlanDocument, folder: Path, allow_outside) -> str:
+    """Verify the allocation against its scenario when that is still the file run.json hashed."""
+    if not document.solved:
+        return "no plan to verify"
+    scenario, note = _scenario_of(document.run, folder, allow_outside)
+    if scenario is None:
+        return f"not verified: {note.replace(': its inputs are not compared', '')}"
+    report = verify(scenario, document.tables["allocation"])
+    if not report.ok:
+        raise PlanFolderError(folder / "allocation.csv", "", Text(
+            f"{len(report.violations)} violation(s) of its scenario, first {report.violations[0]}"),
+            "a plan that passes `allocator verify` (its numbers were changed after the solve)")
+    return f"verified: the allocation meets every constraint of {document.run['scenario'].get('file')}"
+
+
+def from_plan(plan, folder: str | Path | None = None) -> PlanDocument:
+    """A plan solved in this process, as its folder will hold it (for `solve --report`)."""
+    tables = plan.tables
+    ordered = {stem: tables[stem] for stem in PLAN_TABLES if stem in tables}
+    scenario = json.loads(plan.scenario_record())
+    checked = "no plan to verify"
+    if plan.solved:
+        report = plan.verify()
+        checked = ("verified: the allocation meets every constraint of its scenario" if report.ok
+                   else f"NOT verified: {len(report.violations)} violation(s), first {report.violations[0]}")
+    return PlanDocument(plan.scenario.name, plan.run_record(folder), ordered, scenario, checked,
+                        Path(folder) if folder is not None else None)
+
+
+def read_study_folder(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """risk.csv or frontier.csv from a folder `allocator risk` or `allocator sweep` wrote."""
+    folder = Path(folder)
+    found = {stem: read_table(folder / f"{stem}.csv") for stem in STUDY_TABLES if (folder / f"{stem}.csv").is_file()}
+    if not found:
+        raise PlanFolderError(folder, "", Text("no risk.csv or frontier.csv"),
+                              "a folder written by allocator risk or allocator sweep")
+    return found
