@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -187,7 +188,9 @@ class Chromium:
             page.pdf(path=str(path), format="A4", print_background=True)
         return PdfCheck(path=path, pages=pdf_page_count(path), requests=tuple(requests))
 
+    @contextmanager
     def _page(self, url, viewport, console, page_errors, requests):
+        """A page in a context of its own, recording into the lists given; the context closes after."""
         context = self._browser.new_context(
             viewport={"width": viewport.width, "height": viewport.height},
             is_mobile=viewport.mobile, has_touch=viewport.mobile, service_workers="block")
@@ -218,7 +221,10 @@ class Chromium:
         page.on("request", on_request)
         page.on("websocket", lambda ws: requests.append(ws.url))
         page.route("**/*", route)
-        return _ClosingContext(context, page)
+        try:
+            yield page
+        finally:
+            context.close()
 
     @staticmethod
     def _settle(page) -> None:
@@ -230,17 +236,6 @@ class Chromium:
 
     def _new_path(self, html: Path, tag: str, suffix: str) -> Path:
         return self.out_dir / f"{next(self._names):03d}-{Path(html).stem}-{tag}.{suffix}"
-
-
-class _ClosingContext:
-    def __init__(self, context, page):
-        self.context, self.page = context, page
-
-    def __enter__(self):
-        return self.page
-
-    def __exit__(self, *exc):
-        self.context.close()
 
 
 def pdf_page_count(path: Path) -> int:
