@@ -1,12 +1,12 @@
-"""The public Python API: solve a scenario and get its plan as pandas DataFrames; compare, sweep, risk, verify.
+"""The public Python API: solve a scenario and get its plan as DataFrames; compare, sweep, risk, verify, report.
 
 Each function does what the command of its name does, without printing. Errors are the library's own:
 `InputError` and its kinds for bad input or arguments (checked first, allocator/solving/arguments.py),
-`SolveFailed` when the solver fails. An infeasible scenario is a `Plan` whose ``status`` says so.
-"""
+`SolveFailed` when the solver fails. An infeasible scenario is a `Plan` whose ``status`` says so."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,8 +19,7 @@ from allocator.errors import (  # noqa: F401 (re-exported: the error tree is par
 )
 from allocator.io.output import prepare_target, protect_inputs
 from allocator.scenario.loader import LoadedScenario, load_scenario
-from allocator.scenario.memory import assignments, load_mapping
-from allocator.scenario.memory import folders as allowed_folders
+from allocator.scenario.memory import assignments, folders as allowed_folders, load_mapping
 from allocator.scenario.schema import Scenario
 from allocator.solving import arguments as check, pipeline
 
@@ -30,8 +29,8 @@ if TYPE_CHECKING:  # what explain, verify, compare, sweep and risk return: impor
     from allocator.whatif.compare import Comparison
     from allocator.whatif.studies import Progress, RiskStudy, Study
 
-__all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "explain", "load", "risk", "solve",
-           "sweep", "verify"]
+__all__ = ["AllocatorError", "InputError", "Plan", "SolveFailed", "compare", "explain", "load", "report", "risk",
+           "solve", "sweep", "verify"]
 
 Source = str | Path | Scenario | Mapping | LoadedScenario
 
@@ -85,7 +84,8 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
           set: Mapping | Iterable[str] | None = None, time_limit: float | None = None, mip_gap: float | None = None,
           threads: int | None = None, lp_method: str = "auto", diagnose: bool = True,
           allow_outside: str | Path | Iterable[str | Path] | None = None, diagnose_seconds: float | None = None,
-          log: bool = False, out: str | Path | None = None, force: bool = False, export_model: bool = False) -> Plan:
+          log: bool = False, out: str | Path | None = None, force: bool = False, export_model: bool = False,
+          report: bool = False) -> Plan:
     """Solve a scenario: the budget and targets split across channel x tier x product x period.
 
     Parameters
@@ -110,9 +110,9 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
         Seconds the diagnosis may take in all (default 60).
     log : bool, default False
         Show the solver's own log on stderr.
-    out, force, export_model : optional
-        Also write the plan's folder, as ``plan.write(out, force, export_model)`` does; the folder is
-        checked before the solve, so a refused one costs no time.
+    out, force, export_model, report : optional
+        Also write the plan's folder, as ``plan.write(out, force, export_model)`` does (the folder is
+        checked before the solve); `report` adds plan.xlsx and report.html to it (the ``report`` extra).
 
     Returns
     -------
@@ -142,6 +142,8 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
     options = check.solve_options(solver, objective, time_limit, mip_gap, threads, lp_method, log, diagnose_seconds)
     source, out, overrides = check.source(source), check.path("out", out), assignments(set)
     folders = allowed_folders(allow_outside)
+    if report:  # the extra is needed: say so before any work
+        check.report_extra()
     if out is not None:
         prepare_target(Path(out), force, [Path(source)] if isinstance(source, (str, Path)) else [])
     if isinstance(source, (str, Path)):  # through solve_file: loading is timed with the rest
@@ -155,7 +157,8 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
     if diagnose and solved.plan.status is Status.INFEASIBLE:
         plan.diagnose(diagnose_seconds)
     if out is not None:
-        plan.write(out, force=force, export_model=export_model)
+        from allocator.report.pack import plan_files
+        plan.write(out, force=force, export_model=export_model, extra_files=plan_files(plan, out) if report else None)
     return plan
 
 
@@ -177,13 +180,11 @@ def explain(source: Source, *, solver: str = "cbc", objective: str | None = None
 
     Returns
     -------
-    (Plan, Explanation)
-        The plan, and ``lines`` (the explanation in words) with its ``tables``.
+    (Plan, Explanation): the plan, and ``lines`` (the explanation in words) with its ``tables``.
 
     Raises
     ------
-    InputError, SolveFailed
-        As `solve` raises them.
+    InputError, SolveFailed as `solve` raises them.
 
     Examples
     --------
@@ -308,20 +309,17 @@ def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Ite
     out, force : optional
         Also write frontier.csv, frontier.png and run.json into `out` (checked before any solve).
     progress : callable, optional
-        Called as ``progress(done, total)`` while variants finish.
+        ``progress(done, total)`` as variants finish.
 
     Returns
     -------
-    Study
-        ``tables["frontier"]``: one row per variant (its values, status, objective, totals, the budget's
-        shadow price, the channels it funds); ``record``: what run.json holds; ``write(folder, force)``.
+    Study: ``tables["frontier"]``, one row per variant (its values, status, objective, totals, the budget's
+    shadow price, the channels it funds); ``record``: what run.json holds; ``write(folder, force)``.
 
     Raises
     ------
-    UsageError
-        A `vary` that cannot be read, a grid too large, an unreachable scheduler.
-    ScenarioError
-        The base scenario is unusable (an invalid variant is a row, not an error).
+    UsageError (an unreadable `vary`, a grid too large, an unreachable scheduler); ScenarioError (the base
+    scenario is unusable; an invalid variant is a row, not an error).
 
     Examples
     --------
@@ -363,21 +361,16 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
     out, force : optional
         Also write risk.csv (buffer_search.csv) and run.json into `out` (checked before the solve).
     progress : callable, optional
-        Called as ``progress(done, total)`` while sample blocks finish.
+        ``progress(done, total)`` as sample blocks finish.
 
     Returns
     -------
-    RiskStudy
-        ``study.tables["risk"]``: P10/P50/P90 of revenue, new customers and leads and the probability of
-        meeting each committed target (``study`` is None when the scenario has no plan);
-        ``smallest_buffer`` with `confidence`.
+    RiskStudy: ``study.tables["risk"]``, P10/P50/P90 of revenue, new customers and leads and the chance of
+    meeting each committed target (``study`` is None without a plan); ``smallest_buffer`` with `confidence`.
 
     Raises
     ------
-    UsageError
-        `confidence` without a committed revenue target; an unreachable scheduler.
-    ScenarioError
-        The scenario is unusable.
+    UsageError (`confidence` without a committed revenue target; an unreachable scheduler); ScenarioError.
 
     Examples
     --------
@@ -398,3 +391,10 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
     from allocator.whatif.studies import risk_study
     return risk_study(source, samples=samples, seed=seed, confidence=confidence, objective=objective,
                       workers=workers, scheduler=scheduler, out=target, force=force, progress=progress)
+
+
+
+def __getattr__(name: str):  # `report` (allocator.report.pack.report) loads its stage when first asked for
+    if name == "report":
+        return importlib.import_module("allocator.report.pack").report
+    raise AttributeError(f"module 'allocator.api' has no attribute {name!r}")

@@ -226,7 +226,8 @@ class Plan:
         names += ["diagnosis.csv"] if self._diagnosis is not None else []
         return names + ["units.csv", "scenario.json", "run.json"] + (["model.lp", "model.mps", "model_names.csv"] if export_model else [])
 
-    def write(self, folder: str | Path, force: bool = False, export_model: bool = False) -> list[str]:
+    def write(self, folder: str | Path, force: bool = False, export_model: bool = False,
+              extra_files: dict[str, bytes] | None = None) -> list[str]:
         """Write the plan's folder: exactly the files ``allocator solve`` writes, all at once or none.
 
         Parameters
@@ -238,6 +239,8 @@ class Plan:
         export_model : bool, default False
             Also write model.lp, model.mps and model_names.csv (the linear program; its LP-safe names
             mapped to the readable ones).
+        extra_files : dict, optional
+            More files by name, written with the rest (``solve --report``: plan.xlsx, report.html).
 
         Returns
         -------
@@ -257,9 +260,10 @@ class Plan:
             from allocator.io.export import export_texts
 
             extra.update(export_texts(self.solution.model.lp))
+        extra.update(extra_files or {})
         tables = with_units(self.tables, self.scenario.currency)
         write_folder(out, tables, self.run_record(out), inputs=inputs, extra_files=extra, force=force)
-        return self.files(export_model)
+        return self.files(export_model)[:-1] + sorted(extra_files or {}) + ["run.json"]
 
     def __repr__(self) -> str:
         value = "" if self.objective is None else f", {self.objective_kind} = {figure(self.objective)}"

@@ -28,10 +28,13 @@ SCENARIO_ARGUMENT = click.argument("scenario", type=click.Path(dir_okay=True, pa
 @click.option("--diagnose/--no-diagnose", "diagnose_infeasible", default=True, show_default=True,
               help="When no plan exists, find the conflicting demands and how far each must move (re-solves).")
 @DIAGNOSE_SECONDS_OPTION
+@click.option("--report", "review_pack", is_flag=True,
+              help="Also write plan.xlsx and report.html (the budget review pack, as `allocator report` writes "
+                   "it) into --out with the rest. Needs the report extra.")
 @scenario_options
 @guard
 def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_gap, threads, log, export_model,
-          diagnose_infeasible, diagnose_seconds, overrides, allow_outside):
+          diagnose_infeasible, diagnose_seconds, review_pack, overrides, allow_outside):
     """Solve SCENARIO and write the budget and target breakdown to --out.
 
     \b
@@ -40,11 +43,12 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     constraints.csv (slack, binding, shadow price), sensitivity.csv (what
     binds and what relaxing it is worth), marginal.csv and run.json. When no
     plan exists it writes diagnosis.csv: the demands that conflict and how far
-    each must move. The folder is written whole or not at all.
+    each must move. The folder is written whole or not at all. With --report
+    it also holds plan.xlsx and report.html for the budget review.
 
     \b
     Example:
-      allocator solve scenarios/example_q1.yaml --out out/q1
+      allocator solve scenarios/example_q1.yaml --out out/q1 --report
       allocator solve scenarios/example_q1.yaml --out out/q1-min --objective min_spend --force
       allocator solve scenarios/example_q1.yaml --out out/q1-4m --set budget.total=4e6
     """
@@ -54,8 +58,9 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     plan = api.solve(scenario, solver=solver, objective=objective, set=overrides, time_limit=time_limit,
                      mip_gap=mip_gap, threads=threads, lp_method=lp_method, diagnose=diagnose_infeasible,
                      allow_outside=allow_outside, diagnose_seconds=diagnose_seconds, log=log, out=out, force=force,
-                     export_model=export_model)
-    written = f"Wrote {out}/: " + ", ".join(plan.files(export_model))
+                     export_model=export_model, report=review_pack)
+    files = plan.files(export_model)
+    written = f"Wrote {out}/: " + ", ".join(files[:-1] + (["plan.xlsx", "report.html"] if review_pack else []) + files[-1:])
     if not plan.solved:
         click.echo(f"{plan.scenario.name}: {plan.explanation}")
         for line in plan.diagnosis_lines:

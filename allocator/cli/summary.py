@@ -11,8 +11,10 @@ import math
 
 import pandas as pd
 
+from allocator.plan.display import Style, rounded_column, show
 from allocator.plan.tolerance import RELATIVE
-from allocator.plan.words import figure, fit
+from allocator.plan.units import target_kind
+from allocator.plan.words import fit
 from allocator.solving.pipeline import SolvedScenario, explain_status
 
 MAX_CHANNELS = 10  # channel rows shown, the largest by spend; a plan with up to 12 shows them all
@@ -20,34 +22,36 @@ MAX_TARGETS = 15  # target rows shown (every unmet target always is)
 LABEL_WIDTH = (34, 48)  # the target column: as wide as the longest label within these; longer ones are cut
 
 
-def _ratio(value: float) -> str:
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
-
-
-def _share(value: float) -> str:
-    """A share as a percentage; "-" when it does not exist (a plan with no revenue has no shares)."""
-    return "-" if value is None or not math.isfinite(value) else f"{value:.1%}"
 
 
 def more_line(hidden: int, file: str) -> list[str]:
     return [f"  ... and {hidden} more (see {file})"] if hidden > 0 else []
 
 
-def _channel_lines(by_channel: pd.DataFrame) -> tuple[list[str], int]:
-    """The channel rows to print (the largest by spend when there are many) and how many were left out."""
-    shown = by_channel
+def _channel_lines(by_channel: pd.DataFrame, totals: dict, style: Style) -> tuple[list[str], int]:
+    """The channel rows to print (the largest by spend when there are many) and how many were left out.
+    With every channel shown, the columns are rounded to add up to the total row (largest remainder)."""
+    shown = by_channel.copy()
     if len(by_channel) > MAX_CHANNELS + 2:  # never "and 1 more": that line would take the row's place
         order = by_channel["spend"].fillna(0).abs().sort_values(ascending=False, kind="stable").index
-        shown = by_channel.loc[sorted(order[:MAX_CHANNELS])]
+        shown = by_channel.loc[sorted(order[:MAX_CHANNELS])].copy()
+    else:
+        for column, kind, total in (("spend", "money", totals["spend"]), ("revenue_total", "money", totals["revenue_total"]),
+                                    ("new_customers", "count", totals["new_customers"]),
+                                    ("share_of_revenue", "share", 1.0 if totals["revenue_total"] else None)):
+            if total is not None:
+                decimals = 3 if kind == "share" else style.decimals(kind)
+                shown[column] = rounded_column(shown[column], decimals, total)
     lines = [
-        f"{fit(row.channel, 18):<18} {figure(row.spend):>14} {figure(row.revenue_total):>16} "
-        f"{figure(row.new_customers):>10} {_ratio(row.roi):>6} {_share(row.share_of_revenue):>10}"
+        f"{fit(row.channel, 18):<18} {show(row.spend, 'money', style):>14} {show(row.revenue_total, 'money', style):>16} "
+        f"{show(row.new_customers, 'count', style):>10} {show(row.roi, 'multiple', style):>7} "
+        f"{show(row.share_of_revenue, 'percent', style):>10}"
         for row in shown.itertuples()
     ]
     return lines, len(by_channel) - len(shown)
 
 
-def _target_lines(targets: pd.DataFrame) -> list[str]:
+def _target_lines(targets: pd.DataFrame, style: Style) -> list[str]:
     """Every unmet target, then the others in order, up to MAX_TARGETS rows; the rest counted."""
     keep = targets.index
     if len(targets) > MAX_TARGETS + 2:
@@ -58,30 +62,35 @@ def _target_lines(targets: pd.DataFrame) -> list[str]:
     lines = [f"{'target':<{width}} {'planned':>16} {'achieved':>16} {'met':>4}"]
     for row in targets.loc[keep].itertuples():
         met = "yes" if row.met else "NO"
-        lines.append(f"{fit(row.target, width):<{width}} {figure(row.planned):>16} "
-                     f"{figure(row.achieved):>16} {met:>4}")
+        kind = target_kind(row.target)
+        lines.append(f"{fit(row.target, width):<{width}} {show(row.planned, kind, style):>16} "
+                     f"{show(row.achieved, kind, style):>16} {met:>4}")
     return lines + more_line(len(targets) - len(keep), "targets.csv")
 
 
 def summary_text(solved: SolvedScenario) -> str:
     plan = solved.plan
     s = solved.loaded.scenario
-    lines = [f"{s.name}  [{s.currency}]", explain_status(plan)]
-    lines.append(f"objective {plan.objective_kind} = {figure(plan.objective)}")
-    header = f"{'channel':<18} {'spend':>14} {'revenue':>16} {'new cust.':>10} {'ROI':>6} {'rev. share':>10}"
-    channel_lines, hidden = _channel_lines(plan.tables["by_channel"])
-    lines += ["", header, "-" * len(header), *channel_lines, *more_line(hidden, "by_channel.csv")]
     t = plan.totals
+    style = Style.for_plan(s.currency, max(abs(t["spend"]), abs(t["revenue_total"])))
+    lines = [f"{s.name}  [{s.currency}]", explain_status(plan)]
+    kind = "count" if plan.objective_kind == "max_new_customers" else "money"
+    lines.append(f"objective {plan.objective_kind} = {show(plan.objective, kind, style)}")
+    header = f"{'channel':<18} {'spend':>14} {'revenue':>16} {'new cust.':>10} {'ROI':>7} {'rev. share':>10}"
+    channel_lines, hidden = _channel_lines(plan.tables["by_channel"], t, style)
+    lines += ["", header, "-" * len(header), *channel_lines, *more_line(hidden, "by_channel.csv")]
     lines.append("-" * len(header))
     lines.append(
-        f"{'total':<18} {figure(t['spend']):>14} {figure(t['revenue_total']):>16} {figure(t['new_customers']):>10} "
-        f"{_ratio(t['roi']):>6} {_share(1.0 if t['revenue_total'] else math.nan):>10}"
+        f"{'total':<18} {show(t['spend'], 'money', style):>14} {show(t['revenue_total'], 'money', style):>16} "
+        f"{show(t['new_customers'], 'count', style):>10} {show(t['roi'], 'multiple', style):>7} "
+        f"{show(1.0 if t['revenue_total'] else math.nan, 'percent', style):>10}"
     )
-    lines.append(f"(revenue = {figure(t['revenue'])} from spend + {figure(t['baseline_revenue'])} baseline; "
-                 f"{figure(t['leads'])} leads, {figure(t['customers'])} customers)")
+    lines.append(f"(revenue = {show(t['revenue'], 'money', style)} from spend + "
+                 f"{show(t['baseline_revenue'], 'money', style)} baseline; {show(t['leads'], 'count', style)} leads, "
+                 f"{show(t['customers'], 'count', style)} customers; money in {s.currency})")
     targets = plan.tables["targets"]
     if len(targets):
-        lines += ["", *_target_lines(targets)]
+        lines += ["", *_target_lines(targets, style)]
     from allocator.plan.prices import costliest
 
     # A gain this small next to the objective is solver noise, not a limit worth relaxing.

@@ -108,3 +108,13 @@ def study(workers=None, samples=None, seed=None, confidence=None, scheduler=None
         raise _bad("confidence", confidence, "a probability above 0 and below 1")
     if scheduler is not None and not isinstance(scheduler, str):
         raise _bad("scheduler", scheduler, "a scheduler address such as tcp://HOST:PORT")
+
+
+def report_extra(option: str = "--report") -> None:
+    """The workbook and the HTML report need the ``report`` extra: say how to install it, before any work."""
+    from importlib.util import find_spec
+
+    missing = [name for name in ("xlsxwriter", "jinja2", "matplotlib") if find_spec(name) is None]
+    if missing:
+        raise UsageError(option, "", Text(f"missing {', '.join(missing)}"),
+                         "the report extra installed: pip install 'allocator-lp[report]'")

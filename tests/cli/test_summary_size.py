@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.cli.summary import _channel_lines
+from allocator.plan.display import Style
 from allocator.plan.prices import costliest
 from allocator.plan.words import fit
 from tests.support.helpers import invoke
@@ -94,5 +95,6 @@ def test_cut_labels_that_differ_at_the_end_still_differ():
 def test_a_channel_without_revenue_share_prints_a_dash_not_nan_percent():
     by_channel = pd.DataFrame({"channel": ["web"], "spend": [0.0], "revenue_total": [0.0], "new_customers": [0.0],
                                "roi": [math.nan], "share_of_revenue": [math.nan]})
-    (line,), hidden = _channel_lines(by_channel)
+    totals = {"spend": 0.0, "revenue_total": 0.0, "new_customers": 0.0}
+    (line,), hidden = _channel_lines(by_channel, totals, Style.for_plan("CNY", 0.0))
     assert "nan" not in line and line.split()[-1] == "-" and hidden == 0
