@@ -46,6 +46,29 @@ def short_names(names: str, shown: int = NAMES_SHOWN) -> str:
     return "; ".join(parts[:shown]) + f" ({len(parts) - shown} more)"
 
 
+# A promise of a budget line or an absolute target on a selection, priced per unit of what it promises.
+_PROMISED = {"new_customers": ("new customer", 1.0), "revenue": ("1 of revenue", 1.0), "leads": ("lead", 1.0),
+             "customers": ("customer", 1.0), "min_roi": ("0.1x of ROI", 0.1)}
+
+
+def promise_words(lever, price: float, objective_kind: str) -> str | None:
+    """'each extra new customer promised by acquisition costs 2,559 revenue' for a budget line's promise
+    (and 'required of targets.by[0]' for a selection target); None for any other lever."""
+    path = lever.path
+    if len(path) != 4 or path[:2] not in (("budget", "lines"), ("targets", "by")) or path[3] not in _PROMISED:
+        return None
+    unit, amount = _PROMISED[path[3]]
+    who = f"promised by {lever.label.split('[', 1)[1].rsplit(']', 1)[0]}" if path[0] == "budget" else \
+        f"required of {lever.label.rsplit('.', 1)[0]}"
+    change = price * amount
+    if objective_kind == "min_spend":
+        does = f"costs {money(change)} more spend" if change >= 0 else f"saves {money(-change)} spend"
+    else:
+        does = f"costs {money(-change)} {objective_unit(objective_kind)}" if change < 0 else \
+            f"gains {money(change)} {objective_unit(objective_kind)}"
+    return f"each extra {unit} {who} {does}"
+
+
 def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str,
                       binding: np.ndarray | None = None) -> pd.DataFrame:
     """One row per binding business constraint, the costliest first (``binding``: per row, if known)."""
@@ -71,7 +94,8 @@ def sensitivity_table(model: PlanModel, result: SolveResult, objective_kind: str
         gain = improve * price * lever.relax * step
         per = "1 percentage point of" if lever.is_share else "1 of"
         per_amount = 0.01 if lever.is_share else 1.0
-        effect = effect_words(per, lever.label, price * per_amount, objective_kind)
+        effect = promise_words(lever, price, objective_kind) or effect_words(per, lever.label, price * per_amount,
+                                                                            objective_kind)
         limit = limit_text(model, members[0])
         if len(members) > 1:
             limit += f" (and {len(members) - 1} more row(s) set by {lever.label})"

@@ -43,6 +43,7 @@ def test_budget_line_new_customer_promise_binds(tmp_path, solver):
     assert priced["lever"] == "budget.lines[acquisition].new_customers"
     assert priced["price_per_lever_unit"] == pytest.approx(-400.0, abs=DUAL_TOL)
     assert priced["limit"] == "acquisition: at least 4.00 new customers from its spend"
+    assert priced["effect"] == "each extra new customer promised by acquisition costs 400 revenue"
 
 
 @pytest.mark.parametrize("solver", BACKENDS)
@@ -62,6 +63,8 @@ def test_budget_line_roi_promise_binds(tmp_path, solver):
     assert priced["lever"] == "budget.lines[all].min_roi"
     assert priced["price_per_lever_unit"] == pytest.approx(400.0, rel=1e-4)
     assert shadow_price(plan, "line_min_roi[all]") == pytest.approx(0.5, abs=DUAL_TOL)
+    # 0.1x more ROI promised: 400 x 0.1 = 40 more spend
+    assert priced["effect"] == "each extra 0.1x of ROI promised by all costs 40.0 more spend"
 
 
 @pytest.mark.parametrize("solver", BACKENDS)
@@ -81,3 +84,4 @@ def test_target_on_a_selection_with_buffer_and_baseline(tmp_path, solver):
     priced = plan.tables["sensitivity"].set_index("constraint").loc["target_by_revenue[tier=n]"]
     assert priced["lever"] == "targets.by[0].revenue"
     assert priced["price_per_lever_unit"] == pytest.approx(-4.4, abs=DUAL_TOL)
+    assert priced["effect"] == "each extra 1 of revenue required of targets.by[0] costs 4.40 revenue"
