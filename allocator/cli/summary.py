@@ -91,6 +91,12 @@ def summary_text(solved: SolvedScenario) -> str:
     targets = plan.tables["targets"]
     if len(targets):
         lines += ["", *_target_lines(targets, style)]
+    budget_lines = plan.tables.get("lines", pd.DataFrame())
+    if len(budget_lines):
+        statements = [str(text) for text in budget_lines["statement"]]
+        shown = statements if len(statements) <= MAX_TARGETS + 2 else statements[:MAX_TARGETS]
+        lines += ["", "Budget lines (what each buys):", *(f"  {text}" for text in shown),
+                  *more_line(len(statements) - len(shown), "lines.csv")]
     from allocator.plan.prices import costliest
 
     # A gain this small next to the objective is solver noise, not a limit worth relaxing.
