@@ -31,6 +31,7 @@ LAYERS = (
     "allocator.errors",
     "allocator.scenario",
     "allocator.io",
+    "allocator.history",
     "allocator.model",
     "allocator.plan",
     "allocator.solving",
