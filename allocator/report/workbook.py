@@ -28,6 +28,8 @@ MAX_SERIES = 12  # channels a stacked chart shows one by one; the rest are one s
 CHART_SIZE = {"width": 640, "height": 340}
 CHART_ROWS = 19  # rows the charts take at the top of the Charts sheet
 LABEL_WIDTH = 36
+# The report's sections the Summary shows, when the plan has them (no plan: why, in the diagnosis).
+SUMMARY_SECTIONS = ("targets", "by_channel", "shortfalls", "diagnosis", "risk", "deltas")
 VALUE_WIDTH = 16
 
 
@@ -125,13 +127,14 @@ def summary_sheet(book: Workbook, name: str, report: Report, formats: Formats) -
         elif value is not None and kind == "text":
             write_value(sheet, row, 1, str(value))
     row += 2
-    for key in ("targets", "by_channel"):
+    for key in SUMMARY_SECTIONS:
         table = report.section(key)
         if table is not None:
             row = write_table(sheet, row, table, formats).end + 1
-    row = write_sentences(sheet, row, "What costs the most (binding limits, by the gain from relaxing each by 10%)",
-                          report.statements.get("costliest", []), formats)
-    write_sentences(sheet, row, "What each budget line buys", line_sentences(report), formats)
+    if report.document.solved:
+        row = write_sentences(sheet, row, "What costs the most (binding limits, by the gain from relaxing each by 10%)",
+                              report.statements.get("costliest", []), formats)
+        write_sentences(sheet, row, "What each budget line buys", line_sentences(report), formats)
     sheet.activate()
     return sheet
 

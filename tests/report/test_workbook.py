@@ -24,7 +24,7 @@ from allocator.report.source import read_plan_folder
 from allocator.report.workbook import workbook_bytes
 from allocator.report.workbook_sheets import flatten_parameters, number_format, sheet_name
 from allocator.whatif.compare import compare_plans
-from helpers import EXAMPLE, REPO, base_scenario, invoke, write_scenario
+from helpers import EXAMPLE, REPO, base_scenario, invoke, write_generated, write_scenario
 
 BUDGET_LINES = REPO / "scenarios" / "example_q1_budget_lines.yaml"
 PLANS = {"example": EXAMPLE, "lines": BUDGET_LINES}
@@ -192,6 +192,30 @@ def test_charts_are_native_and_plot_the_plans_numbers(plans):
     assert range_sum(book, revenue) == round(pd.read_csv(folder / "by_period.csv")["revenue_total"].sum())
     assert len(lines) == 3  # phased target, band low, band high
     assert "<c:lineChart>" in zipfile.ZipFile(io.BytesIO(data)).read("xl/charts/chart2.xml").decode()
+
+
+def test_many_channels_chart_the_largest_and_the_rest_together(tmp_path):
+    scenario = write_generated(tmp_path / "wide.yaml", products=1, channels=14, tiers=2, periods=3, seed=1)
+    folder = solve_into(scenario, tmp_path / "plan")
+    data = workbook_bytes(build_report(read_plan_folder(folder)))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    series = chart_ranges(data, "chart1", "val")
+    assert len(series) == 12  # 11 channels and "other channels"
+    spend = pd.read_csv(folder / "by_channel.csv")["spend"]
+    assert len(spend) == 14 and math.fsum(range_sum(book, r) for r in series) == round(spend.sum())
+
+
+def test_no_plan_summary_says_what_must_move(tmp_path):
+    # 5 revenue per unit of spend (base_scenario) and a budget of 1,000: at most 5,000 revenue
+    folder = tmp_path / "plan"
+    result = invoke("solve", str(write_scenario(tmp_path, base_scenario(targets={"revenue": 10**9}))), "--out", str(folder))
+    assert result.exit_code == 1 and (folder / "diagnosis.csv").is_file()
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(build_report(read_plan_folder(folder)))))
+    assert book.sheetnames == ["Summary", "diagnosis", "inputs"]
+    summary = list(book["Summary"].iter_rows(values_only=True))
+    header = next(r for r in summary if r[0] == "demand")
+    revenue = next(r for r in summary if r[1] == "targets.revenue")
+    assert revenue[header.index("feasible at")] == 5_000 and revenue[header.index("now")] == 10**9
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
