@@ -40,7 +40,8 @@ class ExactWorksheet(Worksheet):
         attr = ""
         for key, value in attributes:  # a cell reference and a style index: nothing to escape
             attr += f' {key}="{value}"'
-        self.fh.write(f"<c{attr}><v>{float(number)!r}</v></c>")
+        # repr: the shortest exact text; upper case as xlsxwriter writes exponents (1E-10), which Excel reads
+        self.fh.write(f"<c{attr}><v>{repr(float(number)).upper()}</v></c>")
 
 
 def sheet_name(text: str, taken: set[str]) -> str:
