@@ -143,6 +143,8 @@ def roi_by_channel(table: Table) -> Figure:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: show(value, "multiple", table.style)))
     ax.margins(x=0.12)
     ax.set_xlabel("revenue per unit of spend (x)")
+    if len(table.rows) > len(rows):
+        ax.set_title(f"the {len(rows)} channels with the most spend, of {len(table.rows)}", loc="left", fontsize=9)
     figure.legend(loc="outside upper center", ncols=2, fontsize=9)
     return figure
 

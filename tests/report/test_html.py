@@ -224,3 +224,4 @@ def test_a_large_plan_charts_its_largest_channels_and_sums_the_rest():
     shown = [c for c in channels if f">{c}<" in svg]
     assert shown == channels[-MOST_BARS:]  # the 20 with the most spend
     assert svg.count(">2.37x<") == MOST_BARS and svg.count(">1.13x<") == MOST_BARS
+    assert f">the {MOST_BARS} channels with the most spend, of 30<" in svg
