@@ -8,6 +8,7 @@ parameters as entered (`inputs`) and, with a comparison, one sheet of deltas per
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -18,8 +19,16 @@ from xlsxwriter.worksheet import Worksheet
 
 from allocator.report.content import Column, Report, Table
 from allocator.report.sections import is_number
-from allocator.report.workbook_sheets import (ExactWorksheet, Formats, comparison_sheets, inputs_sheet,
-                                              number_format, sheet_name, table_sheet, write_value)
+from allocator.report.workbook_sheets import (
+    ExactWorksheet,
+    Formats,
+    comparison_sheets,
+    inputs_sheet,
+    number_format,
+    sheet_name,
+    table_sheet,
+    write_value,
+)
 
 # Never let user text turn into a number, a formula or a link; NaN and infinity are never written as numbers.
 OPTIONS = {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
@@ -77,9 +86,9 @@ def write_table(sheet: Worksheet, row: int, table: Table, formats: Formats, unit
     for col, column in enumerate(table.columns):
         sheet.write_string(row, col, column.title if unit_in_title else table.header(column), formats.header)
     placed = Placed(row, row + 1, row + len(table.rows), {c.key: i for i, c in enumerate(table.columns)})
-    for row, values in enumerate(table.rows, row + 1):
+    for at, values in enumerate(table.rows, placed.first_row):
         for col, column in enumerate(table.columns):
-            write_cell(sheet, row, col, table, values, column, formats)
+            write_cell(sheet, at, col, table, values, column, formats)
     row = placed.last_row + 1
     if table.total is not None:
         for col, column in enumerate(table.columns):
@@ -95,9 +104,10 @@ def write_table(sheet: Worksheet, row: int, table: Table, formats: Formats, unit
 
 def write_sentences(sheet: Worksheet, row: int, title: str, sentences: list[str], formats: Formats) -> int:
     sheet.write_string(row, 0, title, formats.bold)
-    for row, sentence in enumerate(sentences or ["(none)"], row + 1):
-        sheet.write_string(row, 0, sentence)
-    return row + 2
+    sentences = sentences or ["(none)"]
+    for at, sentence in enumerate(sentences, row + 1):
+        sheet.write_string(at, 0, sentence)
+    return row + len(sentences) + 2
 
 
 def plan_facts(report: Report) -> list[tuple[str, object, str]]:
@@ -107,7 +117,8 @@ def plan_facts(report: Report) -> list[tuple[str, object, str]]:
     budget = (document.scenario.get("budget") or {}).get("total")
     solver = " ".join(str(run.get(k) or "") for k in ("solver", "solver_version")).strip()
     method = f" ({run['lp_method']})" if run.get("lp_method") else ""
-    facts = [("scenario", document.name, "text"), ("file", str((run.get("scenario") or {}).get("file") or ""), "text"),
+    file = str((run.get("scenario") or {}).get("file") or "")
+    facts = [("scenario", document.name, "text"), ("file", file, "text"),
              ("solver", solver + method, "text"), ("currency", document.style.currency, "text"),
              ("budget", budget, "money"), ("verified", document.checked, "text")]
     return facts + [(h.label, h.value, h.kind) for h in report.headline]
@@ -119,14 +130,14 @@ def summary_sheet(book: Workbook, name: str, report: Report, formats: Formats) -
     sheet.set_column(0, 0, LABEL_WIDTH)
     sheet.set_column(1, 12, VALUE_WIDTH)
     sheet.write_string(0, 0, f"Budget review: {report.document.name}", formats.title)
-    row = 2
-    for row, (label, value, kind) in enumerate(plan_facts(report), row):
+    facts = plan_facts(report)
+    for row, (label, value, kind) in enumerate(facts, 2):
         sheet.write_string(row, 0, label, formats.bold)
         if kind != "text" and is_number(value):
             sheet.write_number(row, 1, shown_number(value, kind, style.decimals(kind)), formats.kind(kind))
         elif value is not None and kind == "text":
             write_value(sheet, row, 1, str(value))
-    row += 2
+    row = 2 + len(facts) + 1
     for key in SUMMARY_SECTIONS:
         table = report.section(key)
         if table is not None:
@@ -165,7 +176,8 @@ def chart_rows(sheet: Worksheet, row: int, placed: Placed, table: Table, formats
     money = formats.kind("money")
     decimals = table.style.money_decimals
     for col, key in enumerate(keys, 1):
-        sheet.write_number(row + 1, col, round(sum(float(table.rows[i].get(key) or 0.0) for i in rest), decimals), money)
+        other = math.fsum(float(table.rows[i].get(key) or 0.0) for i in rest)
+        sheet.write_number(row + 1, col, round(other, decimals), money)
     return [placed.first_row + i for i in largest] + [row + 1], row + 3
 
 

@@ -193,7 +193,8 @@ def flatten_parameters(value, path: str = "") -> list[tuple[str, object]]:
     if isinstance(value, dict):
         if not value and path:
             return [(path, "{}")]
-        return [row for key, item in value.items() for row in flatten_parameters(item, f"{path}.{key}" if path else str(key))]
+        return [row for key, item in value.items()
+                for row in flatten_parameters(item, f"{path}.{key}" if path else str(key))]
     if isinstance(value, list):
         if not value:
             return [(path, "[]")]
@@ -234,7 +235,8 @@ def comparison_sheets(book: Workbook, comparison: pd.DataFrame, formats: Formats
         frame = comparison[list(COMPARISON_KEYS)].copy()
         frame["this plan"] = comparison[this].astype(float)
         frame["that plan"] = comparison[other].astype(float)
-        frame["delta"] = (comparison[delta] if delta in comparison else comparison[other] - comparison[this]).astype(float)
+        difference = comparison[delta] if delta in comparison else comparison[other] - comparison[this]
+        frame["delta"] = difference.astype(float)
         headers = list(COMPARISON_KEYS) + [f"this plan: {this}", f"that plan: {other}", f"delta ({other} - {this})"]
         kinds = ["text"] * 3 + ["number"] * 3
         sheets.append(write_frame(book, sheet_name(f"vs {other}", taken), frame, kinds, formats, headers,

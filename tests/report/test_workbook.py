@@ -15,6 +15,14 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
+from helpers import (
+    EXAMPLE,
+    REPO,
+    base_scenario,
+    invoke,
+    write_generated,
+    write_scenario,
+)
 from openpyxl.utils import range_boundaries
 
 from allocator.io.csvsafe import restore
@@ -22,9 +30,12 @@ from allocator.plan.display import Style
 from allocator.report.sections import build_report
 from allocator.report.source import read_plan_folder
 from allocator.report.workbook import workbook_bytes
-from allocator.report.workbook_sheets import flatten_parameters, number_format, sheet_name
+from allocator.report.workbook_sheets import (
+    flatten_parameters,
+    number_format,
+    sheet_name,
+)
 from allocator.whatif.compare import compare_plans
-from helpers import EXAMPLE, REPO, base_scenario, invoke, write_generated, write_scenario
 
 BUDGET_LINES = REPO / "scenarios" / "example_q1_budget_lines.yaml"
 PLANS = {"example": EXAMPLE, "lines": BUDGET_LINES}
@@ -68,7 +79,7 @@ def test_summary_first_then_a_sheet_per_csv_and_inputs(plans, name):
     folder, _, _, book = plans[name]
     assert book.sheetnames[0] == "Summary"
     assert set(csv_tables(folder)) | {"inputs"} <= set(book.sheetnames)
-    assert len(set(n.lower() for n in book.sheetnames)) == len(book.sheetnames)
+    assert len({n.lower() for n in book.sheetnames}) == len(book.sheetnames)
 
 
 @pytest.mark.parametrize("name", PLANS)
@@ -107,7 +118,8 @@ def test_number_formats_follow_each_columns_unit(plans):
     # targets.csv: each row's unit, named by the target
     targets = book["targets"]
     committed = column_of(targets, "committed")
-    formats = {targets.cell(r, 1).value: targets.cell(r, committed).number_format for r in range(2, targets.max_row + 1)}
+    formats = {targets.cell(r, 1).value: targets.cell(r, committed).number_format
+               for r in range(2, targets.max_row + 1)}
     assert formats["revenue"] == "#,##0" and formats["new_customers"] == "#,##0"
     assert formats["min_roi[livestream]"] == '0.00"x"'
     assert formats["mix_min_revenue[kind=key_account]"] == "0.0%"
@@ -208,7 +220,8 @@ def test_many_channels_chart_the_largest_and_the_rest_together(tmp_path):
 def test_no_plan_summary_says_what_must_move(tmp_path):
     # 5 revenue per unit of spend (base_scenario) and a budget of 1,000: at most 5,000 revenue
     folder = tmp_path / "plan"
-    result = invoke("solve", str(write_scenario(tmp_path, base_scenario(targets={"revenue": 10**9}))), "--out", str(folder))
+    scenario = write_scenario(tmp_path, base_scenario(targets={"revenue": 10**9}))
+    result = invoke("solve", str(scenario), "--out", str(folder))
     assert result.exit_code == 1 and (folder / "diagnosis.csv").is_file()
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(build_report(read_plan_folder(folder)))))
     assert book.sheetnames == ["Summary", "diagnosis", "inputs"]
