@@ -225,3 +225,23 @@ def test_a_large_plan_charts_its_largest_channels_and_sums_the_rest():
     assert shown == channels[-MOST_BARS:]  # the 20 with the most spend
     assert svg.count(">2.37x<") == MOST_BARS and svg.count(">1.13x<") == MOST_BARS
     assert f">the {MOST_BARS} channels with the most spend, of 30<" in svg
+
+
+def test_risk_frontier_and_what_if_sections_follow_the_plan_when_given(example):
+    folder, _, _ = example
+    risk = pd.DataFrame({"metric": ["revenue_total", "new_customers"], "as_planned": [27931296.44, 1145.13],
+                         "p10": [24883645.05, 868.01], "p50": [26871517.8, 1058.99], "p90": [29545345.9, 1320.81],
+                         "committed": [20e6, 500.0], "probability_meets_committed": [0.985, 1.0]})
+    frontier = pd.DataFrame({"budget.total": [2e6, 4e6], "status": ["infeasible", "optimal"],
+                             "spend": [math.nan, 3466336.2], "revenue_total": [math.nan, 28236000.0],
+                             "message": ["These demands cannot all hold at once", ""]})
+    comparison = pd.DataFrame({"section": ["totals", "totals"], "item": ["plan", "plan"], "metric": ["spend", "roi"],
+                               "q1": [3399999.9999, 5.7151], "other": [3476241.52, 5.68], "delta_other": [76241.52, -0.035]})
+    markup = report_html(build_report(read_plan_folder(folder), comparison=comparison,
+                                      studies={"risk": risk, "frontier": frontier}))
+    page = Page(markup)
+    assert re.findall(r'<section id="([a-z_]+)"', markup)[-3:] == ["risk", "frontier", "deltas"]
+    assert page.rows("risk") == [["revenue_total", "27,931,296", "24,883,645", "26,871,518", "29,545,346", "20,000,000",
+                                  "98.5%"], ["new_customers", "1,145", "868", "1,059", "1,321", "500", "100.0%"]]
+    assert page.rows("frontier")[0] == ["2,000,000", "infeasible", "-", "-", "These demands cannot all hold at once"]
+    assert page.rows("deltas") == [["spend", "3,400,000", "3,476,242", "76,242"], ["roi", "5.72x", "5.68x", "-0.04x"]]
