@@ -310,7 +310,7 @@ def test_checks_find_an_upward_import_a_cycle_and_a_stray_face_import(tmp_path):
                                         "from allocator import load\n",
         "allocator/model/__init__.py": "",
         "allocator/model/build.py": "from allocator.scenario.schema import Scenario\n",
-        "allocator/history/log.py": "from allocator.errors import X\n",
+        "allocator/tracking/log.py": "from allocator.errors import X\n",
     })
     imports = package_imports(tmp_path, "allocator")
     relative = [i for i in imports if i.source == "allocator.plan.prices" and i.target == "allocator.errors"]
@@ -323,12 +323,12 @@ def test_checks_find_an_upward_import_a_cycle_and_a_stray_face_import(tmp_path):
     assert problems == [
         "allocator/__init__.py:1: allocator imports allocator.api at import time: import it lazily "
         "(inside __getattr__)",
-        "allocator/history/log.py:1: allocator.history.log imports allocator.errors: allocator.history.log is in "
-        "no layer (add it to LAYERS in test_architecture.py)",
         "allocator/scenario/schema.py:3: allocator.scenario.schema imports allocator.model.build: upward, from "
         "layer allocator.scenario to allocator.model",
         "allocator/scenario/schema.py:4: allocator.scenario.schema imports allocator: upward, from layer "
         "allocator.scenario to allocator.api",
+        "allocator/tracking/log.py:1: allocator.tracking.log imports allocator.errors: allocator.tracking.log is in "
+        "no layer (add it to LAYERS in test_architecture.py)",
     ]
 
 
