@@ -1,0 +1,1 @@
+"""Past data -> scenario inputs: calibration, RFM tiers, target checks."""
