@@ -1,6 +1,8 @@
-"""Per-period amounts: one number for every period, or a mapping period -> number."""
+"""Per-period amounts (one number for every period, or a mapping period -> number), and the days a period covers."""
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 
 def value_at(per_period, period: str):
@@ -12,3 +14,22 @@ def value_at(per_period, period: str):
     if isinstance(per_period, dict):
         return per_period.get(period)
     return per_period
+
+
+def first_and_last_day(period: str) -> tuple[date, date]:
+    """The first and last calendar day of a period: a month ``YYYY-MM`` or an ISO week ``YYYY-Www``
+    (Monday to Sunday). The period is assumed well formed (`allocator.scenario.references` checks that)."""
+    year = int(period[:4])
+    if "W" in period:
+        monday = date.fromisocalendar(year, int(period[6:]), 1)
+        return monday, monday + timedelta(days=6)
+    month = int(period[5:7])
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def iso_week(day: date) -> str:
+    """The ISO week a day falls in, as ``YYYY-Www`` (2027-01-01 -> 2026-W53)."""
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
