@@ -16,7 +16,7 @@ import pytest
 from allocator.plan.display import Style
 from allocator.report.charts import MOST_BARS, chart_svg
 from allocator.report.content import Column, Table
-from allocator.report.html import report_html
+from allocator.report.html import CELL_PADDING_PX, CHAR_PX, PART_COLUMNS, PRINT_WIDTH, report_html, table_view
 from allocator.report.sections import build_report
 from allocator.report.source import read_plan_folder
 from helpers import EXAMPLE, base_scenario, invoke, write_scenario
@@ -32,13 +32,14 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict]] = []
         self.cards: dict[str, str] = {}
-        self.tables: dict[str, list[tuple[bool, list[str]]]] = {}  # section id -> [(is_total, cells)]
+        self.tables: dict[str, list[tuple[bool, list[str]]]] = {}  # section id -> [(is_total, body cells)]
         self.text: list[str] = []
         self._section = None
         self._row = None
         self._cell = None
         self._card_label = None
         self._in = None  # "dt" or "dd" while inside one
+        self._in_head = False
         self.feed(markup)
 
     def handle_starttag(self, tag, attrs):
@@ -46,7 +47,9 @@ class Page(HTMLParser):
         self.tags.append((tag, attrs))
         if tag == "section":
             self._section = attrs.get("id")
-        elif tag == "tr" and self._section:
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr" and self._section and not self._in_head:
             self._row = ("total" in (attrs.get("class") or "").split(), [])
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
@@ -62,6 +65,8 @@ class Page(HTMLParser):
             self._row = None
         elif tag in ("dt", "dd"):
             self._in = None
+        elif tag == "thead":
+            self._in_head = False
 
     def handle_data(self, data):
         self.text.append(data)
@@ -73,7 +78,7 @@ class Page(HTMLParser):
             self.cards[self._card_label] = data.strip()
 
     def rows(self, section: str) -> list[list[str]]:
-        return [cells for total, cells in self.tables[section][1:] if not total]  # [0] is the header
+        return [cells for total, cells in self.tables[section] if not total]
 
     def total(self, section: str) -> list[str]:
         return next(cells for total, cells in self.tables[section] if total)
@@ -245,3 +250,34 @@ def test_risk_frontier_and_what_if_sections_follow_the_plan_when_given(example):
                                   "98.5%"], ["new_customers", "1,145", "868", "1,059", "1,321", "500", "100.0%"]]
     assert page.rows("frontier")[0] == ["2,000,000", "infeasible", "-", "-", "These demands cannot all hold at once"]
     assert page.rows("deltas") == [["spend", "3,400,000", "3,476,242", "76,242"], ["roi", "5.72x", "5.68x", "-0.04x"]]
+
+
+def year_of_weeks(style: Style) -> Table:
+    """A channel x week spend table as a 200-channel, 52-week plan has: far wider than a page."""
+    weeks = [f"2027-W{w:02d}" for w in range(1, 53)]
+    rows = [{"channel": f"community_groupbuy_{c:02d}", **{w: 123_456.0 + c for w in weeks}} for c in range(5)]
+    total = {"channel": "total", **{w: sum(r[w] for r in rows) for w in weeks}}
+    return Table("spend_matrix", "Spend by channel and period", [Column("channel", "channel", "text")] + [
+        Column(w, w, "money") for w in weeks], rows, style, total, source="allocation.csv")
+
+
+def test_a_table_wider_than_a_page_is_printed_in_parts_that_fit(example):
+    _, report, _ = example
+    table = year_of_weeks(report.document.style)
+    view = table_view(table)
+    assert len(view.parts) > 1
+    # Every week once, in order, each part led by the channel names and closed by its totals.
+    assert [h.text for part in view.parts for h in part.headers[1:]] == [table.header(c) for c in table.columns[1:]]
+    for part in view.parts:
+        assert part.headers[0].text == "channel" and [r[0].text for r in part.rows][:1] == ["community_groupbuy_00"]
+        assert part.total[0].text == "total" and len(part.total) == len(part.headers) <= PART_COLUMNS + 1
+        # Worked by hand from the print sizes: a name of 21 characters, each week 8 characters wide (its
+        # header word "2027-W01", with "(CNY)" wrapped below it, is wider than its numbers: 123,456 to
+        # 123,460, and their total 617,290, are 7).
+        width = 21 * CHAR_PX["small"] + CELL_PADDING_PX + (len(part.headers) - 1) * (8 * CHAR_PX["small"] + CELL_PADDING_PX)
+        assert width <= PRINT_WIDTH
+    assert view.parts[0].caption == "2027-W01 to " + view.parts[0].headers[-1].text.split()[0]
+    assert len(view.parts[0].headers) - 1 == int((PRINT_WIDTH - 21 * CHAR_PX["small"] - CELL_PADDING_PX)
+                                                // (8 * CHAR_PX["small"] + CELL_PADDING_PX))
+    small = table_view(report.section("by_channel"))  # the example's tables print whole
+    assert len(small.parts) == 1 and small.parts[0].caption == ""

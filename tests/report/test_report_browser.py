@@ -23,6 +23,8 @@ from helpers import EXAMPLE, REPO, invoke
 PLANS = {"example": (EXAMPLE,), "budget_lines": (REPO / "scenarios" / "example_q1_budget_lines.yaml",),
          "infeasible": (EXAMPLE, "--set", "targets.revenue=40000000")}
 SCREENSHOT = REPO / "docs" / "report.png"
+# A4's 210 mm less report.css's @page margins of 12 mm a side, at CSS's 96 px per inch.
+A4_INSIDE_MARGINS = browser.Viewport(round((210 - 2 * 12) / 25.4 * 96), 1123)
 SCREENSHOT_HEIGHT = 2350  # CSS px of the top of the page kept in docs/report.png: headline to the first chart
 
 
@@ -133,13 +135,29 @@ def test_a_phone_reads_it_without_scrolling_sideways(chromium, reports, name):
     assert not browser.is_blank(check.screenshot)
 
 
-@pytest.mark.parametrize("name", ["example", "infeasible"])
-def test_it_prints_to_a4(chromium, reports, name):
-    pdf = chromium.pdf(reports[name][1])
+@pytest.fixture(scope="module")
+def year_of_weeks_html(reports):
+    """The example's report with a channel x week table as wide as a 52-week plan's."""
+    from test_html import year_of_weeks
+
+    folder, _ = reports["example"]
+    report = build_report(read_plan_folder(folder))
+    report.sections.append(year_of_weeks(report.document.style))
+    path = folder / "weeks.html"
+    path.write_text(report_html(report), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", ["example", "infeasible", "year_of_weeks"])
+def test_it_prints_to_a4_without_clipping(chromium, reports, year_of_weeks_html, name):
+    html = year_of_weeks_html if name == "year_of_weeks" else reports[name][1]
+    pdf = chromium.pdf(html)
     assert pdf.requests == ()
     assert 1 <= pdf.pages < 15
-    check = chromium.open(reports[name][1], viewport=browser.A4_PORTRAIT, media="print")
-    assert check.problems() == [] and not check.overflows  # nothing wider than the paper
+    # Laid out for print at the width A4 leaves inside report.css's margins: nothing wider than that.
+    check = chromium.open(html, viewport=A4_INSIDE_MARGINS, media="print")
+    assert check.problems() == []
+    assert not check.overflows, f"{check.scroll_width} px wide on a {A4_INSIDE_MARGINS.width} px page"
 
 
 def test_the_docs_screenshot(chromium, reports, tmp_path):
