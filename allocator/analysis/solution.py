@@ -68,6 +68,8 @@ class Plan:
     targets = _Table("Every target and floor: committed, buffer, planned, achieved, attainment, met.")
     budget_lines = _Table("Each channel x tier budget line and what it buys, in words.")
     lines = _Table("With budget.lines: each named line, what its spend buys and whether its promises are met.")
+    weekly = _Table("With a calendar: each ISO week x month of the plan, split by working days (weekly.csv).")
+    milestones = _Table("With milestones: each milestone's cumulative amounts, required vs planned by its date.")
     constraints = _Table("Every constraint by name: lhs, sense, rhs, slack, binding, shadow price.")
     sensitivity = _Table("Each binding limit, what one more unit of the number behind it is worth.")
     marginal = _Table("Per channel and period: ROI, ROI of the next unit, what unfunded channels lack.")

@@ -15,7 +15,7 @@ from allocator.plan.tolerance import holds
 from allocator.plan.words import figure
 from allocator.scenario.schema import BY_FLOORS, LINE_PROMISES
 
-LINE_COLUMNS = ["line", "selection", "spend", "share_of_spend", "leads", "customers", "new_customers", "revenue",
+LINE_COLUMNS = ["line", "owner", "selection", "spend", "share_of_spend", "leads", "customers", "new_customers", "revenue",
                 "roi"] + [f"promised_{p}" for p in LINE_PROMISES] + ["met", "statement"]
 _WORDS = {"new_customers": "new customers", "revenue": "revenue", "leads": "leads"}
 
@@ -72,7 +72,7 @@ def lines_table(scenario, allocation: pd.DataFrame, masks: list[np.ndarray], val
         if not parts:
             parts = [f"{figure(got['new_customers'])} new customers", f"{figure(got['revenue'])} revenue"]
         met = all(holds(*check) for check in checks)
-        rows.append({"line": line.name, "selection": line.select.label(), **{k: got[k] for k in
+        rows.append({"line": line.name, "owner": line.owner or "", "selection": line.select.label(), **{k: got[k] for k in
                      ("spend", "leads", "customers", "new_customers", "revenue")},
                      "share_of_spend": spend / total if total else float("nan"),
                      "roi": got["revenue"] / spend if spend else float("nan"),
@@ -95,3 +95,31 @@ def by_target_rows(scenario, allocation: pd.DataFrame, masks: list[np.ndarray], 
                     float(picked[columns[goal]].sum()))
         if target.max_spend is not None:
             add(f"by_max_spend[{label}]", "max", target.max_spend, 0.0, target.max_spend, float(picked["spend"].sum()))
+
+
+def target_owners(scenario, names) -> list[str]:
+    """targets.csv `owner`: per row (by its name, in table order), who answers for it; blank when nobody is named.
+
+    The quarter targets take theirs from `targets.owners`, budget_total from `budget.owner`, a mix share or a
+    target on a selection from its own `owner`. Two entries may give rows of one name (the same selection
+    twice): the k-th row of a name is the k-th entry's, the order targets.csv adds them in.
+    """
+    t = scenario.targets
+    single = dict(t.owners)
+    single["min_roi[portfolio]"] = t.owners.get("min_roi")
+    single["budget_total"] = scenario.budget.owner
+    queued: dict[str, list] = {}
+    for mix in t.mix:
+        for kind, bound in (("min", mix.min_share), ("max", mix.max_share)):
+            if bound is not None:
+                queued.setdefault(f"mix_{kind}_{mix.of}[{mix.select.label()}]", []).append(mix.owner)
+    for target in t.by:
+        label = target.select.label()
+        for goal in BY_FLOORS + ("max_spend",):
+            if getattr(target, goal) is not None:
+                queued.setdefault(f"by_{goal}[{label}]", []).append(target.owner)
+    out = []
+    for name in names:
+        owner = queued[name].pop(0) if queued.get(name) else single.get(name)
+        out.append(owner or "")
+    return out

@@ -17,7 +17,9 @@ from solvers import SolveResult, Status
 
 from allocator.model.build import PlanModel
 from allocator.model.cells import funnel_cube, select
-from allocator.plan.lines_table import by_target_rows, lines_table
+from allocator.plan.calendar import day_split, weekly_table
+from allocator.plan.lines_table import by_target_rows, lines_table, target_owners
+from allocator.plan.milestones import milestones_table
 from allocator.plan.prices import marginal_table, sensitivity_table
 from allocator.plan.tolerance import binding_rows, holds, row_magnitudes
 from allocator.plan.totals import AMOUNTS, plan_totals, settled
@@ -67,6 +69,11 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
         masks = [select(model.cells.dims, line.select, *codes) for line in model.scenario.budget.lines]
         value = allocation["revenue"].to_numpy() * _value_multiplier(model, index)
         tables["lines"] = lines_table(model.scenario, allocation, masks, value)
+    if model.scenario.calendar is not None:  # each period spread over its days and ISO weeks after the solve
+        days = day_split(model.scenario.calendar, model.scenario.periods)
+        tables["weekly"] = weekly_table(days, tables["by_period"])
+        if model.scenario.milestones:
+            tables["milestones"] = milestones_table(model.scenario.milestones, days, tables["by_period"])
     activity = model.lp.row_activity(result.x)
     binding = binding_rows(model.lp, result.x, activity)
     tables["constraints"] = constraints_table(model, result, activity, binding)
@@ -243,6 +250,7 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -
     by_target_rows(s, allocation, [select(model.cells.dims, target.select, *codes) for target in t.by], add)
     table = pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
     table["unit"] = [target_unit(name, s.currency) for name in table["target"]]  # one column, many units
+    table["owner"] = target_owners(s, table["target"])
     return table
 
 

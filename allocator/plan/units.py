@@ -39,6 +39,11 @@ COLUMN_KINDS = {
     **dict.fromkeys(["objective", "as_planned", "mean", "p10", "p50", "p90"], "row"),
     "budget_shadow_price": "price",
     "probability_meets_committed": "percent",
+    # weekly.csv and milestones.csv (allocator.plan.calendar, allocator.plan.milestones); owners
+    **dict.fromkeys(["week", "month", "date", "measure", "owner"], "text"),
+    **dict.fromkeys(["days", "working_days"], "count"),
+    "share_of_period": "percent",
+    **dict.fromkeys(["required", "planned_by_date"], "row"),
 }
 
 _ROW_UNITS = {
@@ -55,6 +60,8 @@ _ROW_UNITS = {
     "shortfall": "the goal's own unit: money for revenue, a count for customers and leads",
     "achieved_without_shortfall": "the goal's own unit (as shortfall)",
     **dict.fromkeys(["current", "feasible_at", "change"], "the unit of the scenario field named in `lever`"),
+    **dict.fromkeys(["required", "planned_by_date"],
+                    "the unit of the row's measure: money for revenue and spend, a count for new_customers and leads"),
     "objective": "the objective's unit (run.json objective_kind)",
     **dict.fromkeys(["as_planned", "mean", "p10", "p50", "p90"], "the unit of the row's metric"),
 }

@@ -218,4 +218,13 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().construct_mapping(node, deep=deep)
 
 
+def _timestamp_or_text(loader, node):
+    """A date YAML cannot build (2027-02-30) stays the text typed, for the schema to refuse by its field."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 _SAFE_LOADER = _UniqueKeyLoader  # a module attribute so that tests can run the pure-Python loader too

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 
 
@@ -24,9 +25,7 @@ def first_and_last_day(period: str) -> tuple[date, date]:
         monday = date.fromisocalendar(year, int(period[6:]), 1)
         return monday, monday + timedelta(days=6)
     month = int(period[5:7])
-    first = date(year, month, 1)
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return first, following - timedelta(days=1)
+    return date(year, month, 1), date(year, month, monthrange(year, month)[1])
 
 
 def iso_week(day: date) -> str:

@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from allocator.errors import ScenarioError, Text
+from allocator.scenario.calendar import check_calendar
 from allocator.scenario.objectives import OBJECTIVE_NAMES
 from allocator.scenario.periods import value_at
 from allocator.scenario.schema import SELECTION_KEYS, STAGES, TIER_KINDS, Scenario, Selection
@@ -44,6 +45,7 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
     _check_selections(s, names, file)
     _check_mix_sums(s, file)
     _check_objective(s, file)
+    check_calendar(s, file)
 
 
 def _placer(file: str, tables: dict):

@@ -12,6 +12,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
+from allocator.scenario.calendar import Calendar, Milestone
 from allocator.scenario.fields import (  # noqa: F401 (re-exported: the schema's field types)
     NAME_PATTERN, NUMBER, Count, Factor, Money, Name, NameOrNames, PerPeriodCount, PerPeriodMoney, PositiveMoney,
     Rate, Share, Strict,
@@ -24,6 +25,8 @@ STAGES = ("introduction", "growth", "maturity", "decline")
 NEW_CUSTOMER_KINDS = ("new", "prospect")
 # Targets that may be goals (soft), in their default priority order.
 GOALS = ("revenue", "new_customers", "leads", "min_roi", "mix", "by")
+# Quarter targets that `targets.owners` may name an owner for (min_roi: the portfolio floor).
+OWNED_TARGETS = ("revenue", "new_customers", "leads", "min_roi")
 
 
 class ResponseSegment(Strict):
@@ -164,6 +167,7 @@ class BudgetLine(BudgetLimit):
     """A named budget line: a selection's spend bounds and the outcomes its own spend promises."""
 
     name: Name
+    owner: Name | None = Field(None, description="Who answers for the line (shown in lines.csv).")
     new_customers: Count | None = Field(None, description="Least new customers bought by the line's spend.")
     revenue: Money | None = Field(None, description="Least incremental revenue bought by the line's spend (money).")
     leads: Count | None = Field(None, description="Least leads bought by the line's spend.")
@@ -180,6 +184,7 @@ class Budget(Strict):
     total: PositiveMoney | None = Field(None, description="The quarter's marketing budget (money); a cap on spend.")
     limits: list[BudgetLimit] = Field(default_factory=list, description="Min/max spend on selections.")
     lines: list[BudgetLine] = Field(default_factory=list, description="Named budget lines with their own promises.")
+    owner: Name | None = Field(None, description="Who answers for the budget total (targets.csv budget_total).")
 
 
 class MixTarget(Strict):
@@ -187,6 +192,7 @@ class MixTarget(Strict):
     select: Selection
     min_share: Share | None = None
     max_share: Share | None = None
+    owner: Name | None = Field(None, description="Who answers for the share (shown in targets.csv).")
 
     @model_validator(mode="after")
     def _bounds(self) -> "MixTarget":
@@ -208,6 +214,7 @@ class SelectionTarget(Strict):
     leads: Count | None = Field(None, description="Least leads in the selection.")
     customers: Count | None = Field(None, description="Least customers (every tier) in the selection.")
     max_spend: Money | None = Field(None, description="Most spend on the selection (money); no buffer.")
+    owner: Name | None = Field(None, description="Who answers for the selection's targets (shown in targets.csv).")
 
     @model_validator(mode="after")
     def _some(self) -> "SelectionTarget":
@@ -229,6 +236,9 @@ class Targets(Strict):
     )
     mix: list[MixTarget] = Field(default_factory=list, description="Min/max shares of revenue or spend.")
     by: list[SelectionTarget] = Field(default_factory=list, description="Absolute targets on selections (hard or soft as `by`).")
+    owners: dict[Literal[OWNED_TARGETS], Name] = Field(
+        default_factory=dict, description="Who answers for each quarter target, e.g. {revenue: Sales VP} (targets.csv)."
+    )
     mode: Literal["hard", "soft"] = Field(
         "hard", description="hard: every target must hold (else no plan); soft: targets are goals, shortfalls allowed."
     )
@@ -300,6 +310,8 @@ class Scenario(Strict):
     sales_capacity: PerPeriodCount | None = Field(None, description="Leads the sales team can handle per period.")
     objective: Literal[OBJECTIVE_NAMES] = Field("max_revenue")  # the registry in allocator.scenario.objectives
     uncertainty: list[Uncertainty] = Field(default_factory=list, description="Random multipliers for `allocator risk`.")
+    calendar: Calendar | None = Field(None, description="Split the plan into days and ISO weeks (weekly.csv).")
+    milestones: list[Milestone] = Field(default_factory=list, description="Key dates with cumulative targets.")
 
 
 @cache

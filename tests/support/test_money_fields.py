@@ -12,6 +12,8 @@ def test_every_money_field_of_the_schema_is_found():
         # budget lines (spend bounds and the revenue a line promises) and absolute targets on selections
         "budget.lines[].min", "budget.lines[].max", "budget.lines[].revenue", "targets.by[].revenue",
         "targets.by[].max_spend",
+        # milestones: revenue and spend cumulated to a date
+        "milestones[].revenue", "milestones[].spend",
     ])
 
 
