@@ -1,0 +1,340 @@
+"""`allocator rfm` (issue 13 §2): RFM scores, segments and tier kinds from transactions.
+
+The CDNOW numbers are counted here again with plain Python (csv, collections, datetime, Decimal), never
+with pandas or the code under test; the tiny tables have answers worked out by hand in their comments.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import base_scenario, invoke, write_scenario
+
+from allocator.history.rfm import Rules, quintile_cuts, score_customers, scores
+from allocator.history.transactions import read_transactions
+from allocator.scenario.schema import Tier
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "cdnow" / "cdnow_sample.csv"
+
+
+# --- an independent count of the CDNOW sample -------------------------------------------------------------------
+
+
+def _records(as_of: date) -> tuple[dict[str, list[tuple[date, Decimal]]], int]:
+    """customer -> [(day, amount)] of the records before as_of, and how many records are on or after it."""
+    kept: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    later = 0
+    with open(SAMPLE, newline="") as handle:
+        for row in csv.DictReader(handle):
+            day = date.fromisoformat(row["date"])
+            if day < as_of:
+                kept[row["customer_id"]].append((day, Decimal(row["amount"])))
+            else:
+                later += 1
+    return kept, later
+
+
+def _by_customer(as_of: date) -> dict[str, dict]:
+    """Each customer's recency, frequency (purchase days), monetary, first and last day: by hand."""
+    kept, _ = _records(as_of)
+    table = {}
+    for customer, rows in kept.items():
+        days = {day for day, _ in rows}
+        table[customer] = {"recency": (as_of - max(days)).days, "frequency": len(days),
+                           "monetary": sum(amount for _, amount in rows), "first": min(days), "last": max(days)}
+    return table
+
+
+def _nearest_rank(values, k: int) -> float:
+    ordered = sorted(values)
+    return ordered[math.ceil(k * len(ordered) / 5) - 1]
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _run(tmp_path: Path, *options, source: Path = SAMPLE, as_of: str = "1998-07-01"):
+    out = tmp_path / "rfm"
+    result = invoke("rfm", source, "--as-of", as_of, "--out", out, *options)
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+def test_cdnow_sample_customers_purchases_and_single_purchase_customers(tmp_path):
+    out, result = _run(tmp_path)
+    rows = _read_csv(out / "customers.csv")
+    kept, later = _records(date(1998, 7, 1))
+    assert later == 0
+    assert sum(len(r) for r in kept.values()) == 6919  # every record of the sample is before July 1998
+    assert len(kept) == 2357 and len(rows) == 2357
+    assert {r["customer_id"] for r in rows} == set(kept)  # ids as text: 00004 keeps its zeros
+    purchase_days = sum(len({day for day, _ in r}) for r in kept.values())
+    assert purchase_days == 6696  # 223 records share a day with another of the same customer
+    assert sum(int(r["frequency"]) for r in rows) == purchase_days
+    single = sum(1 for r in kept.values() if len({day for day, _ in r}) == 1)
+    assert sum(1 for r in rows if r["frequency"] == "1") == single == 1218
+    run = json.loads((out / "run.json").read_text())
+    assert run["counts"]["records"] == 6919 and run["counts"]["customers"] == 2357
+    assert run["input"]["sha256"] == __import__("hashlib").sha256(SAMPLE.read_bytes()).hexdigest()
+    assert "2,357 customers from 6,919 transactions before 1998-07-01" in result.output
+
+
+def test_cdnow_quintile_cut_points_and_every_score(tmp_path):
+    out, _ = _run(tmp_path)
+    mine = _by_customer(date(1998, 7, 1))
+    run = json.loads((out / "run.json").read_text())
+    for measure, key in (("r", "recency"), ("f", "frequency"), ("m", "monetary")):
+        expected = [float(_nearest_rank([c[key] for c in mine.values()], k)) for k in (1, 2, 3, 4)]
+        assert run["rules"]["cuts"][measure] == {"values": pytest.approx(expected, abs=1e-9), "source": "quintiles"}
+    assert run["rules"]["cuts"]["f"]["values"] == [1, 1, 2, 4]  # over half bought on one day only
+    cuts = {m: run["rules"]["cuts"][m]["values"] for m in "rfm"}
+    for row in _read_csv(out / "customers.csv"):
+        c = mine[row["customer_id"]]
+        assert int(row["recency_days"]) == c["recency"] and int(row["frequency"]) == c["frequency"]
+        assert Decimal(row["monetary"]) == c["monetary"]
+        # one more than the cut points strictly below; recency the other way round
+        assert int(row["r"]) == 5 - sum(c["recency"] > x for x in cuts["r"])
+        assert int(row["f"]) == 1 + sum(c["frequency"] > x for x in cuts["f"])
+        assert int(row["m"]) == 1 + sum(float(c["monetary"]) > x for x in cuts["m"])
+    # equal values, equal scores: with cuts 1, 1, 2, 4 one purchase day scores 1 and two score 3 (two cuts
+    # below), so f = 2 holds no one; 1,218 customers (52%) score 1
+    f_scores = [r["f"] for r in _read_csv(out / "customers.csv")]
+    assert set(f_scores) == {"1", "3", "4", "5"} and f_scores.count("1") == 1218
+
+
+def _tier_by_hand(c: dict, as_of: date, threshold: Decimal, new_days: int, lapsed_days: int) -> str:
+    if c["recency"] > lapsed_days:
+        return "prospect"
+    if (as_of - c["first"]).days <= new_days:
+        return "new"
+    return "key_account" if c["monetary"] >= threshold else "existing"
+
+
+def test_cdnow_tiers_at_an_earlier_as_of_counted_by_hand(tmp_path):
+    """As of 1998-01-01, new = first purchase within 300 days (from 1997-03-07), lapsed = none for 180 days,
+    key accounts the top 10% by monetary: customers, revenue, repeat rate, order value and gap per tier."""
+    as_of = date(1998, 1, 1)
+    out, result = _run(tmp_path, "--new-days", 300, "--lapsed-days", 180, "--key-share", 0.1, as_of="1998-01-01")
+    mine = _by_customer(as_of)
+    _, later = _records(as_of)
+    ranked = sorted((c["monetary"] for c in mine.values()), reverse=True)
+    threshold = ranked[math.ceil(0.1 * len(ranked)) - 1]
+    kinds = {cid: _tier_by_hand(c, as_of, threshold, 300, 180) for cid, c in mine.items()}
+    run = json.loads((out / "run.json").read_text())
+    assert run["counts"]["records_on_or_after_as_of"] == later > 0
+    assert f"({later:,} on or after it ignored)" in result.output
+    assert run["rules"]["key_account_threshold"] == float(threshold)
+    tiers = {row["tier_kind"]: row for row in _read_csv(out / "tiers.csv")}
+    total = sum(c["monetary"] for c in mine.values())
+    for kind in ("new", "existing", "key_account", "prospect"):
+        group = [c for cid, c in mine.items() if kinds[cid] == kind]
+        assert group, kind  # every kind is exercised
+        revenue = sum(c["monetary"] for c in group)
+        repeat = [c for c in group if c["frequency"] >= 2]
+        row = tiers[kind]
+        assert int(row["customers"]) == len(group)
+        assert float(row["revenue"]) == pytest.approx(float(revenue), abs=1e-6)
+        assert float(row["revenue_share"]) == pytest.approx(float(revenue / total), rel=1e-12)
+        assert float(row["repeat_purchase_rate"]) == pytest.approx(len(repeat) / len(group), rel=1e-12)
+        purchases = sum(c["frequency"] for c in group)  # no order_id: an order is a purchase day
+        assert float(row["average_order_value"]) == pytest.approx(float(revenue) / purchases, rel=1e-12)
+        if repeat:
+            gap = sum((c["last"] - c["first"]).days for c in repeat) / sum(c["frequency"] - 1 for c in repeat)
+            assert float(row["average_gap_days"]) == pytest.approx(gap, rel=1e-12)
+    assert float(tiers["all"]["revenue"]) == pytest.approx(float(total), abs=1e-6)
+    assert {r["customer_id"]: r["tier_kind"] for r in _read_csv(out / "customers.csv")} == kinds
+
+
+def test_tiers_yaml_drops_into_a_scenario(tmp_path):
+    """As of 1997-06-01 with lapsed = 60 days every kind has customers; each tier validates as a scenario's,
+    its order value is revenue / orders to the cent, the existing tier's conversion its quarter repeat rate."""
+    as_of = date(1997, 6, 1)
+    out, _ = _run(tmp_path, "--lapsed-days", 60, as_of="1997-06-01")
+    tiers = yaml.safe_load((out / "tiers.yaml").read_text())["tiers"]
+    assert [t["kind"] for t in tiers] == ["new", "existing", "key_account", "prospect"]
+    for tier in tiers:
+        Tier(**tier)
+    mine = _by_customer(as_of)
+    kinds = {r["customer_id"]: r["tier_kind"] for r in _read_csv(out / "customers.csv")}
+    existing = [c for cid, c in mine.items() if kinds[cid] == "existing"]
+    quarter_start = date(1997, 3, 2)  # 91 days before 1997-06-01
+    base = [c for c in existing if c["first"] < quarter_start]
+    again = sum(1 for c in base if c["last"] >= quarter_start)
+    by_kind = {t["kind"]: t for t in tiers}
+    assert by_kind["existing"]["conversion"] == round(again / len(base), 4)
+    revenue = sum(c["monetary"] for c in existing)
+    assert by_kind["existing"]["order_value"] == round(float(revenue) / sum(c["frequency"] for c in existing), 2)
+    assert by_kind["new"]["conversion"] == 0.05  # assumed: transactions hold no leads
+    scenario = write_scenario(tmp_path, base_scenario(tiers=tiers))
+    result = invoke("validate", scenario)
+    assert result.exit_code == 0, result.output
+
+
+# --- tiny tables with answers by hand ---------------------------------------------------------------------------
+
+
+def _table(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_quintiles_of_ties_give_equal_scores():
+    # ten values 1..10: cut points are the 2nd, 4th, 6th, 8th smallest
+    assert quintile_cuts(list(range(1, 11))) == [2, 4, 6, 8]
+    assert list(scores(list(range(1, 11)), [2, 4, 6, 8])) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    # six customers tie at 5: cuts 5, 5, 5, 8; all six score 1, 7 and 8 score 4 (three cuts below)
+    values = [5, 5, 5, 5, 5, 5, 7, 8, 9, 10]
+    assert quintile_cuts(values) == [5, 5, 5, 8]
+    assert list(scores(values, [5, 5, 5, 8])) == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
+    # recency: fewer days is better
+    assert list(scores([1, 2, 30, 31], [1, 2, 30, 30], higher_is_better=False)) == [5, 4, 3, 1]
+    # the order of the customers changes nothing
+    assert list(scores(values[::-1], quintile_cuts(values[::-1]))) == [5, 5, 4, 4, 1, 1, 1, 1, 1, 1]
+
+
+def test_same_day_records_are_one_purchase_and_the_as_of_day_is_excluded(tmp_path):
+    path = _table(tmp_path, "customer_id,date,amount,order_id\n"
+                            "a,2024-01-05,10,o1\na,2024-01-05,5,o2\na,2024-01-05 14:30,2.5,o2\n"
+                            "a,2024-02-01,20,o3\n"
+                            "b,2024-03-31,7,\nb,2024-04-01,100,o9\n")
+    result = score_customers(read_transactions(path), "2024-04-01", Rules(new_days=0, lapsed_days=365))
+    a, b = (result.customers.set_index("customer_id").loc[c] for c in ("a", "b"))
+    assert (a["frequency"], a["orders"], a["monetary"], a["recency_days"]) == (2, 3, 37.5, 60)  # o1, o2, o3
+    assert (b["frequency"], b["orders"], b["monetary"], b["recency_days"]) == (1, 1, 7, 1)  # 04-01 ignored
+    assert result.counts["records_on_or_after_as_of"] == 1
+
+
+def test_returns_lower_monetary_but_are_no_purchase(tmp_path):
+    path = _table(tmp_path, "customer_id,date,amount\n"
+                            "a,2024-01-10,100\na,2024-03-01,-30\n"   # a return after the purchase
+                            "b,2024-02-01,0\n"                       # a free order: a purchase
+                            "c,2024-03-15,-20\n")                    # a return only: no tier
+    result = score_customers(read_transactions(path), "2024-04-01")
+    table = result.customers.set_index("customer_id")
+    assert list(table.index) == ["a", "b"]
+    assert (table.loc["a", "monetary"], table.loc["a", "frequency"], table.loc["a", "recency_days"]) == (70, 1, 82)
+    assert table.loc["b", "frequency"] == 1
+    assert result.counts["customers_with_returns_only"] == {"customers": 1, "records": 1, "amount": -20.0}
+    assert result.counts["return_records"] == 2
+
+
+def test_tier_rules_apply_in_their_order(tmp_path):
+    # as of 2024-07-01, new_days 30, lapsed_days 90, key_share 0.25 of 4 customers -> the top one (500)
+    path = _table(tmp_path, "customer_id,date,amount\n"
+                            "old_big,2024-01-02,900\n"      # recency 181 > 90: prospect although the biggest
+                            "fresh,2024-06-15,500\n"        # first purchase 16 days ago: new although key-sized
+                            "key,2024-02-01,100\nkey,2024-06-01,400\n"  # 500, ties with fresh: key_account
+                            "regular,2024-03-01,50\nregular,2024-06-20,50\n")
+    result = score_customers(read_transactions(path), "2024-07-01", Rules(new_days=30, lapsed_days=90, key_share=0.25))
+    kinds = dict(zip(result.customers["customer_id"], result.customers["tier_kind"]))
+    assert result.key_threshold == 900
+    assert kinds == {"fresh": "new", "key": "existing", "old_big": "prospect", "regular": "existing"}
+    result = score_customers(read_transactions(path), "2024-07-01", Rules(new_days=30, lapsed_days=90, key_share=0.5))
+    kinds = dict(zip(result.customers["customer_id"], result.customers["tier_kind"]))
+    assert result.key_threshold == 500  # the 2nd of 4; fresh ties at 500 but is new first
+    assert kinds == {"fresh": "new", "key": "key_account", "old_big": "prospect", "regular": "existing"}
+
+
+def test_given_cut_points_replace_the_quintiles(tmp_path):
+    out, _ = _run(tmp_path, "--cuts", "r=30,90,180,365", "--cuts", "f=1,2,3,5")
+    run = json.loads((out / "run.json").read_text())
+    assert run["rules"]["cuts"]["r"] == {"values": [30, 90, 180, 365], "source": "--cuts"}
+    assert run["rules"]["cuts"]["m"]["source"] == "quintiles"
+    for row in _read_csv(out / "customers.csv"):
+        days, frequency = int(row["recency_days"]), int(row["frequency"])
+        assert int(row["r"]) == 5 - sum(days > x for x in (30, 90, 180, 365))
+        assert int(row["f"]) == 1 + sum(frequency > x for x in (1, 2, 3, 5))
+
+
+# --- bad input: one line, exit 2, nothing written ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, as_of, message", [
+    ("customer_id,date,total\na,2024-01-01,5\n", "2024-02-01",
+     "t.csv: header: got no column amount; expected the columns customer_id, date, amount"),
+    ("customer_id,date,amount\na,2024-01-01,5\n\nb,2024-13-01,5\n", "2024-02-01",
+     "t.csv: line 4, column date: got '2024-13-01'; expected a date YYYY-MM-DD"),
+    ("customer_id,date,amount\na,2024-01-01,1,234.50\n", "2024-02-01",
+     "t.csv: line 2: got 4 fields; expected 3 fields, as in the header (a number with a comma in it must be quoted"),
+    ("customer_id,date,amount\na,2024-01-01,\"1,234.50\"\n", "2024-02-01",
+     "t.csv: line 2, column amount: got '1,234.50'; expected a number such as 12.50 (negative for a return; no "
+     "thousands separators)"),
+    ("customer_id,date,amount\na,2024-01-01,ten\n", "2024-02-01",
+     "t.csv: line 2, column amount: got 'ten'; expected a number such as 12.50"),
+    ("customer_id,date,amount\n,2024-01-01,5\n", "2024-02-01", "t.csv: line 2, column customer_id: got ''"),
+    ("", "2024-02-01", "t.csv: got an empty file; expected a header row: customer_id, date, amount"),
+    ("customer_id,date,amount\n", "2024-02-01", "t.csv: rows: got none (a header only); expected at least one"),
+    ("customer_id,date,amount\na,2024-01-01,5\n", "2023-12-31",
+     "--as-of: got 2023-12-31; expected a date after the first purchase in"),
+    ("customer_id,date,amount\na,2024-01-01,5\n", "2024-02-30", "Invalid value for '--as-of'"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, text, as_of, message):
+    path = _table(tmp_path, text)
+    out = tmp_path / "out"
+    result = invoke("rfm", path, "--as-of", as_of, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert message in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--cuts", "r=30,90,180"], "--cuts: got 'r=30,90,180'; expected MEASURE=C1,C2,C3,C4"),
+    (["--cuts", "r=90,30,180,365"], "--cuts: got 'r=90,30,180,365'"),
+    (["--cuts", "x=1,2,3,4"], "--cuts: got 'x=1,2,3,4'"),
+    (["--key-share", "1.5"], "Invalid value for '--key-share'"),
+])
+def test_bad_options_are_one_line_exit_2(tmp_path, options, message):
+    out = tmp_path / "out"
+    result = invoke("rfm", SAMPLE, "--as-of", "1998-07-01", "--out", out, *options)
+    assert result.exit_code == 2 and message in result.output and result.output.count("\n") == 1, result.output
+    assert not out.exists()
+
+
+def test_parquet_without_pyarrow_says_to_install_it(tmp_path, monkeypatch):
+    def missing(*args, **kwargs):
+        raise ImportError("Missing optional dependency 'pyarrow'.")
+
+    monkeypatch.setattr("pandas.read_parquet", missing)
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"PAR1")
+    result = invoke("rfm", path, "--as-of", "2024-01-01", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output == (f"error: {path}: got a Parquet file; expected pyarrow to read it: pip install pyarrow "
+                             "(or save the table as CSV)\n")
+
+
+def test_out_never_holds_the_input_and_force_replaces_only_an_rfm_folder(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    source = data / "t.csv"
+    source.write_text("customer_id,date,amount\na,2024-01-01,5\n")
+    result = invoke("rfm", source, "--as-of", "2024-02-01", "--out", data, "--force")
+    assert result.exit_code == 2 and "holds the input" in result.output
+    assert source.read_text() == "customer_id,date,amount\na,2024-01-01,5\n"
+    out = tmp_path / "out"
+    assert invoke("rfm", source, "--as-of", "2024-02-01", "--out", out).exit_code == 0
+    again = invoke("rfm", source, "--as-of", "2024-02-01", "--out", out)
+    assert again.exit_code == 2 and "pass --force" in again.output
+    assert invoke("rfm", source, "--as-of", "2024-03-01", "--out", out, "--force").exit_code == 0
+    assert json.loads((out / "run.json").read_text())["as_of"] == "2024-03-01"
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "customers.csv", "run.json", "tiers.csv",
+                                                     "tiers.yaml"]
+
+
+def test_help_has_an_example():
+    result = invoke("rfm", "--help")
+    assert result.exit_code == 0
+    assert "allocator rfm tests/data/cdnow/cdnow_sample.csv --as-of 1998-07-01 --out out/rfm" in result.output
+    assert "--lapsed-days" in result.output and "default: 365" in result.output
