@@ -144,10 +144,11 @@ def measures(used: pd.DataFrame, purchases: pd.DataFrame, as_of: pd.Timestamp, h
     by_customer = purchases.groupby("customer_id", sort=True)["date"]
     table = pd.DataFrame({"first_purchase": by_customer.min(), "last_purchase": by_customer.max(),
                           "frequency": by_customer.nunique()})
-    day = purchases["date"].dt.strftime("d:%Y-%m-%d")
-    order = ("o:" + purchases["order_id"]).where(purchases["order_id"] != "", day) if has_order_id else day
-    table["orders"] = pd.DataFrame({"customer_id": purchases["customer_id"], "order": order}) \
-        .drop_duplicates().groupby("customer_id").size()
+    keys = pd.DataFrame({"customer_id": purchases["customer_id"], "day": purchases["date"]})
+    if has_order_id:  # an order id names one order whatever its days; a blank one counts its day
+        keys["order"] = purchases["order_id"]
+        keys["day"] = purchases["date"].where(purchases["order_id"] == "")
+    table["orders"] = keys.drop_duplicates().groupby("customer_id").size()
     # Rounded to a millionth of the currency unit: float sums of cents otherwise read 31.950000000000003.
     table["monetary"] = used.groupby("customer_id")["amount"].sum().reindex(table.index).round(MONEY_DECIMALS)
     table["recency_days"] = (as_of - table["last_purchase"]).dt.days

@@ -138,7 +138,8 @@ def _read_csv(path: Path, data: bytes) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _text(column: pd.Series) -> pd.Series:
-    return column.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    """Cells as stripped text; a missing cell (Parquet's null) is blank."""
+    return column.where(column.notna(), "").astype(str).str.strip()
 
 
 def _ids(column: pd.Series, path: Path, lines: list[str], name: str, blank_ok: bool) -> pd.Series:

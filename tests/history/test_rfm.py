@@ -14,11 +14,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from helpers import base_scenario, invoke, write_scenario
 
-from allocator.history.rfm import Rules, quintile_cuts, score_customers, scores
+from allocator.history.rfm import Rules, quintile_cuts, score_customers, scores, segments
 from allocator.history.transactions import read_transactions
 from allocator.scenario.schema import Tier
 
@@ -244,6 +245,60 @@ def test_tier_rules_apply_in_their_order(tmp_path):
     kinds = dict(zip(result.customers["customer_id"], result.customers["tier_kind"]))
     assert result.key_threshold == 500  # the 2nd of 4; fresh ties at 500 but is new first
     assert kinds == {"fresh": "new", "key": "key_account", "old_big": "prospect", "regular": "existing"}
+
+
+# The RF grid as a picture: rows recency score 5 (top) to 1, columns frequency score 1 to 5.
+GRID = """
+first_timers   potential_loyalists potential_loyalists champions   champions
+promising      potential_loyalists potential_loyalists loyal       loyal
+about_to_sleep about_to_sleep      need_attention      loyal       loyal
+hibernating    hibernating         at_risk             at_risk     cannot_lose
+hibernating    hibernating         at_risk             at_risk     cannot_lose
+"""
+
+
+def test_segments_follow_the_rf_grid():
+    pairs = [(r, f) for r in (5, 4, 3, 2, 1) for f in (1, 2, 3, 4, 5)]
+    names = segments(np.array([r for r, _ in pairs]), np.array([f for _, f in pairs]))
+    assert list(names) == GRID.split()
+
+
+def test_column_names_in_any_case_extra_columns_ignored_and_a_repeated_column_refused(tmp_path):
+    path = _table(tmp_path, "Customer_ID, Date ,AMOUNT,quantity\nc1,2024-01-01,5,2\n")
+    result = score_customers(read_transactions(path), "2024-01-02")
+    assert result.customers[["customer_id", "monetary", "recency_days"]].values.tolist() == [["c1", 5, 1]]
+    path = _table(tmp_path, "customer_id,date,amount,Amount\nc1,2024-01-01,5,6\n", "twice.csv")
+    result = invoke("rfm", path, "--as-of", "2024-02-01", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output.endswith("twice.csv: header: got the column amount twice; expected each column once\n")
+
+
+def _latin1(path: Path) -> Path:
+    path.write_bytes("customer_id,date,amount\nJosé,2024-01-01,5\n".encode("latin-1"))  # é is byte 27
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda tmp: tmp / "missing.csv", "missing.csv: got no readable file (No such file or directory)"),
+    (lambda tmp: tmp, "got a folder; expected a CSV or Parquet file of transactions"),
+    (lambda tmp: _latin1(tmp / "t.csv"), "t.csv: got bytes that are not UTF-8 (at byte 27); expected a UTF-8 CSV file"),
+])
+def test_an_unreadable_transactions_file_is_one_line(tmp_path, make, message):
+    source = make(tmp_path)
+    out = tmp_path / "elsewhere" / "out"
+    result = invoke("rfm", source, "--as-of", "2024-02-01", "--out", out)
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and message in result.output, result.output
+    assert not out.exists()
+
+
+def test_readme_and_run_json_state_the_rules_with_their_values(tmp_path):
+    out, _ = _run(tmp_path, "--lapsed-days", 200, "--new-days", 45, "--key-share", 0.1)
+    readme = (out / "README.md").read_text()
+    assert "prospect (lapsed) when recency_days > 200" in readme
+    assert "new when the first purchase is at most 45 days before as-of" in readme
+    rules = json.loads((out / "run.json").read_text())["rules"]
+    assert (rules["lapsed_days"], rules["new_days"], rules["key_share"]) == (200, 45, 0.1)
+    assert rules["frequency"].startswith("purchase days")
 
 
 def test_given_cut_points_replace_the_quintiles(tmp_path):
