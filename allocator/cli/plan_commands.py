@@ -54,6 +54,7 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     """
     from allocator import api
     from allocator.cli.summary import summary_text
+    from allocator.history.checks import check_lines
 
     plan = api.solve(scenario, solver=solver, objective=objective, set=overrides, time_limit=time_limit,
                      mip_gap=mip_gap, threads=threads, lp_method=lp_method, diagnose=diagnose_infeasible,
@@ -63,11 +64,13 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     written = f"Wrote {out}/: " + ", ".join(files[:-1] + (["plan.xlsx", "report.html"] if review_pack else []) + files[-1:])
     if not plan.solved:
         click.echo(f"{plan.scenario.name}: {plan.explanation}")
-        for line in plan.diagnosis_lines:
+        for line in plan.diagnosis_lines + check_lines(plan.table("checks")):
             click.echo(line)
         click.echo(written)
         sys.exit(EXIT_NO_PLAN)
     click.echo(summary_text(plan.solution))
+    for line in check_lines(plan.table("checks")):  # the scenario names a history file: its targets checked
+        click.echo(line)
     click.echo(written)
 
 

@@ -17,6 +17,7 @@ from solvers import SolveResult, Status
 
 from allocator.model.build import PlanModel
 from allocator.model.cells import funnel_cube, select
+from allocator.scenario.anchors import derivations
 from allocator.plan.calendar import day_split, weekly_table
 from allocator.plan.lines_table import by_target_rows, lines_table, target_owners
 from allocator.plan.milestones import milestones_table
@@ -250,6 +251,8 @@ def targets_table(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -
     by_target_rows(s, allocation, [select(model.cells.dims, target.select, *codes) for target in t.by], add)
     table = pd.DataFrame(rows, columns=["target", "kind", "committed", "buffer", "planned", "achieved", "attainment", "met"])
     table["unit"] = [target_unit(name, s.currency) for name in table["target"]]  # one column, many units
+    derived = derivations(s)  # from the annual plan, or growth over last year's same quarter
+    table["derivation"] = [derived.get(name, "") for name in table["target"]]
     table["owner"] = target_owners(s, table["target"])
     return table
 

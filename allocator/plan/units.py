@@ -39,6 +39,9 @@ COLUMN_KINDS = {
     **dict.fromkeys(["objective", "as_planned", "mean", "p10", "p50", "p90"], "row"),
     "budget_shadow_price": "price",
     "probability_meets_committed": "percent",
+    # targets.csv derivation; checks.csv (allocator.history.checks): value, reference, margin in the row's unit
+    **dict.fromkeys(["derivation", "check", "subject"], "text"),
+    **dict.fromkeys(["value", "reference", "margin"], "row"),
     # weekly.csv and milestones.csv (allocator.plan.calendar, allocator.plan.milestones); owners
     **dict.fromkeys(["week", "month", "date", "measure", "owner"], "text"),
     **dict.fromkeys(["days", "working_days"], "count"),
@@ -63,6 +66,7 @@ _ROW_UNITS = {
     **dict.fromkeys(["required", "planned_by_date"],
                     "the unit of the row's measure: money for revenue and spend, a count for new_customers and leads"),
     "objective": "the objective's unit (run.json objective_kind)",
+    **dict.fromkeys(["value", "reference", "margin"], "the check's own unit (checks.csv `unit`)"),
     **dict.fromkeys(["as_planned", "mean", "p10", "p50", "p90"], "the unit of the row's metric"),
 }
 

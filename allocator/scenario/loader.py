@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.scenario.documents import MAX_NESTING, MAX_YAML_NODES, DocumentError, parse_json, parse_yaml  # noqa: F401 (re-exported)
 from allocator.errors import ScenarioError, Text
+from allocator.scenario.anchors import history_file
 from allocator.scenario.references import check_scenario
 from allocator.scenario.schema import NAME_PATTERN, BaselineRow, FunnelRow, Scenario
 from allocator.scenario.variants import Provenance, apply_sets, find_item, is_path, merge_variant, parse_path
@@ -85,12 +86,13 @@ def validated(data: dict, path: Path, provenance: Provenance, digest, reach: Rea
             tables[section] = csv_path
             table_lines[section] = line_numbers
             digest.update(table_bytes)
+    tables.update(history_file(data, path, provenance, reach, digest))  # found and hashed; allocator.history reads it
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _translate(exc, path, data, tables, table_lines, provenance) from None
     try:
-        check_scenario(scenario, str(path), {k: (tables[k], table_lines[k]) for k in tables})
+        check_scenario(scenario, str(path), {k: (tables[k], table_lines[k]) for k in table_lines})
     except ScenarioError as exc:
         raise _from_its_file(exc, data, provenance, str(path)) from None
     return LoadedScenario(scenario=scenario, path=path, sha256=digest.hexdigest(), tables=tables,

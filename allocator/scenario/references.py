@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from allocator.errors import ScenarioError, Text
+from allocator.scenario.anchors import check_anchors
 from allocator.scenario.calendar import check_calendar
 from allocator.scenario.objectives import OBJECTIVE_NAMES
 from allocator.scenario.periods import value_at
@@ -45,6 +46,7 @@ def check_scenario(s: Scenario, file: str, tables: dict | None = None) -> None:
     _check_selections(s, names, file)
     _check_mix_sums(s, file)
     _check_objective(s, file)
+    check_anchors(s, file)
     check_calendar(s, file)
 
 

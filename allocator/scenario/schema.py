@@ -12,6 +12,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
+from allocator.scenario.anchors import AnchorFields, GrowthFields, HistoryFile
 from allocator.scenario.calendar import Calendar, Milestone
 from allocator.scenario.fields import (  # noqa: F401 (re-exported: the schema's field types)
     NAME_PATTERN, NUMBER, Count, Factor, Money, Name, NameOrNames, PerPeriodCount, PerPeriodMoney, PositiveMoney,
@@ -71,6 +72,7 @@ class Tier(Strict):
         1.0, description="Lifetime value per unit of quarter revenue; used when roi_basis is lifetime_value."
     )
     channels: list[Name] | None = Field(None, description="Only these channels may serve the tier (default: all).")
+    order_value_lever: Name | None = Field(None, description="What lifts the order value above history's (cross-sell...).")
 
 
 class Product(Strict):
@@ -205,7 +207,7 @@ class MixTarget(Strict):
 BY_FLOORS = ("revenue", "new_customers", "leads", "customers")
 
 
-class SelectionTarget(Strict):
+class SelectionTarget(GrowthFields):
     """Absolute targets on a selection's cells (floors with the buffer; a spend ceiling as given)."""
 
     select: Selection
@@ -218,13 +220,13 @@ class SelectionTarget(Strict):
 
     @model_validator(mode="after")
     def _some(self) -> "SelectionTarget":
-        if all(getattr(self, f) is None for f in BY_FLOORS + ("max_spend",)):
+        if all(getattr(self, f) is None for f in BY_FLOORS + ("max_spend", "revenue_growth")):
             raise ValueError("a target on a selection needs at least one of revenue, new_customers, leads, "
-                             "customers, max_spend")
+                             "customers, max_spend (or revenue_growth)")
         return self
 
 
-class Targets(Strict):
+class Targets(AnchorFields):
     revenue: Money | None = Field(None, description="Committed quarter revenue, baseline included (money).")
     new_customers: Count | None = Field(None, description="Committed new customers (tiers of kind new and prospect).")
     leads: Count | None = Field(None, description="Committed leads.")
@@ -312,6 +314,7 @@ class Scenario(Strict):
     uncertainty: list[Uncertainty] = Field(default_factory=list, description="Random multipliers for `allocator risk`.")
     calendar: Calendar | None = Field(None, description="Split the plan into days and ISO weeks (weekly.csv).")
     milestones: list[Milestone] = Field(default_factory=list, description="Key dates with cumulative targets.")
+    history: HistoryFile | None = Field(None, description="Past results: growth targets and target checks read it.")
 
 
 @cache

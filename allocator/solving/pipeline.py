@@ -19,6 +19,7 @@ from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.model.build import PlanModel, build_model
 from allocator.scenario.inputs import input_records
 from allocator.plan.tables import Plan, make_plan
+from allocator.solving.checking import plan_checks, with_history
 from allocator.solving.goals import solve_with_goals
 from allocator.model.ordering import ordered_model
 from allocator.solving.tiebreak import refine, slices_out_of_order
@@ -68,8 +69,11 @@ def solve_file(path: str | Path, solver: str = "cbc", objective: str | None = No
 
 def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | None = None,
                  options: SolveOptions | None = None, load_seconds: float = 0.0) -> SolvedScenario:
-    """Build the model of a loaded scenario, solve it and make the plan's tables, timing each stage."""
+    """Build the model of a loaded scenario, solve it and make the plan's tables, timing each stage.
+
+    A scenario that names a history file has its growth targets resolved first and gets checks.csv."""
     require_solver(solver)
+    loaded, history = with_history(loaded)
     objective = objective or loaded.scenario.objective
     started = time.perf_counter()
     model = build_model(loaded.scenario, objective)
@@ -81,6 +85,7 @@ def solve_loaded(loaded: LoadedScenario, solver: str = "cbc", objective: str | N
         raise SolveFailed(f"solver {solver} failed: {exc}") from None
     solved = time.perf_counter()
     plan = make_plan(model, result, objective)
+    plan = replace(plan, tables={**plan.tables, **plan_checks(loaded, history)})
     tabled = time.perf_counter()
     timings = {"load": load_seconds, "build": built - started, "solve": solved - built, "tables": tabled - solved}
     return SolvedScenario(loaded=loaded, model=model, plan=plan, timings=timings, x=result.x)

@@ -215,9 +215,10 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
 
 @functools.lru_cache(maxsize=64)
 def _load(scenario: str, overrides: tuple, allow_outside: tuple = ()):
+    from allocator.history.targets import history_targets
     from allocator.scenario.loader import load_scenario
 
-    return load_scenario(scenario, list(overrides), allow_outside)
+    return history_targets(load_scenario(scenario, list(overrides), allow_outside))  # growth targets from history
 
 
 def _or_nan(value: float | None) -> float:
