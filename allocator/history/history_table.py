@@ -120,7 +120,8 @@ def history_before(frame: pd.DataFrame, as_of, window: str | None = None, option
     kept = frame[frame["date"] < moment]
     if kept.empty:
         first = frame["date"].min()
-        raise HistoryError(option, "", str(as_of), f"a date after the history's first date ({first:%Y-%m-%d})")
+        shown = as_of.strip() if isinstance(as_of, str) else f"{moment:%Y-%m-%d}"
+        raise HistoryError(option, "", shown, f"a date after the history's first date ({first:%Y-%m-%d})")
     if window is not None:
         kept = kept[kept["date"] >= moment - parse_window(window)]
         if kept.empty:
