@@ -35,7 +35,10 @@ def rfm(transactions, as_of, out, force, cuts, new_days, lapsed_days, key_share,
     and sort them into the scenario's tier kinds. Writes customers.csv (each
     customer's measures, 1-5 scores, RF segment and tier kind), tiers.csv (per
     tier: customers, revenue share, repeat-purchase rate, average order value,
-    average gap between purchases) and tiers.yaml (a scenario's `tiers:`).
+    average gap between purchases, and the share of the tier's customers at the
+    quarter's start, 91 days back, who bought in the quarter) and tiers.yaml
+    (a scenario's `tiers:`: that share as the conversion of existing customers
+    and key accounts, the average order value as order_value).
 
     \b
     Rules (README.md and run.json of the output repeat them):
@@ -77,11 +80,11 @@ def _print_summary(result) -> None:
                f"{result.as_of:%Y-%m-%d}" + (f" ({counts['records_on_or_after_as_of']:,} on or after it ignored)"
                                              if counts["records_on_or_after_as_of"] else ""))
     click.echo(f"{'tier':<12}{'customers':>10}{'revenue':>16}{'share':>8}{'repeat':>8}{'order value':>13}"
-               f"{'gap days':>10}{'qtr repeat':>12}")
+               f"{'gap days':>10}{'qtr rate':>10}")
     for row in result.tiers.itertuples():
         click.echo(f"{row.tier_kind:<12}{row.customers:>10,}{row.revenue:>16,.2f}{_share(row.revenue_share):>8}"
                    f"{_share(row.repeat_purchase_rate):>8}{_number(row.average_order_value, 2):>13}"
-                   f"{_number(row.average_gap_days, 1):>10}{_share(row.quarter_repeat_rate):>12}")
+                   f"{_number(row.average_gap_days, 1):>10}{_share(row.quarter_purchase_rate):>10}")
 
 
 def _share(value: float) -> str:

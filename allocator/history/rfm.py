@@ -25,6 +25,9 @@ The rules, in one place (README.md and run.json of every output repeat them):
   first purchase is at most ``new_days`` before ``as_of``; key_account when monetary is at least the
   key-account threshold, the monetary value of the customer ranked ceil(``key_share`` x customers) from
   the top (ties at it included); existing otherwise.
+- *Quarter purchase rate* of a tier kind: of its customers at the quarter's start (QUARTER_DAYS before
+  ``as_of``, sorted by the same rules on the transactions before then), the share who bought before
+  ``as_of``: what a scenario's conversion of existing customers and key accounts means.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from allocator.history.history_table import HistoryError
 from allocator.history.transactions import Transactions
 
 MONEY_DECIMALS = 6
-QUARTER_DAYS = 91  # the window of the quarter repeat rate: a scenario's conversion of existing customers
+QUARTER_DAYS = 91  # the quarter over which a tier's purchase rate is measured (a scenario plans a quarter)
 MEASURES = {"r": "recency_days", "f": "frequency", "m": "monetary"}
 KINDS = ("new", "existing", "key_account", "prospect")
 # RF segments (a common grid over the recency and frequency scores): name, recency scores, frequency scores.
@@ -135,7 +138,9 @@ def score_customers(transactions: Transactions, as_of, rules: Rules = Rules()) -
         "has_order_id": transactions.has_order_id,
         "first_date": f"{used['date'].min():%Y-%m-%d}", "last_date": f"{used['date'].max():%Y-%m-%d}",
     }
-    return Rfm(as_of, rules, customers, tier_stats(customers, as_of), cuts, threshold, counts)
+    quarter = quarter_purchase_rates(used, purchases, as_of, rules, transactions.has_order_id)
+    counts["quarter_start"] = f"{as_of - pd.Timedelta(days=QUARTER_DAYS):%Y-%m-%d}"
+    return Rfm(as_of, rules, customers, tier_stats(customers).join(quarter, on="tier_kind"), cuts, threshold, counts)
 
 
 def measures(used: pd.DataFrame, purchases: pd.DataFrame, as_of: pd.Timestamp, has_order_id: bool) -> pd.DataFrame:
@@ -192,20 +197,38 @@ def tier_kinds(customers: pd.DataFrame, as_of: pd.Timestamp, rules: Rules, thres
     return np.select([lapsed, new, key], ["prospect", "new", "key_account"], default="existing").astype(object)
 
 
-def tier_stats(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def quarter_purchase_rates(used: pd.DataFrame, purchases: pd.DataFrame, as_of: pd.Timestamp, rules: Rules,
+                           has_order_id: bool) -> pd.DataFrame:
+    """Per tier kind (and ``all``): of the customers in it at the quarter's start (QUARTER_DAYS before as_of,
+    sorted by the same rules on the transactions before then), how many bought in the quarter, and the
+    share. A tier defined by recency would make its own rate (every customer not lapsed bought lately):
+    sorting at the start and looking forward keeps the rate a measurement, as a plan's conversion is."""
+    start = as_of - pd.Timedelta(days=QUARTER_DAYS)
+    earlier = purchases["date"] < start
+    rows = pd.DataFrame(index=pd.Index([*KINDS, "all"], name="tier_kind"),
+                        columns=["quarter_start_customers", "quarter_buyers"], data=0)
+    if earlier.any():
+        then = measures(used[used["date"] < start], purchases[earlier], start, has_order_id)
+        kinds = tier_kinds(then, start, rules, key_threshold(then["monetary"].to_numpy(), rules.key_share))
+        bought = then["customer_id"].isin(purchases.loc[~earlier, "customer_id"]).to_numpy()
+        for kind in KINDS:
+            rows.loc[kind] = [int((kinds == kind).sum()), int(bought[kinds == kind].sum())]
+        rows.loc["all"] = [len(then), int(bought.sum())]
+    base = rows["quarter_start_customers"].astype(float)
+    rows["quarter_purchase_rate"] = (rows["quarter_buyers"] / base).where(base > 0)
+    return rows
+
+
+def tier_stats(customers: pd.DataFrame) -> pd.DataFrame:
     """Per tier kind (and ``all``): customers, revenue and its share, purchases, orders, repeat-purchase rate
-    (share of customers with two or more purchase days), quarter repeat rate (of the customers who first
-    bought more than QUARTER_DAYS before as_of, the share who bought again in those last QUARTER_DAYS),
-    average order value (net revenue / orders), revenue per customer, and the average gap between purchase
-    days (every gap of the tier's repeat customers weighs one: their first-to-last spans over their gaps)."""
+    (share of customers with two or more purchase days), average order value (net revenue / orders),
+    revenue per customer, and the average gap between purchase days (every gap of the tier's repeat
+    customers weighs one: their first-to-last spans over their gaps)."""
     total_revenue = float(customers["monetary"].sum())
-    quarter_start = as_of - pd.Timedelta(days=QUARTER_DAYS)
     rows = []
     for kind in (*KINDS, "all"):
         group = customers if kind == "all" else customers[customers["tier_kind"] == kind]
         repeat = group[group["frequency"] >= 2]
-        earlier = group[group["first_purchase"] < quarter_start]
-        again = int((earlier["last_purchase"] >= quarter_start).sum())
         revenue = round(float(group["monetary"].sum()), MONEY_DECIMALS)
         orders, count = int(group["orders"].sum()), len(group)
         spans = (repeat["last_purchase"] - repeat["first_purchase"]).dt.days.sum()
@@ -215,7 +238,6 @@ def tier_stats(customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             "revenue": revenue, "revenue_share": revenue / total_revenue if total_revenue else np.nan,
             "purchases": int(group["frequency"].sum()), "orders": orders, "repeat_customers": len(repeat),
             "repeat_purchase_rate": len(repeat) / count if count else np.nan,
-            "quarter_base": len(earlier), "quarter_repeat_rate": again / len(earlier) if len(earlier) else np.nan,
             "average_order_value": revenue / orders if orders else np.nan,
             "revenue_per_customer": revenue / count if count else np.nan,
             "average_gap_days": float(spans) / gaps if gaps else np.nan,

@@ -50,19 +50,23 @@ def tier_entries(result: Rfm, lead_conversion: float) -> list[tuple[dict | None,
             continue
         order_value = round(float(row["average_order_value"]), 2)
         if kind in ("existing", "key_account"):
-            rate = round(float(row["quarter_repeat_rate"]), 4) if row["quarter_base"] else 0.0
+            base, rate = int(row["quarter_start_customers"]), row["quarter_purchase_rate"]
             if not rate > 0:
-                entries.append((None, f"{name} ({kind}): no customer of it bought again in the last {QUARTER_DAYS} "
-                                      "days; a rate of 0 is no conversion; not written"))
+                why = "no customers of this kind" if not base else f"none of its {base} customers bought"
+                entries.append((None, f"{name} ({kind}): {why} at the quarter's start "
+                                      f"({result.counts['quarter_start']}), so no quarter purchase rate to "
+                                      "measure; not written: add it with your own conversion"))
                 continue
-            note = (f"conversion: quarter repeat rate, {int(row['quarter_base'])} customers who bought before the "
-                    f"last {QUARTER_DAYS} days (measured)")
+            rate = round(float(rate), 4)
+            note = (f"conversion: {int(row['quarter_buyers'])} of the {base} customers of this kind at "
+                    f"{result.counts['quarter_start']} bought in the next {QUARTER_DAYS} days (measured)")
         else:
             rate = lead_conversion
-            note = "conversion: lead -> customer, NOT in transactions: --lead-conversion assumed"
+            note = "conversion: lead -> customer, NOT in transactions: --lead-conversion (assumed)"
         entry = {"name": name, "kind": kind, "conversion": rate, "order_value": order_value}
         Tier(**entry)  # the shape a scenario's tiers take; a failure here is a bug, not bad input
-        entries.append((entry, f"{note}; order_value: average order value (measured)"))
+        entries.append((entry, f"{note}\n  # order_value: net revenue / orders of its {int(row['customers'])} "
+                               "customers (measured)"))
     return entries
 
 
@@ -101,8 +105,8 @@ def rules_record(result: Rfm, lead_conversion: float) -> dict:
         "key_account_threshold": result.key_threshold,
         "lead_conversion_assumed": lead_conversion,
         "tiers_yaml": {"order_value": "average order value: net revenue / orders, rounded to the cent",
-                       "conversion": f"existing, key_account: quarter repeat rate ({QUARTER_DAYS} days); "
-                                     "new, prospect: lead_conversion_assumed (not in transactions)"},
+                       "conversion": "existing, key_account: quarter_purchase_rate of tiers.csv; new, "
+                                     "prospect: lead_conversion_assumed (not in transactions)"},
         "segments": {name: {"r": list(r), "f": list(f)} for name, r, f in SEGMENTS},
     }
 
@@ -137,14 +141,14 @@ def readme(result: Rfm, lead_conversion: float) -> str:
     threshold = "none (key share 0)" if result.key_threshold is None else f"{result.key_threshold:g}"
     return f"""# RFM tiers as of {result.as_of:%Y-%m-%d}
 
-Written by `allocator rfm`. {counts['customers']} customers from {counts['records_used']} transactions dated
-{counts['first_date']} to {counts['last_date']}; {counts['records_on_or_after_as_of']} dated on or after
-{result.as_of:%Y-%m-%d} were ignored.
+Written by `allocator rfm`. {counts['customers']:,} customers from {counts['records_used']:,} transactions
+dated {counts['first_date']} to {counts['last_date']}; {counts['records_on_or_after_as_of']:,} dated on or
+after {result.as_of:%Y-%m-%d} were ignored.
 
 | file | what it holds |
 |---|---|
 | `customers.csv` | one row per customer: recency_days, frequency, monetary, the r, f, m scores (1-5), segment, tier_kind, orders, first and last purchase |
-| `tiers.csv` | per tier kind and in all: customers, revenue and its share, purchases, orders, repeat-purchase rate, quarter repeat rate, average order value, revenue per customer, average gap between purchases in days |
+| `tiers.csv` | per tier kind and in all: customers, revenue and its share, purchases, orders, repeat-purchase rate, average order value, revenue per customer, average gap between purchases in days, quarter purchase rate |
 | `tiers.yaml` | the tiers as a scenario's `tiers:` list: paste it into the scenario, or copy its numbers into your tiers of the same kind |
 | `run.json` | as-of, the input's SHA-256, every rule with its value, the counts |
 
@@ -163,11 +167,14 @@ Written by `allocator rfm`. {counts['customers']} customers from {counts['record
   >= {threshold} (that of the customer ranked ceil({rules.key_share:g} x customers) from the top by
   monetary, ties included); existing otherwise.
 - tiers.csv: repeat_purchase_rate is the share of the tier's customers with two or more purchase days;
-  quarter_repeat_rate, of the quarter_base customers who first bought more than {QUARTER_DAYS} days before
-  as-of, the share who bought again in those {QUARTER_DAYS} days; average_gap_days, the tier's
-  first-to-last purchase spans over their gaps (each gap between purchase days weighs one).
+  average_gap_days, the tier's first-to-last purchase spans over their gaps (each gap between purchase
+  days weighs one). quarter_start_customers are the customers of the kind at the quarter's start,
+  {counts['quarter_start']} ({QUARTER_DAYS} days before as-of, sorted by the same rules on the transactions
+  before it); quarter_buyers, those of them who bought before as-of; quarter_purchase_rate, their share
+  (for prospect: the win-back rate of lapsed customers).
 - tiers.yaml: order_value is the tier's average order value (net revenue / orders, to the cent);
-  conversion is the quarter repeat rate for existing and key_account (a scenario's conversion is per
+  conversion is the quarter_purchase_rate for existing and key_account (a scenario's conversion is per
   quarter), and for new and prospect the lead -> customer rate assumed with --lead-conversion
-  ({lead_conversion:g}): it is not in transactions. A tier with no customers is left out (a comment says so).
+  ({lead_conversion:g}): it is not in transactions. A tier that cannot be measured is left out, with a
+  comment saying why.
 """

@@ -156,29 +156,61 @@ def test_cdnow_tiers_at_an_earlier_as_of_counted_by_hand(tmp_path):
     assert {r["customer_id"]: r["tier_kind"] for r in _read_csv(out / "customers.csv")} == kinds
 
 
+def test_quarter_purchase_rates_sort_customers_at_the_quarters_start(tmp_path):
+    """Each kind's customers as of 1998-04-01 (91 days before as-of, same rules on the records before it):
+    the share of them who bought between then and 1998-07-01."""
+    out, _ = _run(tmp_path)
+    start, as_of = date(1998, 4, 1), date(1998, 7, 1)
+    then = _by_customer(start)
+    ranked = sorted((c["monetary"] for c in then.values()), reverse=True)
+    threshold = ranked[math.ceil(0.05 * len(ranked)) - 1]
+    kinds = {cid: _tier_by_hand(c, start, threshold, 90, 365) for cid, c in then.items()}
+    kept, _ = _records(as_of)
+    bought = {cid for cid, rows in kept.items() if any(start <= day for day, _ in rows)}
+    tiers = {row["tier_kind"]: row for row in _read_csv(out / "tiers.csv")}
+    for kind in ("existing", "key_account", "prospect"):
+        base = [cid for cid in then if kinds[cid] == kind]
+        buyers = sum(1 for cid in base if cid in bought)
+        assert (int(tiers[kind]["quarter_start_customers"]), int(tiers[kind]["quarter_buyers"])) == (len(base), buyers)
+        assert float(tiers[kind]["quarter_purchase_rate"]) == pytest.approx(buyers / len(base), rel=1e-12)
+    assert tiers["new"]["quarter_start_customers"] == "0" and tiers["new"]["quarter_purchase_rate"] == ""
+    yaml_tiers = {t["kind"]: t for t in yaml.safe_load((out / "tiers.yaml").read_text())["tiers"]}
+    base = [cid for cid in then if kinds[cid] == "existing"]
+    assert yaml_tiers["existing"]["conversion"] == round(sum(cid in bought for cid in base) / len(base), 4)
+
+
 def test_tiers_yaml_drops_into_a_scenario(tmp_path):
-    """As of 1997-06-01 with lapsed = 60 days every kind has customers; each tier validates as a scenario's,
-    its order value is revenue / orders to the cent, the existing tier's conversion its quarter repeat rate."""
-    as_of = date(1997, 6, 1)
-    out, _ = _run(tmp_path, "--lapsed-days", 60, as_of="1997-06-01")
-    tiers = yaml.safe_load((out / "tiers.yaml").read_text())["tiers"]
-    assert [t["kind"] for t in tiers] == ["new", "existing", "key_account", "prospect"]
+    """Each tier written validates as a scenario's; its order value is net revenue / orders to the cent; new
+    and prospect conversions are the assumed --lead-conversion; a kind with no customers is left out."""
+    out, _ = _run(tmp_path, "--lead-conversion", 0.08)
+    text = (out / "tiers.yaml").read_text()
+    tiers = yaml.safe_load(text)["tiers"]
+    assert [t["kind"] for t in tiers] == ["existing", "key_account", "prospect"]
+    assert "# new_customers (new): no customers as of 1998-07-01; not written" in text
     for tier in tiers:
         Tier(**tier)
-    mine = _by_customer(as_of)
+    mine = _by_customer(date(1998, 7, 1))
     kinds = {r["customer_id"]: r["tier_kind"] for r in _read_csv(out / "customers.csv")}
-    existing = [c for cid, c in mine.items() if kinds[cid] == "existing"]
-    quarter_start = date(1997, 3, 2)  # 91 days before 1997-06-01
-    base = [c for c in existing if c["first"] < quarter_start]
-    again = sum(1 for c in base if c["last"] >= quarter_start)
-    by_kind = {t["kind"]: t for t in tiers}
-    assert by_kind["existing"]["conversion"] == round(again / len(base), 4)
-    revenue = sum(c["monetary"] for c in existing)
-    assert by_kind["existing"]["order_value"] == round(float(revenue) / sum(c["frequency"] for c in existing), 2)
-    assert by_kind["new"]["conversion"] == 0.05  # assumed: transactions hold no leads
+    for tier in tiers:
+        group = [c for cid, c in mine.items() if kinds[cid] == tier["kind"]]
+        revenue = sum(c["monetary"] for c in group)
+        assert tier["order_value"] == round(float(revenue) / sum(c["frequency"] for c in group), 2)
+    assert {t["kind"]: t["conversion"] for t in tiers}["prospect"] == 0.08
     scenario = write_scenario(tmp_path, base_scenario(tiers=tiers))
     result = invoke("validate", scenario)
     assert result.exit_code == 0, result.output
+
+
+def test_a_tier_without_a_measurable_quarter_is_left_out_of_tiers_yaml(tmp_path):
+    # As of 1997-06-01 the quarter starts on 1997-03-02, when every customer (first purchases from
+    # 1997-01-01) is still new: existing and key accounts have no quarter to measure.
+    out, _ = _run(tmp_path, "--lapsed-days", 60, as_of="1997-06-01")
+    text = (out / "tiers.yaml").read_text()
+    assert [t["kind"] for t in yaml.safe_load(text)["tiers"]] == ["new", "prospect"]
+    assert ("# existing_customers (existing): no customers of this kind at the quarter's start (1997-03-02), so "
+            "no quarter purchase rate to measure; not written: add it with your own conversion") in text
+    tiers = {row["tier_kind"]: row for row in _read_csv(out / "tiers.csv")}
+    assert int(tiers["existing"]["customers"]) > 0 and tiers["existing"]["quarter_start_customers"] == "0"
 
 
 # --- tiny tables with answers by hand ---------------------------------------------------------------------------
