@@ -4,7 +4,7 @@ a plan whose scenario names a history file (checks.csv beside the plan's other t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +39,7 @@ class TargetChecks:
             "overrides": list(self.loaded.overrides), "sha256": self.loaded.sha256,
             "inputs": input_records(self.loaded)}, "history": str(self.history.absolute()), "margin": self.margin,
             "statuses": self.table["status"].value_counts().to_dict(),
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
         write_folder(out, with_units({"checks": self.table}, self.loaded.scenario.currency), record,
                      inputs=self.inputs(), force=force)
 

@@ -25,7 +25,8 @@ import pandas as pd
 from solvers import SolveOptions, Status
 
 from allocator.analysis.solution import Plan
-from allocator.errors import PlanFolderError, ScenarioError, Text, UsageError
+from allocator.errors import InputError, PlanFolderError, Text, UsageError
+from allocator.history.targets import history_targets
 from allocator.io.output import plan_inputs, prepare_target, write_folder
 from allocator.io.run_record import read_run_record
 from allocator.scenario.loader import load_scenario
@@ -224,8 +225,9 @@ def _scenario_of(run: dict, folder: Path, allow_outside: tuple | list = ()) -> t
         shown = recorded.get("file") or "(not recorded)"
         return None, f"scenario file {shown} not found: its inputs are not compared"
     try:
-        loaded = load_scenario(scenario_file, [str(o) for o in recorded.get("overrides") or []], allow_outside)
-    except ScenarioError:
+        loaded = history_targets(load_scenario(scenario_file, [str(o) for o in recorded.get("overrides") or []],
+                                               allow_outside))  # growth targets: as the plan was solved with them
+    except InputError:  # the scenario, or the history file it names
         return None, f"{scenario_file} is no longer a valid scenario: its inputs are not compared"
     if recorded.get("sha256") and loaded.sha256 != recorded["sha256"]:
         return None, f"{scenario_file} changed since this plan was solved (SHA-256 differs from run.json): its inputs are not compared"
