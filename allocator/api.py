@@ -157,7 +157,7 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
     if diagnose and solved.plan.status is Status.INFEASIBLE:
         plan.diagnose(diagnose_seconds)
     if out is not None:
-        from allocator.report.pack import plan_files
+        from allocator.review.pack import plan_files
         plan.write(out, force=force, export_model=export_model, extra_files=plan_files(plan, out) if report else None)
     return plan
 
@@ -394,7 +394,7 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
 
 
 
-def __getattr__(name: str):  # `report` (allocator.report.pack.report) loads its stage when first asked for
+def __getattr__(name: str):  # `report` (allocator.review.pack.report) loads its stage when first asked for
     if name == "report":
-        return importlib.import_module("allocator.report.pack").report
+        return importlib.import_module("allocator.review.pack").report
     raise AttributeError(f"module 'allocator.api' has no attribute {name!r}")

@@ -37,7 +37,7 @@ LAYERS = (
     "allocator.solving",
     "allocator.analysis",
     "allocator.whatif",
-    "allocator.report",
+    "allocator.review",
     "allocator.api",
     "allocator.cli",
 )

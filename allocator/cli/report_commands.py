@@ -47,7 +47,7 @@ def report(plan_dir, compare, xlsx, html, studies, force, allow_outside):
       allocator risk scenarios/example_q1.yaml --out out/q1-risk
       allocator report out/q1 --with out/q1-risk
     """
-    from allocator.report.pack import report as write_pack
+    from allocator.review.pack import report as write_pack
 
     pack = write_pack(plan_dir, compare=compare, xlsx=xlsx, html=html, studies=studies, force=force,
                       allow_outside=allow_outside)

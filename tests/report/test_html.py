@@ -1,4 +1,4 @@
-"""The HTML report (allocator.report.html), read as markup: self-contained, escaped, numbers as printed.
+"""The HTML report (allocator.review.html), read as markup: self-contained, escaped, numbers as printed.
 
 No browser here (tests/report/test_report_browser.py opens the page in Chromium). The plans are solved
 by the CLI into tmp folders and read back as `allocator report` reads them.
@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from allocator.plan.display import Style
-from allocator.report.charts import MOST_BARS, chart_svg
-from allocator.report.content import Column, Table
-from allocator.report.html import CELL_PADDING_PX, CHAR_PX, PART_COLUMNS, PRINT_WIDTH, report_html, table_view
-from allocator.report.sections import build_report
-from allocator.report.source import read_plan_folder
+from allocator.review.charts import MOST_BARS, chart_svg
+from allocator.review.content import Column, Table
+from allocator.review.html import CELL_PADDING_PX, CHAR_PX, PART_COLUMNS, PRINT_WIDTH, report_html, table_view
+from allocator.review.sections import build_report
+from allocator.review.source import read_plan_folder
 from helpers import EXAMPLE, base_scenario, invoke, write_scenario
 
 SCRIPT_NAME = "<script>alert(1)</script>"

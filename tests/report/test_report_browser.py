@@ -15,9 +15,9 @@ import browser
 import pandas as pd
 import pytest
 
-from allocator.report.html import report_html
-from allocator.report.sections import build_report
-from allocator.report.source import read_plan_folder
+from allocator.review.html import report_html
+from allocator.review.sections import build_report
+from allocator.review.source import read_plan_folder
 from helpers import EXAMPLE, REPO, invoke
 
 PLANS = {"example": (EXAMPLE,), "budget_lines": (REPO / "scenarios" / "example_q1_budget_lines.yaml",),

@@ -27,10 +27,10 @@ from openpyxl.utils import range_boundaries
 
 from allocator.io.csvsafe import restore
 from allocator.plan.display import Style
-from allocator.report.sections import build_report
-from allocator.report.source import read_plan_folder
-from allocator.report.workbook import workbook_bytes
-from allocator.report.workbook_sheets import (
+from allocator.review.sections import build_report
+from allocator.review.source import read_plan_folder
+from allocator.review.workbook import workbook_bytes
+from allocator.review.workbook_sheets import (
     flatten_parameters,
     number_format,
     sheet_name,

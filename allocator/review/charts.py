@@ -20,7 +20,7 @@ from markupsafe import escape
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from allocator.plan.display import show
-from allocator.report.content import Table
+from allocator.review.content import Table
 
 # Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), then greys for "other".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")

@@ -1,6 +1,6 @@
 """The budget review's Excel workbook: a Summary sheet first, the charts, then every table of the plan.
 
-The Summary and Charts sheets show the report's rounded tables (`allocator.report.content`): each number
+The Summary and Charts sheets show the report's rounded tables (`allocator.review.content`): each number
 stored rounded as printed, so a breakdown's rows sum exactly to its total row, and formatted per unit.
 The sheets after them hold the CSVs' values at full precision (`workbook_sheets`), then the scenario's
 parameters as entered (`inputs`) and, with a comparison, one sheet of deltas per other plan.
@@ -17,9 +17,9 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from allocator.report.content import Column, Report, Table
-from allocator.report.sections import is_number
-from allocator.report.workbook_sheets import (
+from allocator.review.content import Column, Report, Table
+from allocator.review.sections import is_number
+from allocator.review.workbook_sheets import (
     ExactWorksheet,
     Formats,
     comparison_sheets,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from allocator.plan.display import Style, rounded_column, show
 from allocator.plan.units import target_kind
-from allocator.report.source import PlanDocument
+from allocator.review.source import PlanDocument
 
 ADDITIVE = ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total")
 SHARES = ("share_of_revenue", "share_of_spend")

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from allocator.errors import OutputError, UsageError
-from allocator.report.sections import Report
+from allocator.review.sections import Report
 
 SUFFIXES = {"xlsx": (".xlsx",), "html": (".html", ".htm")}
 DEFAULT_NAMES = {"xlsx": "plan.xlsx", "html": "report.html"}
@@ -18,11 +18,11 @@ def render(report: Report, comparison=None, kinds=("xlsx", "html")) -> dict[str,
     """The files' bytes by kind."""
     out: dict[str, bytes] = {}
     if "xlsx" in kinds:
-        from allocator.report.workbook import workbook_bytes
+        from allocator.review.workbook import workbook_bytes
 
         out["xlsx"] = workbook_bytes(report, comparison)
     if "html" in kinds:
-        from allocator.report.html import report_html
+        from allocator.review.html import report_html
 
         out["html"] = report_html(report).encode("utf-8")
     return out

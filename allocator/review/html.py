@@ -16,8 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from allocator.plan.display import show
-from allocator.report.charts import chart_svg
-from allocator.report.content import Report, Table
+from allocator.review.charts import chart_svg
+from allocator.review.content import Report, Table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Columns of sentences: they wrap, where names and numbers keep to one line.

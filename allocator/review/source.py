@@ -24,8 +24,8 @@ from allocator.plan.verify import read_plan_table, verify
 from allocator.whatif.compare import NAME_COLUMNS, _check_rectangular, _check_run, _scenario_of
 
 # The CSVs a report shows, in the order its sections and the workbook's sheets follow.
-PLAN_TABLES = ("allocation", "by_channel", "by_period", "by_tier", "by_product", "targets", "lines", "budget_lines",
-               "shortfalls", "diagnosis", "sensitivity", "marginal", "constraints")
+PLAN_TABLES = ("allocation", "by_channel", "by_period", "weekly", "by_tier", "by_product", "targets", "milestones",
+               "checks", "lines", "budget_lines", "shortfalls", "diagnosis", "sensitivity", "marginal", "constraints")
 # Tables of other commands' folders a report can show beside the plan (`--with FOLDER`).
 STUDY_TABLES = ("risk", "frontier")
 NUMERIC_KINDS = {"money", "count", "percent", "multiple", "price", "row", "number"}

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from allocator.io.output import recorded_inputs
-from allocator.report.sections import Report, build_report
-from allocator.report.source import from_plan, read_plan_folder, read_study_folder
-from allocator.report.write import DEFAULT_NAMES, check_target, render, write_atomic
+from allocator.review.sections import Report, build_report
+from allocator.review.source import from_plan, read_plan_folder, read_study_folder
+from allocator.review.write import DEFAULT_NAMES, check_target, render, write_atomic
 from allocator.scenario.memory import folders as allowed_folders
 from allocator.solving import arguments as check
 

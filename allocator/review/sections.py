@@ -9,9 +9,9 @@ import pandas as pd
 
 from allocator.plan.prices import costliest
 from allocator.plan.tolerance import RELATIVE
-from allocator.report.content import (MAX_ROWS, Column, Headline, Report, Table, _columns, breakdown_table,
+from allocator.review.content import (MAX_ROWS, Column, Headline, Report, Table, _columns, breakdown_table,
                                       period_spend_matrix, phasing_table, targets_table)
-from allocator.report.source import PlanDocument
+from allocator.review.source import PlanDocument
 
 OBJECTIVE_KINDS = {"max_revenue": "money", "min_spend": "money", "max_profit": "money",
                    "max_new_customers": "count"}
