@@ -55,8 +55,11 @@ def calibrate(history, as_of, window, periods, confidence, product, out, force):
 
     \b
     Example:
-      allocator calibrate scenarios/history.csv --as-of 2027-01-01 --window 8q --out scenarios/params
-      allocator solve scenarios/example_q1_calibrated.yaml --out out/q1-calibrated
+      allocator init my-plan
+      allocator calibrate scenarios/history.csv --as-of 2027-01-01 --window 8q --out my-plan/params
+      # in my-plan/example_q1.yaml: funnel: {file: params/funnel.csv}
+      #                             baseline: {file: params/baseline.csv}
+      allocator solve my-plan/example_q1.yaml --out out/q1-calibrated
     """
     from allocator.history.calibrate import calibrate as run_calibration, require_statsmodels
     from allocator.io.output import write_folder

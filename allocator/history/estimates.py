@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 MIN_GROUP = 3
 # parameter -> (numerator column, denominator column, group the cell is shrunk toward)
@@ -106,7 +105,7 @@ def ratio_interval(y: np.ndarray, x: np.ndarray, confidence: float, numerator_va
         return {"estimate": ratio, "low": np.nan, "high": np.nan, "count": _whole(total), "se": np.nan}
     residual = y - ratio * x
     se = float(np.sqrt(n / (n - 1) * np.sum(residual ** 2) + numerator_var) / total)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * se
+    half = float(_t_quantile(0.5 + confidence / 2, n - 1)) * se
     return {"estimate": ratio, "low": ratio - half, "high": ratio + half, "count": _whole(total), "se": se}
 
 
@@ -150,3 +149,10 @@ def _whole(value: float) -> int | float:
 
 def _fmt(value: float) -> str:
     return "none" if not np.isfinite(value) else f"{value:.6g}"
+
+
+def _t_quantile(probability: float, freedom: int) -> float:
+    """Student t quantile (scipy arrives with statsmodels, the history extra: imported when first needed)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(probability, freedom))

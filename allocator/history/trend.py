@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 DAYS_PER_YEAR = 365.25
 GRAIN_DAYS = {"monthly": None, "weekly": 7, "daily": 1}
@@ -88,7 +87,7 @@ def baseline_levels(frame: pd.DataFrame, by: list[str], as_of: pd.Timestamp, tre
         level, low, high, se = (float(values.mean()) if len(values) else 0.0), np.nan, np.nan, 0.0
         if len(values) >= 2:
             se = float(values.std(ddof=1) / np.sqrt(len(values)))
-            half = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * se
+            half = _t_quantile(0.5 + confidence / 2, len(values) - 1) * se
             low, high = level - half, level + half
         rows.append({**names, "level": level, "low": low, "high": high, "se": se, "quiet_periods": len(values)})
     return pd.DataFrame(rows, columns=[*by, "level", "low", "high", "se", "quiet_periods"])
@@ -141,3 +140,10 @@ def _period_end(last: pd.Timestamp, grain: str) -> pd.Timestamp:
     if days is None:
         return (last + pd.offsets.MonthEnd(0)).normalize()
     return last + pd.Timedelta(days=days - 1)
+
+
+def _t_quantile(probability: float, freedom: int) -> float:
+    """Student t quantile (scipy arrives with statsmodels, the history extra: imported when first needed)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(probability, freedom))

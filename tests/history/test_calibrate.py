@@ -180,7 +180,7 @@ def test_intervals_cover_the_true_values_at_their_stated_rate(replicated, confid
     covered = (table["low"] <= truth) & (np.asarray(truth) <= table["high"])
     trials = REPLICATES * len(TRUE)
     band = 3 * math.sqrt(confidence * (1 - confidence) / trials)  # 3 binomial standard errors
-    for parameter in ("conversion", "order_value"):
+    for parameter in ("conversion", "order_value", "cost_per_lead"):
         rate = covered[table["parameter"] == parameter].mean()
         assert (table["parameter"] == parameter).sum() == trials
         assert abs(rate - confidence) <= band, (parameter, rate, confidence, band)
