@@ -301,3 +301,27 @@ def test_calibrate_then_solve_and_verify(tmp_path):
     baseline = pd.read_csv(folder / "params" / "baseline.csv")
     assert allocation["baseline_revenue"].sum() == pytest.approx(baseline["revenue"].sum())
     shutil.rmtree(folder / "params")
+
+
+def test_out_holding_the_history_and_bad_periods_are_refused(tmp_path):
+    path = _table(tmp_path, TWO_CHANNELS)
+    held = invoke("calibrate", path, "--as-of", "2026-04-01", "--out", tmp_path)
+    assert held.exit_code == 2 and f"holds the input {path}" in held.output
+    bad = invoke("calibrate", path, "--as-of", "2026-04-01", "--periods", "2026-04,2026-13", "--out", tmp_path / "p")
+    assert bad.exit_code == 2
+    assert bad.output == "error: --periods: got '2026-13'; expected months YYYY-MM separated by commas, e.g. 2027-01,2027-02\n"
+    assert not (tmp_path / "p").exists()
+
+
+def test_product_books_the_baseline_of_a_history_without_products(tmp_path):
+    text = HEADER + ("2026-01-01,web,old,0,0,0,900\n2026-02-01,web,old,10,10,1,1000\n"
+                     "2026-03-01,web,old,0,0,0,1100\n")
+    path = _table(tmp_path, text)
+    result = invoke("calibrate", path, "--as-of", "2026-04-01", "--periods", "2026-06", "--product", "core",
+                    "--out", tmp_path / "p")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "p" / "baseline.csv").read_text() == (
+        "channel,tier,product,period,revenue\nweb,old,core,2026-06,1000.0\n")
+    bare = invoke("calibrate", path, "--as-of", "2026-04-01", "--out", tmp_path / "q")
+    assert "note: the history names no product: baseline.csv not written" in bare.output
+    assert not (tmp_path / "q" / "baseline.csv").exists()
