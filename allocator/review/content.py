@@ -22,6 +22,7 @@ from allocator.review.source import PlanDocument
 ADDITIVE = ("spend", "leads", "customers", "new_customers", "revenue", "baseline_revenue", "revenue_total")
 SHARES = ("share_of_revenue", "share_of_spend")
 MAX_ROWS = 12  # rows a section shows before "and N more (see the CSV)"
+MAX_BREAKDOWN = 25  # rows a breakdown shows; past that, the largest 24 and one row for the rest
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def breakdown_table(document: PlanDocument, stem: str, name: str, title: str) ->
             ("share_of_revenue", "share of revenue", "percent")]
     columns = _columns(frame, spec)
     totals = {k: float(document.run.get("totals", {}).get(k) or frame[k].sum()) for k in ADDITIVE if k in frame}
+    frame = largest_with_others(frame, name)
     rows = [dict(zip(frame.columns, values)) for values in frame.itertuples(index=False)]
     total = {name: "total", **totals,
              "roi": totals["revenue"] / totals["spend"] if totals.get("spend") else math.nan}
@@ -100,6 +102,20 @@ def breakdown_table(document: PlanDocument, stem: str, name: str, title: str) ->
             total[column.key] = 1.0
             _set(rows, column.key, rounded_column(frame[column.key], 3, 1.0))  # 0.1% steps sum to 100.0%
     return Table(stem, title, columns, rows, style, total, source=f"{stem}.csv")
+
+
+def largest_with_others(frame: pd.DataFrame, name: str, limit: int = MAX_BREAKDOWN) -> pd.DataFrame:
+    """A breakdown of many rows as its largest by spend (in their order) and one row summing the rest
+    ("other (176 channels)"), so a 200-channel plan reads in one screen and still adds up to its total."""
+    if len(frame) <= limit + 1:
+        return frame
+    order = frame["spend"].fillna(0).abs().sort_values(ascending=False, kind="stable").index
+    keep = sorted(order[:limit - 1])
+    rest = frame.drop(index=keep)
+    other = {column: rest[column].sum() for column in frame.columns if column in ADDITIVE + SHARES}
+    other[name] = f"other ({len(rest)} {name}s)"
+    other["roi"] = other["revenue"] / other["spend"] if other.get("spend") else math.nan
+    return pd.concat([frame.loc[keep], pd.DataFrame([other])], ignore_index=True)[frame.columns]
 
 
 def _set(rows: list[dict], key: str, values) -> None:
@@ -128,6 +144,11 @@ def period_spend_matrix(document: PlanDocument) -> Table | None:
         return None
     style = document.style
     pivot = allocation.pivot_table(index="channel", columns="period", values="spend", aggfunc="sum", sort=False)
+    if len(pivot) > MAX_BREAKDOWN + 1:  # the largest channels by spend, the rest in one row (as by channel)
+        keep = sorted(pivot.sum(axis=1).sort_values(ascending=False, kind="stable").index[:MAX_BREAKDOWN - 1],
+                      key=list(pivot.index).index)
+        other = pivot.drop(index=keep).sum()
+        pivot = pd.concat([pivot.loc[keep], other.to_frame(f"other ({len(pivot) - len(keep)} channels)").T])
     decimals = style.decimals("money")
     by_period = document.table("by_period")
     # The columns' totals are the periods' spend rounded to add up to the plan's: the table adds up both ways

@@ -9,7 +9,7 @@ import pandas as pd
 
 from allocator.plan.prices import costliest
 from allocator.plan.tolerance import RELATIVE
-from allocator.review.content import (MAX_ROWS, Column, Headline, Report, Table, _columns, breakdown_table,
+from allocator.review.content import (MAX_BREAKDOWN, MAX_ROWS, Column, Headline, Report, Table, _columns, breakdown_table,
                                       period_spend_matrix, phasing_table, targets_table)
 from allocator.review.source import PlanDocument
 
@@ -48,7 +48,9 @@ def marginal_section(document: PlanDocument) -> Table | None:
     if frame.empty:
         return None
     frame = frame[frame["scope"] == "channel"]
-    rows, hidden = _rows(frame, None)
+    if len(frame) > MAX_BREAKDOWN + 2:  # many channels: the largest by spend first, the rest counted
+        frame = frame.sort_values("spend", ascending=False, kind="stable")
+    rows, hidden = _rows(frame, MAX_BREAKDOWN)
     columns = _columns(frame, [("name", "channel", "text"), ("spend", "spend", "money"),
                                ("revenue", "revenue from spend", "money"), ("roi", "ROI", "multiple"),
                                ("marginal_roi", "ROI of the next unit", "multiple"), ("note", "note", "text")])
