@@ -9,10 +9,11 @@ file itself is read by `allocator.history` (a layer above this one); here it is 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from allocator.errors import ScenarioError
 from allocator.scenario.fields import NUMBER, Money, Name, Share, Strict
@@ -107,12 +108,13 @@ class AnchorFields(Strict):
 
 def _number(value) -> float | None:
     """A raw value as a float when it is one (before validation; a bad one is left for validation to report)."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
-        return float(value) if isinstance(value, (int, float, str)) else None
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def targets_from_annual(data):
@@ -139,8 +141,10 @@ def targets_from_annual(data):
 def _share_mix(mix: list) -> int | None:
     """Where `mix` (raw rows or validated ones) has the revenue floor on exactly the new-customer kinds."""
     for i, item in enumerate(mix):
-        if not isinstance(item, dict):
+        if isinstance(item, BaseModel):
             item = item.model_dump(exclude_none=True)  # a validated MixTarget
+        if not isinstance(item, dict):
+            continue  # a malformed row: validation reports it
         select = item.get("select")
         if item.get("of") == "revenue" and item.get("min_share") is not None and isinstance(select, dict) \
                 and set(select) == {"kind"} and sorted(_names(select["kind"])) == sorted(NEW_KINDS):
