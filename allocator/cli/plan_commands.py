@@ -64,12 +64,12 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     written = f"Wrote {out}/: " + ", ".join(files[:-1] + (["plan.xlsx", "report.html"] if review_pack else []) + files[-1:])
     if not plan.solved:
         click.echo(f"{plan.scenario.name}: {plan.explanation}")
-        for line in plan.diagnosis_lines + check_lines(plan.table("checks")):
+        for line in plan.diagnosis_lines + check_lines(plan.table("checks"), flagged_only=True):
             click.echo(line)
         click.echo(written)
         sys.exit(EXIT_NO_PLAN)
     click.echo(summary_text(plan.solution))
-    for line in check_lines(plan.table("checks")):  # the scenario names a history file: its targets checked
+    for line in check_lines(plan.table("checks"), flagged_only=True):  # the scenario names a history file
         click.echo(line)
     click.echo(written)
 

@@ -248,14 +248,16 @@ def buffer_row(s: Scenario) -> dict:
     return _row("buffer", "targets.buffer", buffer, middle, half, SHARE, status, message)
 
 
-def check_lines(table: pd.DataFrame | None) -> list[str]:
-    """The checks as a short block for the terminal: a count per status, then one line per check."""
+def check_lines(table: pd.DataFrame | None, flagged_only: bool = False) -> list[str]:
+    """The checks for the terminal: a count per status, then one line per check (with `flagged_only`, per
+    check that warns or fails: `solve`'s short block, checks.csv holding them all)."""
     if table is None or table.empty:
         return []
     counts = table["status"].value_counts()
     head = ", ".join(f"{counts[status]} {status}" for status in STATUSES if status in counts)
-    return [f"Target checks ({head}):"] + [f"  {row.status:<4}  {row.check}  {row.subject}: {row.message}"
-                                           for row in table.itertuples()]
+    shown = table[table["status"] != "pass"] if flagged_only else table
+    return [f"Target checks ({head}{'; all in checks.csv' if flagged_only else ''}):"] + [
+        f"  {row.status:<4}  {row.check}  {row.subject}: {row.message}" for row in shown.itertuples()]
 
 
 def _signed(share: float) -> str:
