@@ -130,7 +130,8 @@ def _verification(document: PlanDocument, folder: Path, allow_outside) -> str:
         raise PlanFolderError(folder / "allocation.csv", "", Text(
             f"{len(report.violations)} violation(s) of its scenario, first {report.violations[0]}"),
             "a plan that passes `allocator verify` (its numbers were changed after the solve)")
-    return f"verified: the allocation meets every constraint of {document.run['scenario'].get('file')}"
+    name = Path(str(document.run["scenario"].get("file") or "its scenario")).name  # the full path is in run.json
+    return f"verified: the allocation meets every constraint of {name}"
 
 
 def from_plan(plan, folder: str | Path | None = None) -> PlanDocument:
@@ -141,7 +142,8 @@ def from_plan(plan, folder: str | Path | None = None) -> PlanDocument:
     checked = "no plan to verify"
     if plan.solved:
         report = plan.verify()
-        checked = ("verified: the allocation meets every constraint of its scenario" if report.ok
+        name = Path(plan.solution.loaded.path).name if plan.solution.loaded.sources else "its scenario"
+        checked = (f"verified: the allocation meets every constraint of {name}" if report.ok
                    else f"NOT verified: {len(report.violations)} violation(s), first {report.violations[0]}")
     return PlanDocument(plan.scenario.name, plan.run_record(folder), ordered, scenario, checked,
                         Path(folder) if folder is not None else None)
