@@ -23,7 +23,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from allocator.history.targets import same_quarter_series
+from allocator.history.targets import same_quarter_series, selection_mask
 from allocator.scenario.anchors import show_figure, show_percent
 from allocator.scenario.periods import first_and_last_day, value_at
 from allocator.scenario.schema import NEW_CUSTOMER_KINDS, Scenario
@@ -95,22 +95,39 @@ def _positive_run(series: list[tuple[str, float]]) -> list[tuple[str, float]]:
 
 
 def funnel_rows(s: Scenario, history: pd.DataFrame) -> list[dict]:
-    """Leads the new-customer target needs, against history's best stretch and the scenario's caps."""
+    """Leads the new-customer target needs, against history's best stretch and the scenario's caps; and
+    each new-customer target on a selection against its own best stretch."""
     t = s.targets
+    rows = []
+    if t.new_customers is not None:
+        rows += _funnel(s, history, "targets.new_customers", t.planned(t.new_customers), None, caps=True)
+    for target in t.by:
+        if target.new_customers is not None:
+            rows += _funnel(s, history, f"targets.by[{target.select.label()}].new_customers",
+                            t.planned(target.new_customers), target.select, caps=False)
+    return rows
+
+
+def _funnel(s: Scenario, history: pd.DataFrame, subject: str, planned: float, select, caps: bool) -> list[dict]:
+    """Leads needed = planned new customers / the best conversion among the new-customer tiers selected."""
     tiers = [tier for tier in s.tiers if tier.kind in NEW_CUSTOMER_KINDS]
-    if t.new_customers is None or not tiers:
+    if select is not None:  # the selection's own periods are this year's: history's stretches are any months
+        keys = dict(select.items())
+        tiers = [tier for tier in tiers if tier.name in keys.get("tier", (tier.name,))
+                 and tier.kind in keys.get("kind", (tier.kind,))]
+        select = select.model_copy(update={"period": None})
+    if not tiers:
         return []
     conversion = {tier.name: max([tier.conversion] + [row.conversion for row in s.funnel
                                                       if row.tier == tier.name and row.conversion is not None])
                   for tier in tiers}
     best_tier = max(conversion, key=conversion.get)
-    planned = t.planned(t.new_customers)
     needed = planned / conversion[best_tier]
     said = (f"{show_figure(planned)} new customers planned / {show_percent(conversion[best_tier])} conversion "
             f"({best_tier}, the best) = {show_figure(needed)} leads")
-    subject = "targets.new_customers"
     months = _months(s.periods)
-    best, where = _best_stretch(history, list(conversion), months)
+    rows_of = history["tier"].isin(list(conversion)).to_numpy() & selection_mask(history, s, select)
+    best, where = _best_stretch(history[rows_of], months)
     if best is None:
         rows = [_row("funnel", subject, needed, math.nan, 0.0, "count", "warn",
                      f"{said}; not checked: history has no leads of tiers {', '.join(conversion)}")]
@@ -121,18 +138,21 @@ def funnel_rows(s: Scenario, history: pd.DataFrame) -> list[dict]:
     else:
         rows = [_row("funnel", subject, needed, best, 0.0, "count", "pass",
                      f"{said}; history's best {months} months ({where}) got {show_figure(best)}")]
+    return rows + ([_capacity(s, subject, needed, said)] if caps else [])
+
+
+def _capacity(s: Scenario, subject: str, needed: float, said: str) -> dict:
+    """The leads needed against the most the scenario's caps allow (above them no plan exists: fail)."""
     cap, what = leads_cap(s)
     if not math.isfinite(cap):
-        rows.append(_row("funnel", subject, needed, math.inf, 0.0, "count", "pass",
-                         f"{said}; no cap in the scenario limits leads"))
-    elif needed > cap:
-        rows.append(_row("funnel", subject, needed, cap, 0.0, "count", "fail",
-                         f"{said}, more than the scenario's caps allow ({what}: at most {show_figure(cap)}); "
-                         f"no plan can meet it: raise the caps, add channels or lower the target"))
-    else:
-        rows.append(_row("funnel", subject, needed, cap, 0.0, "count", "pass",
-                         f"{said}; the scenario's caps allow up to {show_figure(cap)} ({what})"))
-    return rows
+        return _row("funnel", subject, needed, math.inf, 0.0, "count", "pass",
+                    f"{said}; no cap in the scenario limits leads")
+    if needed > cap:
+        return _row("funnel", subject, needed, cap, 0.0, "count", "fail",
+                    f"{said}, more than the scenario's caps allow ({what}: at most {show_figure(cap)}); "
+                    f"no plan can meet it: raise the caps, add channels or lower the target")
+    return _row("funnel", subject, needed, cap, 0.0, "count", "pass",
+                f"{said}; the scenario's caps allow up to {show_figure(cap)} ({what})")
 
 
 def _months(periods) -> int:
@@ -141,9 +161,8 @@ def _months(periods) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
-def _best_stretch(history: pd.DataFrame, tiers: list[str], months: int) -> tuple[float | None, str]:
-    """The most leads `tiers` got in any `months` consecutive calendar months of history, and when."""
-    rows = history[history["tier"].isin(tiers)]
+def _best_stretch(rows: pd.DataFrame, months: int) -> tuple[float | None, str]:
+    """The most leads `rows` (of history) got in any `months` consecutive calendar months, and when."""
     if rows.empty:
         return None, ""
     monthly = rows.groupby("period")["leads"].sum()

@@ -53,7 +53,7 @@ def scenario(**changes) -> dict:
         "targets": {"revenue": 158700, "new_customers": 100, "buffer": 0.10},
     }
     for key, value in changes.items():
-        if key in data["targets"] or key in ("drivers", "buffer_reason"):
+        if key in data["targets"] or key in ("drivers", "buffer_reason", "by"):
             data["targets"][key] = value
         else:
             data[key] = value
@@ -208,3 +208,13 @@ def test_solve_without_history_writes_no_checks(folder):
     result = invoke("solve", write_scenario(folder, scenario(channels=channels, sales_capacity=1000)), "--out", out)
     assert result.exit_code == 0 and "Target checks" not in result.output
     assert not (out / "checks.csv").exists()
+
+
+def test_a_new_customer_target_on_a_selection_has_its_own_funnel_row(folder):
+    # Channel a's tier n: 40 + 10% = 44 new customers / 0.1 = 440 leads; its best three months are 1,080.
+    table = checks(folder, by=[{"select": {"channel": "a", "tier": "n"}, "new_customers": 40}])
+    funnel = row(table, "funnel", "targets.by[channel=a&tier=n].new_customers")
+    assert (funnel["value"], funnel["reference"], funnel["status"]) == (pytest.approx(440), pytest.approx(1080), "pass")
+    # Channel b never had a lead: nothing to compare with.
+    table = checks(folder, by=[{"select": {"channel": "b"}, "new_customers": 40}])
+    assert row(table, "funnel", "targets.by[channel=b].new_customers")["status"] == "warn"
