@@ -17,6 +17,7 @@ from allocator.analysis.solution import Plan
 from allocator.errors import (  # noqa: F401 (re-exported: the error tree is part of the API)
     AllocatorError, InputError, OutputError, PlanFolderError, ScenarioError, SolveFailed, UsageError,
 )
+from allocator.history.targets import history_targets
 from allocator.io.output import prepare_target, protect_inputs
 from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.scenario.memory import assignments, folders as allowed_folders, load_mapping
@@ -75,9 +76,8 @@ def load(source: Source, *, set: Mapping | Iterable[str] | None = None,
             source, overrides = source.path, tuple(source.overrides) + overrides
         else:
             source = source.scenario
-    if isinstance(source, (str, Path)):
-        return load_scenario(source, overrides, folders)
-    return load_mapping(source, overrides, folders)
+    read = load_scenario if isinstance(source, (str, Path)) else load_mapping
+    return history_targets(read(source, overrides, folders))  # growth targets: last year's revenue from history
 
 
 def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,

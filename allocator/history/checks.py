@@ -9,7 +9,8 @@ fail) and a ``message`` saying why.
   unless ``targets.drivers`` names what makes the extra growth.
 - funnel: leads needed for the planned new customers (planned / the best conversion of the new-customer
   tiers) against the most leads those tiers got in any stretch of history as long as the quarter (warn)
-  and against what the scenario's caps allow at most (fail: no plan can reach it).
+  and against what the scenario's caps allow at most (fail: no plan can reach it); a new-customer target
+  on a selection against its own tiers and rows of history.
 - order value: a tier's planned order value more than 5% above its order value over the 12 months before
   the quarter (revenue less the baseline of quiet periods, per customer won; the plan's at history's product
   mix) needs a lever (the tier's ``order_value_lever``, or ``targets.drivers``).

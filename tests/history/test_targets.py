@@ -200,3 +200,13 @@ def test_bundled_annual_example_derives_its_revenue():
     targets = solved.plan.tables["targets"].set_index("target")
     assert targets.loc["revenue", "derivation"] == "annual 100,000,000 x Q1 weight 20% = 20,000,000"
     assert isinstance(solved.plan.tables["checks"], pd.DataFrame)
+
+
+def test_verify_checks_a_plan_against_the_growth_target_resolved_from_history(tmp_path):
+    path = with_history(tmp_path, scenario(by=[{"select": {"tier": "k"}, "revenue_growth": 0.30}]))
+    out = tmp_path / "out"
+    assert invoke("solve", path, "--out", out).exit_code == 0  # least spend: tier k gets 5,200 of revenue
+    # Checked against +50% (4,000 x 1.5 = 6,000), the plan's 5,200 falls short: verify must see the target.
+    result = invoke("verify", path, out, "--set", "targets.by[0].revenue_growth=0.5")
+    assert result.exit_code == 1 and "target_by_revenue[tier=k]: 5200" in result.output, result.output
+    assert ">= 6000.0 fails by 799.99" in result.output, result.output
