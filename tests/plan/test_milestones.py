@@ -117,3 +117,16 @@ def test_owners_are_shown_in_targets_and_lines(tmp_path):
     lines = pd.read_csv(out / "lines.csv", keep_default_na=False)
     assert list(zip(lines["line"], lines["owner"])) == [("acquisition", "Acquisition lead"), ("all", "")]
     assert invoke("verify", path, out).exit_code == 0  # the owner columns do not disturb the verifier
+
+
+def test_the_examples_milestones_cumulate_whole_months_and_working_days_of_the_last(example_folder):
+    by_period = pd.read_csv(example_folder / "by_period.csv").set_index("period")
+    table = pd.read_csv(example_folder / "milestones.csv")
+    jan, feb, mar = (by_period.loc[p] for p in ("2027-01", "2027-02", "2027-03"))
+    # 4-15 Jan: 10 of January's 20 working days. By 28 Feb: January and February whole. By Mon 15 Mar:
+    # 1-5, 8-12 and 15 Mar, 11 of March's 23 working days.
+    want = [jan["new_customers"] * 10 / 20, jan["revenue_total"] + feb["revenue_total"],
+            jan["revenue_total"] + feb["revenue_total"] + mar["revenue_total"] * 11 / 23]
+    assert list(table["measure"]) == ["new_customers", "revenue", "revenue"]
+    assert list(table["planned_by_date"]) == pytest.approx(want, rel=1e-12)
+    assert list(table["owner"]) == ["Growth lead", "CRM lead", "Key-account director"]

@@ -115,5 +115,5 @@ def write_generated(path: Path, products: int, channels: int, tiers: int, period
 PLAN_FILES = {
     "allocation.csv", "by_channel.csv", "by_tier.csv", "by_product.csv", "by_period.csv", "targets.csv",
     "budget_lines.csv", "constraints.csv", "sensitivity.csv", "marginal.csv", "units.csv", "scenario.json",
-    "run.json", "weekly.csv",  # the example has a calendar: section
+    "run.json", "weekly.csv", "milestones.csv",  # the example has a calendar: and milestones:
 }
