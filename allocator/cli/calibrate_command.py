@@ -19,6 +19,9 @@ baseline.csv     revenue that comes without spend, per channel x tier x product 
                  `baseline: {{file: {folder}/baseline.csv}}`
 seasonality.yaml demand_index and target_weights for {periods}: copy its `seasonality:` block into the
                  scenario (or start the scenario with `extends: {folder}/seasonality.yaml` and write the rest)
+response.yaml    a concave response curve (cost per lead at full efficiency and `response:` slices) for each
+                 channel whose leads rose less than in proportion to spend: copy both into that channel,
+                 and leave its cost_per_lead out of funnel.csv (that one is an average over the spend seen)
 calibration.csv  every estimate: raw value, interval, count, periods, method, shrunk value and its weight
 run.json         what was read (SHA-256), the as-of date and window, the trend, notes, versions
 
@@ -47,7 +50,8 @@ def calibrate(history, as_of, window, periods, confidence, product, out, force):
 
     \b
     Writes funnel.csv and baseline.csv (as a scenario's `file:` tables take
-    them), seasonality.yaml (demand_index, target_weights), calibration.csv
+    them), seasonality.yaml (demand_index, target_weights), response.yaml
+    (concave response curves where history shows them), calibration.csv
     (every estimate with its interval, count, periods, method, and how far
     sparse cells were pulled toward their channel or tier mean), README.txt
     and run.json. Only rows dated before --as-of are used. Needs the history
@@ -73,7 +77,8 @@ def calibrate(history, as_of, window, periods, confidence, product, out, force):
     if result.baseline is not None:
         tables["baseline"] = result.baseline
     run = {**result.run, "seconds": round(time.perf_counter() - started, 3)}
-    extra = {"seasonality.yaml": _seasonality_yaml(result), "README.txt": _readme(result, history, out)}
+    extra = {"seasonality.yaml": _seasonality_yaml(result), "response.yaml": _response_yaml(result),
+             "README.txt": _readme(result, history, out)}
     write_folder(out, tables, run, inputs=[history], extra_files=extra, force=force)
     click.echo(f"{history}: {run['used']['rows']} rows from {run['used']['first']} to {run['used']['last']} "
                f"({run['history']['grain']}); yearly trend {run['yearly_trend']:+.1%}")
@@ -105,6 +110,15 @@ def _seasonality_yaml(result) -> str:
               "# Copy the seasonality: block into a scenario, or extend this file. Monthly indices: calibration.csv.\n")
     body = {"seasonality": result.seasonality} if result.seasonality else {}
     return header + (yaml.safe_dump(body, sort_keys=False) if body else "# no seasonality: see run.json notes\n")
+
+
+def _response_yaml(result) -> str:
+    header = (f"# Written by allocator calibrate (as of {result.run['as_of']}). Per channel: cost_per_lead at full\n"
+              "# efficiency and response: slices of the month's spend (fit and R^2: calibration.csv, parameter\n"
+              "# response). Copy both into the channel and drop its cost_per_lead from funnel.csv.\n")
+    if not result.response:
+        header += "# No channel's leads rose less than in proportion to its spend in this history.\n"
+    return header + yaml.safe_dump({"channels": result.response}, sort_keys=False)
 
 
 def _readme(result, history: Path, out: Path) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 from allocator.errors import Text, UsageError
 from allocator.history.estimates import cell_estimates
 from allocator.history.history_table import HistoryError, detect_grain, history_before, parse_date, read_history
+from allocator.history.response import response_curves
 from allocator.history.seasonal import plan_weights, seasonal_index, series_by
 from allocator.history.trend import baseline_levels, driven_revenue, growth_rows, plan_baseline
 
@@ -40,6 +41,7 @@ class Calibration:
     seasonality: dict
     run: dict
     notes: list[str] = field(default_factory=list)
+    response: dict = field(default_factory=dict)  # channel -> {"cost_per_lead": full efficiency, "response": slices}
 
 
 def require_statsmodels(command: str = "calibrate") -> None:
@@ -86,13 +88,14 @@ def calibrate_frame(frame: pd.DataFrame, as_of, window: str | None = None, plan_
     if frame.attrs.get("has_product", (frame["product"] != "").any()):
         parts.append(cell_estimates(data, CELL, confidence))
     baseline = plan_baseline(levels, CELL, plan_periods, grain, moment, trend)
-    seasonality, season_rows = _seasonality(data, grain, pair, plan_periods, notes)
-    rows = pd.concat([*parts, _baseline_rows(levels, baseline), pd.DataFrame(growth), season_rows],
-                     ignore_index=True)
+    seasonality, season_rows, demand = _seasonality(data, grain, pair, plan_periods, notes)
+    curves, response_rows = response_curves(data, demand)
+    rows = pd.concat([*parts, _baseline_rows(levels, baseline), pd.DataFrame(growth), season_rows,
+                      pd.DataFrame(response_rows)], ignore_index=True)
     calibration = _tidy(rows)
     booked = _booked_baseline(baseline, product, frame, notes)
     run = _run_record(data, used, frame, grain, window, plan_periods, confidence, trend, notes)
-    return Calibration(calibration, funnel_table(pair), booked, seasonality, run, notes)
+    return Calibration(calibration, funnel_table(pair), booked, seasonality, run, notes, curves)
 
 
 def default_plan_periods(as_of: pd.Timestamp) -> list[str]:
@@ -114,12 +117,12 @@ def funnel_table(pair: pd.DataFrame) -> pd.DataFrame:
     return wide[FUNNEL_COLUMNS]
 
 
-def _seasonality(data, grain, pair, plan_periods, notes) -> tuple[dict, pd.DataFrame]:
-    """The seasonality block for the plan months and the demand/revenue index rows (month, and ISO week
-    when the history is weekly or daily)."""
+def _seasonality(data, grain, pair, plan_periods, notes) -> tuple[dict, pd.DataFrame, dict | None]:
+    """The seasonality block for the plan months, the demand/revenue index rows (month, and ISO week when
+    the history is weekly or daily), and the monthly demand index (None when there is none)."""
     cpl = pair[pair["parameter"] == "cost_per_lead"]
     cost = {(c, t): v for c, t, v in zip(cpl["channel"], cpl["tier"], cpl["estimate"]) if np.isfinite(v) and v > 0}
-    block, rows = {}, []
+    block, rows, demand = {}, [], None
     units = ["month"] + (["week"] if grain in ("weekly", "daily") else [])
     for unit in units:
         series = series_by(data, unit, cost)
@@ -133,10 +136,11 @@ def _seasonality(data, grain, pair, plan_periods, notes) -> tuple[dict, pd.DataF
             rows += [{"parameter": parameter, "period": label(k), "estimate": v, "count": int(values.notna().sum()),
                       "periods": int(values.notna().sum()), "method": method} for k, v in sorted(index.items())]
             if unit == "month" and parameter == "demand_index":
+                demand = index
                 block["demand_index"] = {p: round(index[pd.Period(p, freq="M").month], 4) for p in plan_periods}
             if unit == "month" and parameter == "revenue_index":
                 block["target_weights"] = plan_weights(index, plan_periods)
-    return block, pd.DataFrame(rows)
+    return block, pd.DataFrame(rows), demand
 
 
 def _baseline_rows(levels: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:

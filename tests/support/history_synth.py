@@ -5,7 +5,8 @@ baseline revenue per month. Per period (month, ISO week from a Monday, or day):
 
     spend     = cell spend x periods-per-month share x (1 + growth)^years x spend season x lognormal(0, noise)
                 (0 in the cell's quiet months, and before the cell's start date)
-    leads     ~ Poisson(spend / cost_per_lead x demand index of the date)
+    leads     ~ Poisson(effective spend / cost_per_lead x demand index of the date)
+                (effective spend: each `response` slice of the spend times its efficiency; default all of it)
     customers ~ Binomial(leads, conversion)
     revenue   = Gamma(shape k x customers, scale order_value / k)   (the sum of `customers` orders, each
                 Gamma(k, order_value / k): mean order_value, CV 1/sqrt(k))
@@ -45,6 +46,18 @@ class Cell:
     baseline: float = 0.0  # money per month at the start date's level
     quiet_months: tuple[int, ...] = ()  # month numbers with no spend (and no leads): baseline only
     start: str | None = None  # first date the cell has rows
+    response: tuple[tuple[float | None, float], ...] = ()  # (up_to, efficiency) slices of a period's spend
+
+    def effective(self, spend: np.ndarray) -> np.ndarray:
+        """Spend at full efficiency: each slice of the period's spend times its efficiency (none: all of it)."""
+        if not self.response:
+            return spend
+        total, lower = np.zeros(np.shape(spend)), 0.0
+        for up_to, efficiency in self.response:
+            upper = np.inf if up_to is None else up_to
+            total += efficiency * np.clip(spend - lower, 0.0, upper - lower)
+            lower = upper
+        return total
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ def synth_history(truth: Truth, start: str = "2023-01-01", end: str = "2026-12-3
         quiet = np.array([d.month in cell.quiet_months for d in dates])
         noise = rng.lognormal(0.0, truth.spend_noise, len(dates)) if truth.spend_noise else 1.0
         spend = np.where(quiet, 0.0, plan[row] * share * trend * season * noise)
-        leads = rng.poisson(spend / cell.cost_per_lead * demand)
+        leads = rng.poisson(cell.effective(spend) / cell.cost_per_lead * demand)
         customers = rng.binomial(leads, cell.conversion)
         orders = np.where(customers > 0, rng.gamma(np.maximum(customers, 1) * truth.order_shape,
                                                    cell.order_value / truth.order_shape), 0.0)
