@@ -93,7 +93,7 @@ def calibrate_frame(frame: pd.DataFrame, as_of, window: str | None = None, plan_
     rows = pd.concat([*parts, _baseline_rows(levels, baseline), pd.DataFrame(growth), season_rows,
                       pd.DataFrame(response_rows)], ignore_index=True)
     calibration = _tidy(rows)
-    booked = _booked_baseline(baseline, product, frame, notes)
+    booked = _booked_baseline(baseline, product, notes)
     run = _run_record(data, used, frame, grain, window, plan_periods, confidence, trend, notes)
     return Calibration(calibration, funnel_table(pair), booked, seasonality, run, notes, curves)
 
@@ -163,7 +163,7 @@ def _baseline_rows(levels: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def _booked_baseline(baseline: pd.DataFrame, product: str | None, frame: pd.DataFrame, notes: list) -> pd.DataFrame | None:
+def _booked_baseline(baseline: pd.DataFrame, product: str | None, notes: list) -> pd.DataFrame | None:
     """baseline.csv rows (channel, tier, product, period, revenue); a history without products needs `product`."""
     if baseline is None or not len(baseline):
         return pd.DataFrame(columns=["channel", "tier", "product", "period", "revenue"])
