@@ -16,6 +16,7 @@ import pandas as pd
 from allocator.io.run_record import read_run_record
 from allocator.plan.lines_table import line_checks
 from allocator.plan.tolerance import holds
+from allocator.plan.verify_calendar import check_weekly
 from allocator.plan.verify import Report, picked_rows, read_plan_table
 from allocator.plan.verify_lines import selected, sums
 from allocator.scenario.schema import Scenario
@@ -26,7 +27,7 @@ RATIOS = ["roi", "share_of_revenue", "share_of_spend"]
 
 
 def check_folder_files(s: Scenario, folder: Path, a: pd.DataFrame, report: Report) -> None:
-    """Each by_*.csv, targets.csv and run.json's objective that the folder holds, against allocation `a`."""
+    """Each by_*.csv, targets.csv, lines.csv, weekly.csv and run.json's objective the folder holds, against `a`."""
     folder = Path(folder)
     for dim in BREAKDOWNS:
         path = folder / f"by_{dim}.csv"
@@ -36,6 +37,8 @@ def check_folder_files(s: Scenario, folder: Path, a: pd.DataFrame, report: Repor
         _check_targets(s, folder / "targets.csv", a, report)
     if (folder / "lines.csv").is_file():
         _check_lines_file(s, folder / "lines.csv", a, report)
+    if (folder / "weekly.csv").is_file():
+        check_weekly(list(s.periods), folder / "weekly.csv", a, report)
     run = read_run_record(folder)
     if run is not None and run.get("objective") is not None:
         _check_objective(s, folder / "run.json", run, a, report)

@@ -167,3 +167,30 @@ def test_a_bad_calendar_is_one_line_exit_2_nothing_written(tmp_path, calendar, p
     for piece in pieces:
         assert piece in text, text
     assert not out.exists()
+
+
+def test_verify_checks_that_the_weeks_add_up_to_allocation_csv(example_folder, tmp_path):
+    import shutil
+
+    folder = tmp_path / "q1"
+    shutil.copytree(example_folder, folder)
+    assert invoke("verify", EXAMPLE, folder).exit_code == 0
+    weekly = pd.read_csv(folder / "weekly.csv")
+    row = int(weekly.index[weekly["week"] == "2027-W06"][0])
+    weekly.loc[row, "spend"] += 1000.0  # a hand edit: February's weeks no longer add up to February
+    weekly.to_csv(folder / "weekly.csv", index=False)
+    result = invoke("verify", EXAMPLE, folder)
+    assert result.exit_code == 1
+    assert "weekly.csv [month 2027-02] spend summed" in result.output
+    assert f"weekly.csv line {row + 2} spend" in result.output
+    weekly[weekly["month"] != "2027-03"].to_csv(folder / "weekly.csv", index=False)  # March's rows dropped
+    assert "weekly.csv [month 2027-03]: no row for this period" in invoke("verify", EXAMPLE, folder).output
+
+
+def test_a_plan_on_weeks_verifies_with_its_weekly_csv(tmp_path):
+    data = base_scenario(periods=["2027-W12", "2027-W13"], calendar={"country": "CN"})
+    out, path = tmp_path / "out", write_scenario(tmp_path, data)
+    assert invoke("solve", path, "--out", out).exit_code == 0
+    weekly = pd.read_csv(out / "weekly.csv")
+    assert list(weekly["week"]) == ["2027-W12", "2027-W13", "2027-W13"]
+    assert invoke("verify", path, out).exit_code == 0
