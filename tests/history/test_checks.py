@@ -218,3 +218,21 @@ def test_a_new_customer_target_on_a_selection_has_its_own_funnel_row(folder):
     # Channel b never had a lead: nothing to compare with.
     table = checks(folder, by=[{"select": {"channel": "b"}, "new_customers": 40}])
     assert row(table, "funnel", "targets.by[channel=b].new_customers")["status"] == "warn"
+
+
+def test_bundled_example_is_flagged_until_drivers_are_named():
+    from helpers import REPO
+
+    path = REPO / "scenarios" / "example_q1_annual.yaml"
+    # history.csv's Q1 revenue: the 2026 quarter over 2023's, compounded, is the trend (about 15% a year).
+    frame = read_history(REPO / "scenarios" / "history.csv")
+    q1 = {year: frame.loc[frame["period"].isin([f"{year}-0{m}" for m in (1, 2, 3)]), "revenue"].sum()
+          for year in (2023, 2026)}
+    trend = (q1[2026] / q1[2023]) ** (1 / 3) - 1
+    flagged = invoke("check-targets", path, "--strict")
+    assert flagged.exit_code == 1 and "warn  growth  targets.revenue" in flagged.output, flagged.output
+    assert f"+{20e6 / q1[2026] * 100 - 100:.3g}% over 2026-Q1" in flagged.output
+    assert f"grew +{trend * 100:.3g}% a year" in flagged.output and 0.13 < trend < 0.17
+    named = invoke("check-targets", path, "--set", "targets.drivers=[livestream channel, launch_x]")
+    assert named.exit_code == 0 and "pass  growth  targets.revenue" in named.output
+    assert "drivers named: livestream channel, launch_x" in named.output
