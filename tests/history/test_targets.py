@@ -210,3 +210,13 @@ def test_verify_checks_a_plan_against_the_growth_target_resolved_from_history(tm
     result = invoke("verify", path, out, "--set", "targets.by[0].revenue_growth=0.5")
     assert result.exit_code == 1 and "target_by_revenue[tier=k]: 5200" in result.output, result.output
     assert ">= 6000.0 fails by 799.99" in result.output, result.output
+
+
+def test_a_sweep_variant_keeps_the_growth_target(tmp_path):
+    from solvers import SolveOptions
+
+    from allocator.whatif.sweep import solve_variant
+
+    path = with_history(tmp_path, scenario(by=[{"select": {"tier": "k"}, "revenue_growth": 0.30}]))
+    row = solve_variant(str(path), (), None, "cbc", SolveOptions())
+    assert row["status"] == "optimal" and row["spend"] == pytest.approx(260 + 100)  # as solved above, not 100
