@@ -68,6 +68,18 @@ def _target_lines(targets: pd.DataFrame, style: Style) -> list[str]:
     return lines + more_line(len(targets) - len(keep), "targets.csv")
 
 
+def _milestone_lines(milestones: pd.DataFrame, style: Style) -> list[str]:
+    """Each milestone and measure: what the plan has by the date against what is required (milestones.csv)."""
+    if not len(milestones):
+        return []
+    lines = ["", f"Milestones ({int(milestones['met'].sum())} of {len(milestones)} met by their dates):"]
+    for row in milestones.head(MAX_TARGETS).itertuples(index=False):
+        kind = "money" if row.measure in ("revenue", "spend") else "count"
+        lines.append(f"  {row.date} {row.name}: {row.measure} {show(row.planned_by_date, kind, style)} planned, "
+                     f"{show(row.required, kind, style)} required ({'met' if row.met else 'NOT met'})")
+    return lines + more_line(len(milestones) - MAX_TARGETS, "milestones.csv")
+
+
 def summary_text(solved: SolvedScenario) -> str:
     plan = solved.plan
     s = solved.loaded.scenario
@@ -97,6 +109,7 @@ def summary_text(solved: SolvedScenario) -> str:
         shown = statements if len(statements) <= MAX_TARGETS + 2 else statements[:MAX_TARGETS]
         lines += ["", "Budget lines (what each buys):", *(f"  {text}" for text in shown),
                   *more_line(len(statements) - len(shown), "lines.csv")]
+    lines += _milestone_lines(plan.tables.get("milestones", pd.DataFrame()), style)
     from allocator.plan.prices import costliest
 
     # A gain this small next to the objective is solver noise, not a limit worth relaxing.

@@ -34,7 +34,11 @@ def _scenario(**extra) -> dict:
 def test_milestones_met_and_not_met_against_the_hand_computed_cumulative(tmp_path):
     out = tmp_path / "out"
     path = write_scenario(tmp_path, _scenario(calendar={"country": "CN"}, milestones=MILESTONES))
-    assert invoke("solve", path, "--out", out).exit_code == 0
+    result = invoke("solve", path, "--out", out)
+    assert result.exit_code == 0
+    # The terminal summary says it too, in the user's words.
+    assert "Milestones (3 of 6 met by their dates):" in result.output
+    assert "  2027-01-15 launch: revenue 2,500 planned, 3,000 required (NOT met)" in result.output
     table = pd.read_csv(out / "milestones.csv", keep_default_na=False)
     assert list(table.columns) == ["name", "date", "owner", "measure", "required", "planned_by_date", "attainment",
                                    "met"]
