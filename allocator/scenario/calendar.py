@@ -111,12 +111,15 @@ def check_calendar(s, file: str) -> None:
                 raise ScenarioError(file, f"calendar.week_weights.{week}", week, "an ISO week YYYY-Www that exists")
             if monday > end or monday.toordinal() + 6 < start.toordinal():
                 raise ScenarioError(file, f"calendar.week_weights.{week}", week, f"a week with a day from {span}")
-    for i, milestone in enumerate(s.milestones):
+    for milestone in s.milestones:  # named as pydantic names list items: by their name
         if s.calendar is None:
-            raise ScenarioError(file, f"milestones[{i}]", Text("milestones without a calendar"),
-                                "a calendar: section (e.g. calendar: {country: CN}) to spread each period over its days")
+            raise ScenarioError(
+                file, f"milestones[{milestone.name}]", Text("milestones without a calendar"),
+                "a calendar: section (e.g. calendar: {country: CN}) to spread each period over its days",
+            )
         if not start <= milestone.date <= end:
-            raise ScenarioError(file, f"milestones[{i}].date", milestone.date.isoformat(), f"a date from {span}")
+            raise ScenarioError(file, f"milestones[{milestone.name}].date", milestone.date.isoformat(),
+                                f"a date from {span}")
 
 
 def _monday_of(week: str) -> date | None:

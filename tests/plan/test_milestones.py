@@ -67,12 +67,12 @@ def test_a_milestone_on_a_holiday_counts_what_the_days_before_it_planned(tmp_pat
 
 @pytest.mark.parametrize("extra, pieces", [
     ({"calendar": {"country": "CN"}, "milestones": [{"name": "late", "date": "2027-03-01", "leads": 1}]},
-     ["milestones[0].date", "got '2027-03-01'",
+     ["milestones[late].date", "got '2027-03-01'",
       "a date from 2027-01-01 to 2027-02-28"]),
     ({"calendar": {"country": "CN"}, "milestones": [{"name": "early", "date": "2026-12-31", "leads": 1}]},
-     ["milestones[0].date", "got '2026-12-31'"]),
+     ["milestones[early].date", "got '2026-12-31'"]),
     ({"milestones": [{"name": "m", "date": "2027-01-15", "leads": 1}]},
-     ["milestones[0]", "got milestones without a calendar", "a calendar: section"]),
+     ["milestones[m]", "got milestones without a calendar", "a calendar: section"]),
     ({"calendar": {"country": "CN"}, "milestones": [{"name": "m", "date": "2027-01-15"}]},
      ["milestones[m]", "at least one of new_customers, revenue, leads, spend"]),
     ({"calendar": {"country": "CN"}, "milestones": [{"name": "m", "date": 20270115, "leads": 1}]},

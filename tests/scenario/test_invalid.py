@@ -148,6 +148,14 @@ CASES: dict[str, list[str]] = {
     "line_negative_promise.yaml": ["budget.lines[acquisition].new_customers", "got -5", "greater than or equal to 0"],
     "by_unknown_channel.yaml": ["targets.by[0].select.channel", "got 'tv'", "a known channel (one of: live, web)"],
     "by_no_target.yaml": ["targets.by[0]", "needs at least one of revenue, new_customers, leads, customers, max_spend"],
+    # calendar: and milestones: (weekly.csv, milestones.csv)
+    "calendar_unknown_country.yaml": ["calendar.country", "got 'China'", "a country code the holidays package knows"],
+    "milestone_after_the_plan.yaml": ["milestones[contracts].date", "got '2027-03-15'",
+                                      "a date from 2027-01-01 to 2027-02-28 (the plan's periods)"],
+    "milestone_without_calendar.yaml": ["milestones[launch]", "got milestones without a calendar",
+                                        "a calendar: section"],
+    "milestone_date_not_in_calendar.yaml": ["milestones[upgrade].date", "got '2027-02-30'",
+                                            "a date YYYY-MM-DD that exists in the calendar"],
 }
 
 
