@@ -6,8 +6,9 @@ from pathlib import Path
 
 from allocator.errors import OutputError
 
-EXAMPLE_FILES = ("example_q1.yaml", "example_q1_livestream_push.yaml", "example_q1_budget_4m.yaml", "funnel.csv",
-                 "baseline.csv", "README.md")
+EXAMPLE_FILES = ("example_q1.yaml", "example_q1_livestream_push.yaml", "example_q1_budget_4m.yaml",
+                 "example_q1_budget_lines.yaml", "example_q1_annual.yaml", "funnel.csv", "baseline.csv", "history.csv",
+                 "README.md")
 
 
 def examples_dir() -> Path:

@@ -176,8 +176,10 @@ def test_init_writes_example_and_refuses_to_overwrite(tmp_path):
     assert (folder / "example_q1.yaml").read_bytes() == EXAMPLE.read_bytes()
     for name in ("funnel.csv", "baseline.csv"):
         assert (folder / name).is_file()
-    # The copy is usable as it is.
-    assert invoke("validate", folder / "example_q1.yaml").exit_code == 0
+    # The copy is usable as it is: every bundled scenario, the history one with its history.csv.
+    for scenario in sorted(EXAMPLE.parent.glob("*.yaml")):
+        assert (folder / scenario.name).read_bytes() == scenario.read_bytes()
+        assert invoke("validate", folder / scenario.name).exit_code == 0, scenario.name
 
     (folder / "example_q1.yaml").write_text("edited")
     again = invoke("init", folder)
