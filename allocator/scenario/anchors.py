@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from allocator.errors import ScenarioError
-from allocator.scenario.fields import NUMBER, Money, Name, Share, Strict
+from allocator.scenario.fields import NUMBER, Money, Name, PositiveMoney, Share, Strict
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 NEW_KINDS = ("new", "prospect")  # the tiers whose customers are new (allocator.scenario.schema.NEW_CUSTOMER_KINDS)
@@ -28,7 +28,7 @@ Growth = Annotated[float, Field(gt=-1, le=100, allow_inf_nan=False), NUMBER]
 class AnnualTarget(Strict):
     """The year's plan and the quarter this scenario plans: its committed targets derive from these."""
 
-    revenue: Annotated[float, Field(gt=0, allow_inf_nan=False), NUMBER] = Field(
+    revenue: PositiveMoney = Field(
         description="The year's revenue target (money); the quarter commits revenue x its quarter weight.")
     new_customers: Annotated[float, Field(ge=0, allow_inf_nan=False), NUMBER] | None = Field(
         None, description="The year's new customers; the quarter commits this x its quarter weight.")

@@ -11,7 +11,9 @@ def test_every_money_field_of_the_schema_is_found():
         "baseline[].revenue", "budget.total", "budget.limits[].min", "budget.limits[].max", "targets.revenue",
         # budget lines (spend bounds and the revenue a line promises) and absolute targets on selections
         "budget.lines[].min", "budget.lines[].max", "budget.lines[].revenue", "targets.by[].revenue",
-        "targets.by[].max_spend",
+        "targets.by[].max_spend", "targets.by[].revenue_base",
+        # the annual plan the quarter derives from
+        "targets.annual.revenue",
         # milestones: revenue and spend cumulated to a date
         "milestones[].revenue", "milestones[].spend",
     ])
