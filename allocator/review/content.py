@@ -130,11 +130,17 @@ def targets_table(document: PlanDocument) -> Table:
         row = dict(zip(frame.columns, values))
         row["_kind"] = target_kind(row["target"])
         rows.append(row)
-    columns = _columns(frame, [("target", "target", "text"), ("committed", "committed", "row"),
+    columns = _columns(frame, [("target", "target", "text"), ("owner", "owner", "text"),
+                               ("committed", "committed", "row"),
                                ("planned", "planned (with buffer)", "row"), ("achieved", "achieved", "row"),
                                ("attainment", "attainment", "percent"), ("met", "met", "flag")])
+    if "owner" in frame and frame["owner"].isna().all():  # no target has an owner: no empty column
+        columns = [c for c in columns if c.key != "owner"]
+    # Where a committed number comes from (the annual plan, last year's revenue x growth), under the table.
+    derived = [f"{row['target']}: {row['derivation']}" for row in rows
+               if isinstance(row.get("derivation"), str) and row["derivation"]]
     return Table("targets", "Targets: committed, planned, achieved", columns, rows, document.style,
-                 source="targets.csv")
+                 note="; ".join(derived), source="targets.csv")
 
 
 def period_spend_matrix(document: PlanDocument) -> Table | None:

@@ -11,6 +11,7 @@ from allocator.plan.prices import costliest
 from allocator.plan.tolerance import RELATIVE
 from allocator.review.content import (MAX_BREAKDOWN, MAX_ROWS, Column, Headline, Report, Table, _columns, breakdown_table,
                                       period_spend_matrix, phasing_table, targets_table)
+from allocator.review.calendar_sections import checks_section, milestones_section, weekly_section
 from allocator.review.source import PlanDocument
 
 OBJECTIVE_KINDS = {"max_revenue": "money", "min_spend": "money", "max_profit": "money",
@@ -181,12 +182,14 @@ def build_report(document: PlanDocument, *, comparison: pd.DataFrame | None = No
                  studies: dict[str, pd.DataFrame] | None = None) -> Report:
     studies = studies or {}
     report = Report(document, headline(document))
-    candidates = [targets_table(document) if not document.table("targets").empty else None]
+    candidates = [targets_table(document) if not document.table("targets").empty else None,
+                  milestones_section(document), checks_section(document)]
     if document.solved:
         candidates += [
             breakdown_table(document, "by_channel", "channel", "Spend and revenue by channel"),
             period_spend_matrix(document),
             phasing_table(document),
+            weekly_section(document),
             marginal_section(document),
             lines_section(document),
             binding_section(document),

@@ -51,3 +51,28 @@ def test_the_spend_matrix_of_many_channels_adds_up_both_ways():
     for period in ("m1", "m2"):
         assert sum(r[period] for r in table.rows) == table.total[period]
     assert table.total["m1"] + table.total["m2"] == round(sum(1000.4 + i for i in range(40)))
+
+
+def test_the_annual_example_shows_its_weeks_milestones_checks_and_derivations(tmp_path):
+    from helpers import REPO, invoke
+
+    from allocator.review.sections import build_report
+    from allocator.review.source import read_plan_folder
+
+    folder = tmp_path / "annual"
+    invoke("solve", str(REPO / "scenarios" / "example_q1_annual.yaml"), "--out", str(folder))
+    report = build_report(read_plan_folder(folder))
+    weekly = report.section("weekly")
+    # every amount column of the weeks adds up to the plan's printed total: spend to budget.total 3,400,000
+    assert sum(r["spend"] for r in weekly.rows) == weekly.total["spend"] == 3_400_000
+    assert sum(r["revenue_total"] for r in weekly.rows) == weekly.total["revenue_total"]
+    # the Spring Festival week 2027-W06 (Feb 5-10 off): 2 working days (Feb 8-12 minus the holidays: 11, 12)
+    assert {r["week"]: r["working_days"] for r in weekly.rows if r["month"] == "2027-02"}["2027-W06"] == 2
+    milestones = report.section("milestones")
+    assert [r["name"] for r in milestones.rows] == ["launch_x launch", "membership upgrade", "key-account contracts"]
+    checks = report.section("checks")
+    growth = next(r for r in checks.rows if r["check"] == "growth")
+    assert growth["status"] == "warn"  # +22.7% planned against a +15.2% trend, no drivers named
+    targets = report.section("targets")
+    assert "revenue: annual 100,000,000 x Q1 weight 20% = 20,000,000" in targets.note  # the scenario's numbers
+    assert any(c.key == "owner" for c in targets.columns)

@@ -175,8 +175,9 @@ def test_numbers_are_right_aligned_and_sections_come_in_order(example):
     assert all(cls == "num" for cls, text in cells if re.fullmatch(r"-?[\d,]+(\.\d+)?[%x]?", text))
     assert ".num { text-align: right; font-variant-numeric: tabular-nums;" in markup
     order = [m for m in re.findall(r'<section id="([a-z_]+)"', markup)]
-    assert order == ["headline", "targets", "by_channel", "spend_matrix", "phasing", "marginal", "budget_lines",
-                     "binding", "by_tier", "by_product"]
+    # the example has a calendar with milestones: its weeks follow the phasing, its milestones the targets
+    assert order == ["headline", "targets", "milestones", "by_channel", "spend_matrix", "phasing", "weekly",
+                     "marginal", "budget_lines", "binding", "by_tier", "by_product"]
     assert markup.count("<svg ") == 3
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in markup
     assert "@page { size: A4;" in markup

@@ -177,8 +177,10 @@ def test_summary_states_targets_costliest_limits_and_lines(plans):
     assert any(t.startswith("acquisition: ") and "new customers (promised 1,200: met)" in t for t in text)
     assert len(report.statements["costliest"]) == 3 and set(report.statements["costliest"]) <= set(text)
     rows = list(book["Summary"].iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "target")
+    committed = header.index("committed")
     target_rows = {r[0]: r for r in rows if isinstance(r[0], str) and r[0].startswith("by_revenue[")}
-    assert target_rows and all(r[1] == 5_000_000 for r in target_rows.values())  # committed, as in the YAML
+    assert target_rows and all(r[committed] == 5_000_000 for r in target_rows.values())  # as in the YAML
 
 
 def chart_ranges(data: bytes, chart: str, tag: str) -> list[str]:

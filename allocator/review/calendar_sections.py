@@ -1,0 +1,67 @@
+"""The review's sections from the calendar and the history: the plan by ISO week, milestones, target checks."""
+
+from __future__ import annotations
+
+from allocator.plan.display import rounded_column
+from allocator.review.content import Column, Table, _columns, _set
+from allocator.review.source import PlanDocument
+
+WEEK_AMOUNTS = (("spend", "money"), ("revenue_total", "money"), ("new_customers", "count"), ("leads", "count"))
+MAX_WEEK_ROWS = 60  # a year of weeks split at month ends still fits; more rows are counted
+
+
+def weekly_section(document: PlanDocument) -> Table | None:
+    """weekly.csv: each ISO week (split at month ends) with its working days; each amount column rounded to
+    add up to the plan's total, as the breakdowns are."""
+    frame = document.table("weekly")
+    if frame.empty:
+        return None
+    style = document.style
+    hidden = max(0, len(frame) - MAX_WEEK_ROWS)
+    shown = frame.iloc[:MAX_WEEK_ROWS]
+    rows = [dict(zip(shown.columns, values)) for values in shown.itertuples(index=False)]
+    totals = document.run.get("totals") or {}
+    total = {"week": "total"}
+    for key, kind in WEEK_AMOUNTS:
+        if key in frame and not hidden:
+            decimals = style.decimals(kind)
+            whole = float(totals.get(key) if totals.get(key) is not None else frame[key].sum())
+            _set(rows, key, rounded_column(shown[key], decimals, whole))
+            total[key] = round(whole, decimals)
+    columns = _columns(frame, [("week", "ISO week", "text"), ("month", "month", "text"),
+                               ("working_days", "working days", "count"), ("spend", "spend", "money"),
+                               ("revenue_total", "revenue", "money"), ("new_customers", "new customers", "count"),
+                               ("leads", "leads", "count")])
+    return Table("weekly", "The plan by ISO week", columns, rows, style, None if hidden else total, hidden=hidden,
+                 note="each month's plan spread over its working days (public holidays off, make-up working days "
+                      "on); a week that straddles two months has a row in each", source="weekly.csv")
+
+
+def milestones_section(document: PlanDocument) -> Table | None:
+    frame = document.table("milestones")
+    if frame.empty:
+        return None
+    rows = []
+    for values in frame.itertuples(index=False):
+        row = dict(zip(frame.columns, values))
+        row["_kind"] = "money" if row.get("measure") in ("revenue", "spend") else "count"
+        rows.append(row)
+    columns = _columns(frame, [("name", "milestone", "text"), ("date", "by", "text"), ("owner", "owner", "text"),
+                               ("measure", "measure", "text"), ("required", "required to date", "row"),
+                               ("planned_by_date", "planned to date", "row"), ("attainment", "attainment", "percent"),
+                               ("met", "met", "flag")])
+    return Table("milestones", "Milestones: cumulative targets to a date", columns, rows, document.style,
+                 source="milestones.csv")
+
+
+def checks_section(document: PlanDocument) -> Table | None:
+    frame = document.table("checks")
+    if frame.empty:
+        return None
+    rows = [dict(zip(frame.columns, values)) for values in frame.itertuples(index=False)]
+    columns = [Column(key, title, "text") for key, title in
+               (("check", "check"), ("subject", "target"), ("status", "status"), ("message", "finding"))
+               if key in frame.columns]
+    return Table("checks", "Targets against history: the guide's checks", columns, rows, document.style,
+                 note="growth against the same quarter's trend, leads needed against history's best and the caps, "
+                      "order value against history's, the buffer against 10-15%", source="checks.csv")
