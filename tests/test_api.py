@@ -27,7 +27,7 @@ def _run(code: str, env: dict | None = None) -> str:
 def test_import_allocator_loads_neither_numpy_nor_pandas_and_the_api_comes_on_demand():
     code = ("import sys, allocator; heavy = [m for m in ('numpy', 'pandas') if m in sys.modules]; "
             "load = allocator.load; print(heavy, load.__module__, 'pandas' in sys.modules)")
-    assert _run(code) == "[] allocator.api True"
+    assert _run(code) == "[] allocator.api.planning True"
 
 
 def test_allocator_solve_is_the_api_even_after_the_stage_package_is_imported():

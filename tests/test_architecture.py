@@ -37,6 +37,7 @@ LAYERS = (
     "allocator.solving",
     "allocator.analysis",
     "allocator.whatif",
+    "allocator.tracking",
     "allocator.review",
     "allocator.api",
     "allocator.cli",
@@ -310,7 +311,7 @@ def test_checks_find_an_upward_import_a_cycle_and_a_stray_face_import(tmp_path):
                                         "from allocator import load\n",
         "allocator/model/__init__.py": "",
         "allocator/model/build.py": "from allocator.scenario.schema import Scenario\n",
-        "allocator/tracking/log.py": "from allocator.errors import X\n",
+        "allocator/web/log.py": "from allocator.errors import X\n",
     })
     imports = package_imports(tmp_path, "allocator")
     relative = [i for i in imports if i.source == "allocator.plan.prices" and i.target == "allocator.errors"]
@@ -327,7 +328,7 @@ def test_checks_find_an_upward_import_a_cycle_and_a_stray_face_import(tmp_path):
         "layer allocator.scenario to allocator.model",
         "allocator/scenario/schema.py:4: allocator.scenario.schema imports allocator: upward, from layer "
         "allocator.scenario to allocator.api",
-        "allocator/tracking/log.py:1: allocator.tracking.log imports allocator.errors: allocator.tracking.log is in "
+        "allocator/web/log.py:1: allocator.web.log imports allocator.errors: allocator.web.log is in "
         "no layer (add it to LAYERS in test_architecture.py)",
     ]
 
