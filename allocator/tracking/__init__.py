@@ -1,0 +1,1 @@
+"""Living with the plan: the run store, actuals against the approved plan, re-plans, incentives."""
