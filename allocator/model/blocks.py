@@ -15,7 +15,7 @@ from allocator.model.context import BuildContext, channel_spend_bound, per_chann
 from allocator.model.lines import by_target_rows, line_rows
 from allocator.model.rows import INF, RowBlocks, spend_bounds
 from allocator.scenario.levers import Lever, PeriodLever
-from allocator.scenario.periods import value_at
+from allocator.scenario.periods import phasing_groups, value_at
 
 
 def definition_rows(ctx: BuildContext, rows: RowBlocks) -> None:
@@ -157,17 +157,22 @@ def phasing_rows(ctx: BuildContext, rows: RowBlocks) -> None:
     if not weights:
         return
     tol = season.tolerance
-    base_by_period = np.bincount(base.period, weights=base.revenue, minlength=M)
+    # One row pair per phasing group: each period, or on a plan of ISO weeks phased by month, each month
+    # (its weeks share its weight; see allocator.scenario.periods.phasing_groups).
+    groups, group_of = phasing_groups(list(ctx.dims.periods), weights)
+    group_of, G = np.asarray(group_of, dtype=np.int64), len(groups)
+    base_by_group = np.bincount(group_of[base.period], weights=base.revenue, minlength=G) if len(base.period) \
+        else np.zeros(G)
     tolerance = Lever(("seasonality", "tolerance"), "seasonality.tolerance", +1, tol)
     for bound, factor in (("min", 1.0 - tol), ("max", 1.0 + tol)):
-        share = np.array([weights[p] for p in ctx.dims.periods]) * factor
-        local = np.concatenate((ctx.period, np.arange(M)))
-        entry_cols = np.concatenate((ctx.cols, np.full(M, ctx.total_revenue_col)))
+        share = np.array([weights[g] for g in groups]) * factor
+        local = np.concatenate((group_of[ctx.period], np.arange(G)))
+        entry_cols = np.concatenate((ctx.cols, np.full(G, ctx.total_revenue_col)))
         vals = np.concatenate((ctx.spend.revenue, -share))
-        rhs = share * ctx.baseline_total - base_by_period
-        lo, up = (rhs, np.full(M, INF)) if bound == "min" else (np.full(M, -INF), rhs)
-        rows.add("phasing", f"phasing_{bound}", [(p,) for p in ctx.dims.periods], local, entry_cols, vals, lo, up,
-                 [tolerance] * M)
+        rhs = share * ctx.baseline_total - base_by_group
+        lo, up = (rhs, np.full(G, INF)) if bound == "min" else (np.full(G, -INF), rhs)
+        rows.add("phasing", f"phasing_{bound}", [(g,) for g in groups], local, entry_cols, vals, lo, up,
+                 [tolerance] * G)
 
 
 def on_off_rows(ctx: BuildContext, rows: RowBlocks) -> None:

@@ -10,6 +10,7 @@ and the summary use, so the verdicts cannot disagree.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from allocator.io.run_record import read_run_record
 from allocator.errors import PlanFolderError
 from allocator.scenario.inputs import input_differences
 from allocator.scenario.loader import LoadedScenario
-from allocator.scenario.periods import value_at
+from allocator.scenario.periods import phasing_groups, value_at
 from allocator.scenario.schema import GOALS, Scenario
 from allocator.plan.tolerance import RELATIVE, excess, tolerance
 from allocator.plan.verify_lines import check_by, check_lines
@@ -359,9 +360,10 @@ def _check_phasing(s: Scenario, a: pd.DataFrame, revenue_total: float, report: R
     if not weights:
         return
     tol = s.seasonality.tolerance
+    groups, group_of = phasing_groups(list(s.periods), weights)
     by_period = a.groupby("period")["revenue_total"].sum()
-    for period in s.periods:
-        got = float(by_period.get(period, 0.0))
-        low, high = weights[period] * (1 - tol) * revenue_total, weights[period] * (1 + tol) * revenue_total
-        report.add(f"phasing_min[{period}]", got, ">=", low, both(got, low))
-        report.add(f"phasing_max[{period}]", got, "<=", high, both(got, high))
+    for g, group in enumerate(groups):
+        got = math.fsum(float(by_period.get(p, 0.0)) for p, of in zip(s.periods, group_of) if of == g)
+        low, high = weights[group] * (1 - tol) * revenue_total, weights[group] * (1 + tol) * revenue_total
+        report.add(f"phasing_min[{group}]", got, ">=", low, both(got, low))
+        report.add(f"phasing_max[{group}]", got, "<=", high, both(got, high))

@@ -32,3 +32,23 @@ def iso_week(day: date) -> str:
     """The ISO week a day falls in, as ``YYYY-Www`` (2027-01-01 -> 2026-W53)."""
     year, week, _ = day.isocalendar()
     return f"{year:04d}-W{week:02d}"
+
+
+def month_of_week(period: str) -> str:
+    """The month an ISO week counts toward when targets are phased by month: the month of its Thursday
+    (the ISO rule that puts a week in the year of its Thursday, applied to months). 2027-W05 (Mon 1 Feb)
+    -> 2027-02; 2027-W04 (Mon 25 Jan, Thu 28 Jan) -> 2027-01."""
+    monday, _ = first_and_last_day(period)
+    thursday = monday + timedelta(days=3)
+    return f"{thursday.year:04d}-{thursday.month:02d}"
+
+
+def phasing_groups(periods: list[str], weights: dict[str, float]) -> tuple[list[str], list[int]]:
+    """(groups, group of each period) for seasonal phasing: each period its own group when `weights` are
+    keyed by the plan's periods; on a plan of ISO weeks with weights keyed by month, the weeks of a month
+    share its weight (each week in the month of its Thursday). Groups are in order of first appearance."""
+    if all(p in weights for p in periods):
+        return list(periods), list(range(len(periods)))
+    keys = [month_of_week(p) if "W" in p else p for p in periods]
+    groups = list(dict.fromkeys(keys))
+    return groups, [groups.index(k) for k in keys]

@@ -13,7 +13,7 @@ from allocator.errors import ScenarioError, Text
 from allocator.scenario.anchors import check_anchors
 from allocator.scenario.calendar import check_calendar
 from allocator.scenario.objectives import OBJECTIVE_NAMES
-from allocator.scenario.periods import value_at
+from allocator.scenario.periods import phasing_groups, value_at
 from allocator.scenario.schema import SELECTION_KEYS, STAGES, TIER_KINDS, Scenario, Selection
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -217,10 +217,19 @@ def _check_seasonality(s: Scenario, periods: set[str], file: str) -> None:
     if season.demand_index:
         _check_per_period(season.demand_index, periods, file, "seasonality.demand_index")
     if season.target_weights:
-        _check_per_period(season.target_weights, periods, file, "seasonality.target_weights")
-        missing = [p for p in s.periods if p not in season.target_weights]
+        weekly = all("W" in p for p in s.periods)
+        by_month = weekly and not any(k in periods for k in season.target_weights)
+        if not by_month:  # weights keyed by the plan's own periods
+            _check_per_period(season.target_weights, periods, file, "seasonality.target_weights")
+        groups, _ = phasing_groups(list(s.periods), season.target_weights)
+        missing = [g for g in groups if g not in season.target_weights]
         if missing:
-            raise ScenarioError(file, "seasonality.target_weights", Text(f"no weight for {', '.join(missing)}"), "a weight for every period")
+            raise ScenarioError(file, "seasonality.target_weights", Text(f"no weight for {', '.join(missing)}"),
+                                "a weight for every period (on a plan of ISO weeks: for every period or every month)")
+        extra = [k for k in season.target_weights if k not in groups]
+        if extra:
+            raise ScenarioError(file, "seasonality.target_weights", Text(f"weights for {', '.join(extra)}"),
+                                "weights only for the plan's periods (or, on ISO weeks, the months they fall in)")
         total = sum(season.target_weights.values())
         if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
             raise ScenarioError(file, "seasonality.target_weights", Text(f"weights summing to {total:.6g}"), "weights summing to 1")
