@@ -1,5 +1,15 @@
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 # Shared test helpers live in tests/support/ and are imported by name (`import helpers`).
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+
+# Every run the tests record goes into a store of this session, never the user's own (~/.local/share/...);
+# a test that needs its own store passes --store or sets the variable itself.
+_STORE_FOLDER = tempfile.mkdtemp(prefix="allocator-test-store-")
+atexit.register(shutil.rmtree, _STORE_FOLDER, True)
+os.environ["ALLOCATOR_STORE"] = str(Path(_STORE_FOLDER) / "runs.sqlite")
