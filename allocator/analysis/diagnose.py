@@ -69,6 +69,7 @@ class Oracle:
     solves: int = 0
     build_seconds: float = 0.0  # the longest rebuild of the model so far
     started: float = field(default_factory=lambda: time.perf_counter())  # late-bound: tests run on a fake clock
+    rebuild: object = None  # scenario -> PlanModel for the boundary search (default build_model; a re-plan's own)
 
     def remaining(self) -> float:
         return self.time_budget - (time.perf_counter() - self.started)
@@ -100,7 +101,7 @@ class Oracle:
         if self._check_budget() <= self.build_seconds:
             raise _Stopped(self._out_of_time())
         building = time.perf_counter()
-        lp = build_model(scenario).lp
+        lp = (self.rebuild or build_model)(scenario).lp
         self.build_seconds = max(self.build_seconds, time.perf_counter() - building)
         return self.feasible(lp)
 
@@ -206,7 +207,7 @@ def _kind_order(model: PlanModel, row: int) -> tuple[int, int]:
 
 
 def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None = None,
-             time_budget: float | None = None) -> Diagnosis:
+             time_budget: float | None = None, rebuild=None) -> Diagnosis:
     """Explain an infeasible model within `time_budget` seconds (None: DEFAULT_TIME_BUDGET). The model must
     be infeasible.
 
@@ -214,7 +215,7 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     diagnosis with what it found so far (`complete` False, `note` saying why).
     """
     oracle = Oracle(solver=solver, options=options or SolveOptions(),
-                    time_budget=DEFAULT_TIME_BUDGET if time_budget is None else time_budget)
+                    time_budget=DEFAULT_TIME_BUDGET if time_budget is None else time_budget, rebuild=rebuild)
     lp = model.lp
     candidates = sorted((i for i in range(lp.n_rows) if model.rows[i].lever is not None),
                         key=lambda i: _kind_order(model, i))

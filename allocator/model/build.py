@@ -18,7 +18,7 @@ from solvers import LinearProgram
 from allocator.model.blocks import ROW_FAMILIES
 from allocator.model.cells import Baseline, Cells
 from allocator.model.columns import ColumnNames, SpendColumns
-from allocator.model.context import build_context
+from allocator.model.context import BuildContext, build_context
 from allocator.model.objective import objective_vector, sense
 from allocator.model.rows import INF, RowBlocks, RowRecord
 from allocator.model.shortfalls import Goal, shortfall_columns
@@ -68,9 +68,10 @@ def slice_fill(model: PlanModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return group, filled, K
 
 
-def build_model(s: Scenario, objective: str | None = None) -> PlanModel:
+def build_model(s: Scenario, objective: str | None = None, context: BuildContext | None = None) -> PlanModel:
+    """`context`: a build context made from `s` and changed by the caller (a re-plan fixes elapsed columns)."""
     objective = objective or s.objective
-    ctx = build_context(s)
+    ctx = context if context is not None else build_context(s)
     rows = RowBlocks()
     for add_rows in ROW_FAMILIES:
         add_rows(ctx, rows)

@@ -47,6 +47,12 @@ COLUMN_KINDS = {
     **dict.fromkeys(["days", "working_days"], "count"),
     "share_of_period": "percent",
     **dict.fromkeys(["required", "planned_by_date"], "row"),
+    # re-plans (allocator.tracking.replan): replan_delta.csv, allocation.csv's fixed, learned.csv
+    **dict.fromkeys(["approved_spend", "new_spend", "spend_change"], "money"),
+    "fixed": "flag",
+    **dict.fromkeys(["sentence", "number"], "text"),
+    **dict.fromkeys(["plan", "observed", "learned"], "row"),
+    "evidence": "count",
 }
 
 _ROW_UNITS = {
@@ -66,6 +72,7 @@ _ROW_UNITS = {
     **dict.fromkeys(["required", "planned_by_date"],
                     "the unit of the row's measure: money for revenue and spend, a count for new_customers and leads"),
     "objective": "the objective's unit (run.json objective_kind)",
+    **dict.fromkeys(["plan", "observed", "learned"], "the unit of the funnel number named in `number`"),
     **dict.fromkeys(["value", "reference", "margin"], "the check's own unit (checks.csv `unit`)"),
     **dict.fromkeys(["as_planned", "mean", "p10", "p50", "p90"], "the unit of the row's metric"),
 }

@@ -1,0 +1,127 @@
+"""Re-plans with hand-solved answers (allocator.tracking.replan).
+
+The scenario: one tier (conversion 0.1, order value 500), two channels, January and February, min spend
+for a quarter revenue of 10,000 (no buffer, no baseline). Channel a: cost per lead 10, so revenue per unit
+of spend 0.1 x 0.1 x 500 = 5, capped at 800 a month; channel b: cost per lead 20, revenue per spend 2.5.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from allocator.scenario.loader import load_scenario
+from allocator.tracking.replan import replan
+from allocator.tracking.learn import PRIOR_CUSTOMERS, PRIOR_LEADS
+from tests.support.helpers import backends, base_scenario, invoke, write_scenario
+
+
+def scenario(tmp_path, **b):
+    data = base_scenario(periods=["2027-01", "2027-02"], objective="min_spend", budget={},
+                         channels=[{"name": "a", "cost_per_lead": 10, "max_spend": 800},
+                                   {"name": "b", "cost_per_lead": 20, **b}],
+                         targets={"revenue": 10000})
+    return load_scenario(write_scenario(tmp_path, data))
+
+
+# January: a spent its 800 but converted worse (6 customers of 80 leads): revenue 3,000, not 4,000.
+JANUARY = [{"date": "2027-01-10", "channel": "a", "tier": "n", "spend": 800, "leads": 80, "customers": 6,
+            "revenue": 3000}]
+
+
+def cell(allocation, channel, period, column="spend"):
+    row = allocation[(allocation["channel"] == channel) & (allocation["period"] == period)]
+    return float(row[column].sum())
+
+
+@pytest.mark.parametrize("solver", backends())
+def test_february_reoptimised_after_a_short_january(tmp_path, solver):
+    # Left for February: 10,000 - 3,000 = 7,000. a at its cap: 800 x 5 = 4,000; b: 3,000 / 2.5 = 1,200.
+    # Quarter spend 800 + 800 + 1,200 = 2,800; revenue exactly 10,000 (target binding).
+    result = replan(scenario(tmp_path), pd.DataFrame(JANUARY), date(2027, 2, 1), solver=solver)
+    plan = result.plan
+    a = plan.tables["allocation"]
+    assert plan.objective == pytest.approx(2800, rel=1e-9)
+    assert cell(a, "a", "2027-01") == pytest.approx(800) and cell(a, "a", "2027-01", "revenue") == pytest.approx(3000)
+    assert cell(a, "a", "2027-01", "customers") == pytest.approx(6)
+    assert cell(a, "a", "2027-02") == pytest.approx(800)
+    assert cell(a, "b", "2027-02") == pytest.approx(1200)
+    assert cell(a, "b", "2027-01") == pytest.approx(0, abs=1e-9)
+    assert a.loc[a["period"] == "2027-01", "fixed"].all() and not a.loc[a["period"] == "2027-02", "fixed"].any()
+    assert float(a["revenue_total"].sum()) == pytest.approx(10000, rel=1e-9)
+    # Against the fresh plan (a 800 + 800, b 800 in all): b gets 400 more over the quarter.
+    delta = result.delta.groupby("channel")[["approved_spend", "new_spend"]].sum()
+    assert delta.loc["b", "approved_spend"] == pytest.approx(800)
+    assert delta.loc["b", "new_spend"] == pytest.approx(1200)
+
+
+@pytest.mark.parametrize("solver", backends())
+def test_remainder_that_cannot_meet_the_target_shows_the_shortfall_and_diagnosis(tmp_path, solver):
+    # b capped at 1,000 a month: February gives at most 4,000 + 2,500 = 6,500 of the 7,000 left: short 500.
+    result = replan(scenario(tmp_path, max_spend=1000), pd.DataFrame(JANUARY), date(2027, 2, 1), solver=solver)
+    assert result.softened
+    shortfalls = result.plan.tables["shortfalls"]
+    assert float(shortfalls["shortfall"].sum()) == pytest.approx(500, rel=1e-6)
+    named = set(result.diagnosis.table()["constraint"])
+    assert "target_revenue" in named and "capacity_spend[b,2027-02]" in named
+
+
+@pytest.mark.parametrize("solver", backends())
+def test_period_cut_by_as_of_is_split_by_days(tmp_path, solver):
+    # As of 2027-02-15: 14 of February's 28 days are past. Feb 1-14: a spent 300 for 1,500 of revenue.
+    # Left: 10,000 - 3,000 - 1,500 = 5,500. a's cap for the days left: 800 x 14/28 = 400 -> 2,000;
+    # b: 3,500 / 2.5 = 1,400. February: a 300 + 400 = 700, b 1,400; quarter spend 800 + 700 + 1,400 = 2,900.
+    rows = JANUARY + [{"date": "2027-02-03", "channel": "a", "tier": "n", "spend": 300, "leads": 30,
+                       "customers": 3, "revenue": 1500}]
+    result = replan(scenario(tmp_path), pd.DataFrame(rows), date(2027, 2, 15), solver=solver)
+    a = result.plan.tables["allocation"]
+    assert result.plan.objective == pytest.approx(2900, rel=1e-9)
+    assert cell(a, "a", "2027-02") == pytest.approx(700)
+    assert cell(a, "b", "2027-02") == pytest.approx(1400)
+    assert result.record["elapsed_share"]["2027-02"] == pytest.approx(0.5)
+
+
+def test_learn_updates_the_funnel_by_hand(tmp_path):
+    # a: 80 leads, 6 customers, 800 spent, 3,000 revenue. Prior: conversion 0.1, cost per lead 10, value 500.
+    n0, m0 = PRIOR_LEADS, PRIOR_CUSTOMERS
+    result = replan(scenario(tmp_path), pd.DataFrame(JANUARY), date(2027, 2, 1), learn=True)
+    learned = result.learned.set_index("number")
+    assert learned.loc["conversion", "learned"] == pytest.approx((n0 * 0.1 + 6) / (n0 + 80))
+    assert learned.loc["cost_per_lead", "learned"] == pytest.approx((n0 * 10 + 800) / (n0 + 80))
+    assert learned.loc["order_value", "learned"] == pytest.approx((m0 * 500 + 3000) / (m0 + 6))
+    assert learned.loc["conversion", "plan"] == pytest.approx(0.1)
+    # February's a: revenue per spend = conversion'/cpl' x value' with n0=100, m0=10: (16/180)/10 x 500 = 4.444.
+    per_spend = (learned.loc["conversion", "learned"] / learned.loc["cost_per_lead", "learned"]
+                 * learned.loc["order_value", "learned"])
+    a = result.plan.tables["allocation"]
+    assert cell(a, "a", "2027-02", "revenue") == pytest.approx(cell(a, "a", "2027-02") * per_spend)
+
+
+def test_cli_writes_the_replan_folder(tmp_path):
+    path = write_scenario(tmp_path, base_scenario(
+        periods=["2027-01", "2027-02"], objective="min_spend", budget={},
+        channels=[{"name": "a", "cost_per_lead": 10, "max_spend": 800}, {"name": "b", "cost_per_lead": 20}],
+        targets={"revenue": 10000}))
+    actuals = tmp_path / "actuals.csv"
+    pd.DataFrame(JANUARY).to_csv(actuals, index=False)
+    out = tmp_path / "out"
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", "2027-02-01", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "2027-02: add 1,200 to b" in result.output
+    run = json.loads((out / "run.json").read_text())
+    assert run["kind"] == "replan" and run["as_of"] == "2027-02-01" and len(run["actuals"]["sha256"]) == 64
+    assert (out / "replan_delta.csv").is_file() and (out / "allocation.csv").is_file()
+
+
+def test_cli_refuses_actuals_on_or_after_as_of(tmp_path):
+    path = write_scenario(tmp_path, base_scenario(periods=["2027-01", "2027-02"]))
+    actuals = tmp_path / "actuals.csv"
+    pd.DataFrame([{**JANUARY[0], "date": "2027-02-02"}]).to_csv(actuals, index=False)
+    out = tmp_path / "out"
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", "2027-02-01", "--out", out)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "expected a day before --as-of 2027-02-01" in result.output
+    assert not out.exists()
