@@ -3,9 +3,9 @@
 The CSVs keep full precision for machines. Every table a person reads (the
 terminal, the workbook's summary, the report) goes through here:
 
-- money in the scenario's currency with thousands separators and at most the
-  currency's minor unit (ISO 4217, from Babel's CLDR data): whole units for a
-  plan in the thousands or more, cents for a plan kept in millions;
+- money in the scenario's currency with thousands separators, whole units for
+  a plan in the currency's own units (so never more decimals than the currency
+  has), three significant digits for a plan kept in millions or billions;
 - counts (leads, customers) as whole numbers;
 - shares, rates and attainment as percentages; ROI as a multiple (`4.59x`);
 - a breakdown's rounded rows sum exactly to its rounded total (largest
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -26,19 +25,6 @@ KINDS = ("money", "count", "percent", "multiple", "price", "number", "text", "fl
 PERCENT_DECIMALS = 1
 MULTIPLE_DECIMALS = 2
 MISSING = "-"
-
-
-@lru_cache(maxsize=64)
-def minor_unit(currency: str) -> int:
-    """Decimals of the currency's minor unit (CNY 2, JPY 0, KWD 3); 2 for a label that is no ISO code."""
-    try:
-        from babel.numbers import get_currency_precision
-    except ImportError:  # babel is a dependency; a broken install still gets a readable plan
-        return 2
-    try:
-        return int(get_currency_precision(currency.strip().upper()))
-    except (KeyError, ValueError, AttributeError):
-        return 2
 
 
 @dataclass(frozen=True)
@@ -51,13 +37,14 @@ class Style:
     @classmethod
     def for_plan(cls, currency: str, scale: float) -> "Style":
         """`scale`: the plan's largest money figure (its budget or revenue). Money gets enough decimals for
-        three significant digits of that figure, and never more than the currency's minor unit: a 3.4M
-        budget reads `3,400,000`, the same plan kept in millions reads `3.40`, and yen never show sen."""
-        most = minor_unit(currency)
+        three significant digits of that figure: a 3.4M budget reads `3,400,000` (whole units: never more
+        decimals than any currency has), the same plan kept in millions `3.40`, in billions `0.00340`. A
+        plan in the currency's own units is in the hundreds or more, so it never shows a fraction of its
+        minor unit; one kept in millions or billions must show decimals or read as 0."""
         if not scale or not math.isfinite(scale):
-            return cls(currency, most)
+            return cls(currency, 2)
         wanted = 2 - math.floor(math.log10(abs(scale)))
-        return cls(currency, int(min(most, max(0, wanted))))
+        return cls(currency, int(max(0, wanted)))
 
     def decimals(self, kind: str) -> int:
         return {"money": self.money_decimals, "count": 0, "percent": PERCENT_DECIMALS,

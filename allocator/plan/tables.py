@@ -66,10 +66,7 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
     tables["targets"] = targets_table(model, allocation, index)
     tables["budget_lines"] = budget_lines(allocation, index, names)
     if model.scenario.budget.lines:  # named lines cut across budget_lines.csv's channel x tier rows
-        codes = (index.channel, index.tier, index.product, index.period)
-        masks = [select(model.cells.dims, line.select, *codes) for line in model.scenario.budget.lines]
-        value = allocation["revenue"].to_numpy() * _value_multiplier(model, index)
-        tables["lines"] = lines_table(model.scenario, allocation, masks, value)
+        tables["lines"] = named_lines(model, allocation, index)
     if model.scenario.calendar is not None:  # each period spread over its days and ISO weeks after the solve
         days = day_split(model.scenario.calendar, model.scenario.periods)
         tables["weekly"] = weekly_table(days, tables["by_period"])
@@ -302,6 +299,14 @@ def constraints_table(model: PlanModel, result: SolveResult, activity: np.ndarra
         "name": lp.row_names, "kind": [record.family for record in model.rows], "lhs": activity + 0.0, "sense": sense, "rhs": rhs,
         "slack": slack + 0.0, "binding": binding, "shadow_price": duals + 0.0,  # + 0.0: no "-0.0"
     })
+
+
+def named_lines(model: PlanModel, allocation: pd.DataFrame, index: RowIndex) -> pd.DataFrame:
+    """lines.csv: what each named budget line's spend buys, against its promises."""
+    codes = (index.channel, index.tier, index.product, index.period)
+    masks = [select(model.cells.dims, line.select, *codes) for line in model.scenario.budget.lines]
+    value = allocation["revenue"].to_numpy() * _value_multiplier(model, index)
+    return lines_table(model.scenario, allocation, masks, value)
 
 
 def _value_multiplier(model: PlanModel, index: RowIndex) -> np.ndarray | float:

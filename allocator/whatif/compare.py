@@ -31,7 +31,7 @@ from allocator.io.output import plan_inputs, prepare_target, write_folder
 from allocator.io.run_record import read_run_record
 from allocator.scenario.loader import load_scenario
 from allocator.model.build import build_model
-from allocator.plan.tables import DIMENSIONS, RowIndex, _ratio, breakdown, targets_table
+from allocator.plan.tables import DIMENSIONS, RowIndex, _ratio, breakdown, named_lines, targets_table
 from allocator.scenario.objectives import OBJECTIVE_NAMES
 from allocator.scenario.schema import Scenario
 from allocator.plan.verify import REQUIRED_COLUMNS, read_plan_table, verify
@@ -75,7 +75,7 @@ class Comparison:
 
     def summary(self) -> list[str]:
         """The lines `allocator compare` prints: totals and attainment per plan, inputs and limits that differ."""
-        return summary_lines(self.table, self.differences, self.labels)
+        return summary_lines(self.table, self.differences, self.labels, self.record.get("currency", ""))
 
     def write(self, folder: str | Path, force: bool = False) -> list[str]:
         """Write comparison.csv, differences.csv and run.json into `folder`, all at once or none."""
@@ -100,7 +100,8 @@ def compare_plans(plans: list, solver: str = "cbc", options: SolveOptions | None
     views = [view_of(p, solver, options or SolveOptions(), allow_outside) for p in plans]
     labels = unique_labels(views)
     record = {"plans": [p.scenario.name if isinstance(p, Plan) else str(Path(p).absolute()) for p in plans],
-              "labels": labels, "statuses": [v.status for v in views]}
+              "labels": labels, "statuses": [v.status for v in views],
+              "currency": next((v.scenario.currency for v in views if v.scenario is not None), "")}
     numbers, differences = comparison_tables(views)
     comparison = Comparison(numbers, differences, labels, [v.status for v in views], record, inputs)
     if out is not None:
@@ -193,6 +194,8 @@ def derived_tables(allocation: pd.DataFrame, scenario: Scenario | None) -> dict[
         index = RowIndex(**{dim: allocation[dim].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(dtype=int)
                             for dim, names in lists.items()})
         tables["targets"] = targets_table(model, allocation, index)
+        if scenario.budget.lines:
+            tables["lines"] = named_lines(model, allocation, index)
     return tables
 
 
@@ -257,6 +260,9 @@ def comparison_tables(views: list[PlanView]) -> tuple[pd.DataFrame, pd.DataFrame
     for target in _union(v.tables.get("targets", pd.DataFrame()).get("target", pd.Series(dtype=str)) for v in views):
         for metric in ("attainment", "achieved"):
             numbers.append(("targets", target, metric, [_lookup(v, "targets", "target", target, metric) for v in views]))
+    for name in _union(v.tables.get("lines", pd.DataFrame()).get("line", pd.Series(dtype=str)) for v in views):
+        for metric in ("spend", "new_customers", "revenue", "roi"):  # what each budget line buys
+            numbers.append(("lines", name, metric, [_lookup(v, "lines", "line", name, metric) for v in views]))
     for dim, stem in BREAKDOWNS.items():
         for name in _union(v.tables.get(stem, pd.DataFrame()).get(dim, pd.Series(dtype=str)) for v in views):
             for metric in ("spend", "revenue_total"):

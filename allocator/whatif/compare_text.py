@@ -11,21 +11,39 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from allocator.plan.display import Style, show
+from allocator.plan.units import target_kind
 from allocator.plan.words import figure, fit
 
 NAME_WIDTH = (34, 56)  # the label column: as wide as its longest label within these
 SHOWN = {"parameters": 15, "binding": 10}  # rows listed per section; the rest are counted
 
 
-def summary_lines(numbers: pd.DataFrame, differences: pd.DataFrame, labels: list[str]) -> list[str]:
+def _kind(row: dict) -> str:
+    """How a comparison.csv number reads: money, a count, a percentage, a multiple (as the review reads it)."""
+    metric = str(row["metric"])
+    if metric == "attainment":
+        return "percent"
+    if metric == "roi":
+        return "multiple"
+    if row["section"] == "targets":
+        return target_kind(str(row["item"]))
+    return "count" if metric in ("new_customers", "leads", "customers") else "money"
+
+
+def summary_lines(numbers: pd.DataFrame, differences: pd.DataFrame, labels: list[str],
+                  currency: str = "") -> list[str]:
     width = max(14, *(len(label) for label in labels))
     texts = differences.to_dict("records")
     totals = [(row["metric"], row, _cell) for row in texts if row["section"] == "totals"]
+    spend = numbers[(numbers["section"] == "totals") & (numbers["metric"] == "spend")]
+    scale = float(np.nanmax(np.abs(spend[labels].to_numpy(dtype=float)))) if len(spend) else 0.0
+    style = Style.for_plan(currency or "", scale if np.isfinite(scale) else 0.0)
     for row in numbers.to_dict("records"):
-        if row["section"] in ("totals", "targets"):
+        if row["section"] in ("totals", "targets", "lines"):
             name = row["metric"] if row["section"] == "totals" else f"{row['item']} {row['metric']}"
-            # figure: 3 significant digits below 1,000, so a plan kept in millions is not shown as 0.
-            totals.append((name, row, figure))
+            kind = _kind(row)
+            totals.append((name, row, lambda value, kind=kind: show(value, kind, style)))
     name_width = min(max((len(str(name)) for name, _, _ in totals), default=0), NAME_WIDTH[1])
     name_width = max(name_width, NAME_WIDTH[0])
     head = f"{'':<{name_width}}" + "".join(f"{fit(label, width):>{width + 2}}" for label in labels)

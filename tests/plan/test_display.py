@@ -9,24 +9,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.plan.display import Style, minor_unit, rounded_column, show, significant
-
-
-def test_minor_units_follow_iso_4217():
-    assert (minor_unit("CNY"), minor_unit("JPY"), minor_unit("KWD"), minor_unit("idr")) == (2, 0, 3, 0)
-    assert minor_unit("points") == 2  # a label that is no currency code
+from allocator.plan.display import Style, rounded_column, show, significant
 
 
 @pytest.mark.parametrize("currency, scale, decimals", [
     ("CNY", 3_400_000, 0),  # a plan in units: whole units
-    ("CNY", 3.4, 2),  # the same plan kept in millions: cents, not "3"
+    ("CNY", 3.4, 2),  # the same plan kept in millions: 3.40, not "3"
+    ("CNY", 0.0034, 5),  # kept in billions: 0.00340, not "0.00"
     ("CNY", 340.0, 0),  # three significant digits already
     ("CNY", 34.0, 1),
-    ("JPY", 3.4, 0),  # never below the minor unit
-    ("KWD", 0.5, 3),
+    ("JPY", 3_400_000, 0),
+    ("KWD", 3_400_000, 0),  # never more decimals than a currency has, for a plan in its own units
     ("IDR", 45_000_000_000, 0),
 ])
-def test_money_gets_three_significant_digits_at_most_the_minor_unit(currency, scale, decimals):
+def test_money_gets_three_significant_digits_of_the_plan(currency, scale, decimals):
     assert Style.for_plan(currency, scale).money_decimals == decimals
 
 
