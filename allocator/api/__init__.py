@@ -15,14 +15,16 @@ import importlib
 from allocator.analysis.solution import Plan
 from allocator.api.planning import explain, load, solve, verify
 from allocator.api.whatif import compare, risk, sweep
-from allocator.api.runs import RunRecord, Store, StoreError, open_store, record_run, reference_plan
+from allocator.api.runs import (
+    RunRecord, Store, StoreError, diff_runs, open_store, record_run, reference_plan,
+)
 from allocator.errors import (  # noqa: F401 (re-exported: the error tree is part of the API)
     AllocatorError, InputError, OutputError, PlanFolderError, ScenarioError, SolveFailed, UsageError,
 )
 
 __all__ = ["AllocatorError", "InputError", "Plan", "RunRecord", "SolveFailed", "Store", "StoreError", "compare",
-           "explain", "load", "open_store", "record_run", "reference_plan", "report", "risk", "solve", "sweep",
-           "verify"]
+           "diff_runs", "explain", "load", "open_store", "record_run", "reference_plan", "report", "risk", "solve",
+           "sweep", "verify"]
 
 
 def __getattr__(name: str):  # `report` (allocator.review.pack.report) loads its stage when first asked for

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from allocator.tracking import run_diff
+from allocator.tracking.run_diff import RunDiff
 from allocator.tracking.store import Store, StoreError, open_store as _open, resolve_target
 from allocator.tracking.store_records import RunRecord
 
@@ -115,4 +117,36 @@ def reference_plan(run: str | None = None, *, quarter: str | None = None,
         return opened.reference(run, quarter)
 
 
-__all__ = ["RunRecord", "Store", "StoreError", "open_store", "record_run", "reference_plan"]
+def diff_runs(first: str, second: str, *, store: str | Path | None = None) -> RunDiff:
+    """Compare two recorded runs: totals, target attainment, settings, inputs and output files that differ.
+
+    Parameters
+    ----------
+    first, second : str
+        Run ids (``7-3fa2c19b``, or the counter ``7``); differences read from `first` to `second`.
+    store : str or Path, optional
+        As for `open_store`.
+
+    Returns
+    -------
+    RunDiff
+        ``totals`` and ``targets`` (name, first, second), ``inputs``, ``files`` and ``settings`` (one line
+        each that differs), ``compared`` (the folders compared as `compare` does, when both are still as
+        recorded), ``note`` (why not); ``lines()`` is what ``allocator runs diff`` prints.
+
+    Raises
+    ------
+    StoreError
+        An unknown run id, or a store that cannot be opened.
+
+    Examples
+    --------
+    >>> import allocator
+    >>> allocator.diff_runs("1", "2", store="/tmp/runs.sqlite").inputs  # doctest: +SKIP
+    ['table:funnel /home/me/plan/funnel.csv: differs (sha256 73deda919640 -> 0c1d2e3f4a5b)']
+    """
+    with _open(store) as opened:
+        return run_diff.diff_runs(opened, first, second)
+
+
+__all__ = ["RunRecord", "Store", "StoreError", "diff_runs", "open_store", "record_run", "reference_plan"]

@@ -118,3 +118,11 @@ def out_options(help: str, required: bool = False):
 scenario_options = bundle(SET_OPTION, ALLOW_OUTSIDE_OPTION)
 solve_options = bundle(SOLVER_OPTION, OBJECTIVE_OPTION, TIME_LIMIT_OPTION, LP_METHOD_OPTION)
 parallel_options = bundle(WORKERS_OPTION, SCHEDULER_OPTION)
+
+# Every command that records or reads runs (solve, replan, track, runs ...). Resolved by
+# allocator.tracking.store.resolve_target: the option, else $ALLOCATOR_STORE, else the default file.
+STORE_OPTION = click.option(
+    "--store", metavar="PATH|URL|none",
+    help="Run store: a SQLite file or a SQLAlchemy URL (postgresql+psycopg://user@host/db); 'none' records "
+         "nothing. Default: $ALLOCATOR_STORE, else $XDG_DATA_HOME/allocator/runs.sqlite "
+         "(~/.local/share/allocator/runs.sqlite).")

@@ -9,7 +9,8 @@ import click
 
 from allocator.cli.exits import EXIT_NO_PLAN, guard
 from allocator.cli.options import (
-    DIAGNOSE_SECONDS_OPTION, MIP_GAP_OPTION, THREADS_OPTION, out_options, scenario_options, solve_options,
+    DIAGNOSE_SECONDS_OPTION, MIP_GAP_OPTION, STORE_OPTION, THREADS_OPTION, out_options, scenario_options,
+    solve_options,
 )
 
 SCENARIO_ARGUMENT = click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
@@ -32,9 +33,10 @@ SCENARIO_ARGUMENT = click.argument("scenario", type=click.Path(dir_okay=True, pa
               help="Also write plan.xlsx and report.html (the budget review pack, as `allocator report` writes "
                    "it) into --out with the rest. Needs the report extra.")
 @scenario_options
+@STORE_OPTION
 @guard
 def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_gap, threads, log, export_model,
-          diagnose_infeasible, diagnose_seconds, review_pack, overrides, allow_outside):
+          diagnose_infeasible, diagnose_seconds, review_pack, overrides, allow_outside, store):
     """Solve SCENARIO and write the budget and target breakdown to --out.
 
     \b
@@ -46,6 +48,9 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     each must move. The folder is written whole or not at all. With --report
     it also holds plan.xlsx and report.html for the budget review.
 
+    Each run is recorded in the run store (`allocator runs --help`; a
+    store that cannot be written is a warning, the plan stands).
+
     \b
     Example:
       allocator solve scenarios/example_q1.yaml --out out/q1 --report
@@ -54,8 +59,10 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     """
     from allocator import api
     from allocator.cli.summary import summary_text
+    from allocator.cli.runs_command import check_store, record_or_warn
     from allocator.history.checks import check_lines
 
+    check_store(store)
     plan = api.solve(scenario, solver=solver, objective=objective, set=overrides, time_limit=time_limit,
                      mip_gap=mip_gap, threads=threads, lp_method=lp_method, diagnose=diagnose_infeasible,
                      allow_outside=allow_outside, diagnose_seconds=diagnose_seconds, log=log, out=out, force=force,
@@ -67,11 +74,13 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
         for line in plan.diagnosis_lines + check_lines(plan.table("checks"), flagged_only=True):
             click.echo(line)
         click.echo(written)
+        record_or_warn("solve", out, store)
         sys.exit(EXIT_NO_PLAN)
     click.echo(summary_text(plan.solution))
     for line in check_lines(plan.table("checks"), flagged_only=True):  # the scenario names a history file
         click.echo(line)
     click.echo(written)
+    record_or_warn("solve", out, store)
 
 
 @click.command()

@@ -44,7 +44,7 @@ from allocator.errors import InputError, PlanFolderError, Text
 from allocator.io.run_record import read_run_record
 from allocator.tracking import store_schema as schema
 from allocator.tracking.store_records import (
-    KINDS, PLAN_STATUSES, Approval, FileEntry, RunRecord, hash_folder, quarter_of, utc_now, who_is_running,
+    KINDS, PLAN_STATUSES, Approval, FileEntry, RunRecord, hash_folder, quarter_of, targets_in, utc_now, who_is_running,
 )
 
 ENVIRONMENT = "ALLOCATOR_STORE"
@@ -68,6 +68,15 @@ def resolve_target(target: str | Path | None = None) -> str | None:
     ``none`` (recording off)."""
     chosen = str(target) if target is not None else os.environ.get(ENVIRONMENT) or str(default_location())
     return None if chosen.strip().lower() == DISABLED else chosen
+
+
+def check_target(target: str | Path | None = None) -> None:
+    """Refuse, before any work is done, a target that names no usable store (not a path or a URL, an
+    unknown database kind or driver, a folder that does not exist); nothing is connected to."""
+    resolved = resolve_target(target)
+    if resolved is not None:
+        _engine(resolved, create_folder=False, check_folder=target is not None
+                or os.environ.get(ENVIRONMENT) is not None).dispose()
 
 
 def open_store(target: str | Path | None = None) -> Store:
@@ -127,7 +136,8 @@ class Store:
             "objective_kind": str(run.get("objective_kind", "")), "solver": str(run.get("solver", "")),
             "versions": json.dumps(_versions(run), sort_keys=True),
             "overrides": json.dumps([str(line) for line in scenario.get("overrides") or []]),
-            "totals": json.dumps(run.get("totals") or {}, sort_keys=True), "folder": str(folder), "note": note,
+            "totals": json.dumps(run.get("totals") or {}, sort_keys=True), "targets": json.dumps(targets_in(folder)),
+            "folder": str(folder), "note": note,
         }
         files = [FileEntry(str(i.get("role", "")), str(i.get("path", "")), str(i.get("sha256", "")))
                  for i in scenario.get("inputs") or [] if isinstance(i, dict)] + hash_folder(folder)
@@ -230,7 +240,7 @@ class Store:
             raise StoreError(self.url, "", Text(f"a store it cannot {doing} ({reason})"), EXPECTED_TARGET) from None
 
 
-def _engine(target: str, create_folder: bool) -> Engine:
+def _engine(target: str, create_folder: bool, check_folder: bool = True) -> Engine:
     """A SQLAlchemy engine for a path or URL; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE writes."""
     try:
         url = make_url(target) if "://" in target else None
@@ -241,8 +251,11 @@ def _engine(target: str, create_folder: bool) -> Engine:
         if path.is_dir():
             raise StoreError("--store", "", target, "a file path for the SQLite store, not a folder")
         if create_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.parent.is_dir():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError("--store", "", target, f"a folder that can be created ({exc.strerror})") from None
+        if check_folder and not path.parent.is_dir():
             raise StoreError("--store", "", target, f"a file in an existing folder ({path.parent} does not exist)")
         url = make_url(f"sqlite:///{path}")
     try:
@@ -283,6 +296,7 @@ def _record(row, files: list[FileEntry]) -> RunRecord:
         periods=tuple(json.loads(row["periods"])), status=row["status"], objective=row["objective"],
         objective_kind=row["objective_kind"], solver=row["solver"], versions=json.loads(row["versions"]),
         overrides=tuple(json.loads(row["overrides"])), totals=json.loads(row["totals"]),
+        targets=tuple(json.loads(row["targets"])),
         inputs=tuple(f for f in files if f.role != "output"), outputs=tuple(f for f in files if f.role == "output"),
         folder=Path(row["folder"]), note=row["note"])
 

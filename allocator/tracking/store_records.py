@@ -3,6 +3,7 @@ records a run: the quarter of a scenario's periods, the SHA-256 of a folder's fi
 
 from __future__ import annotations
 
+import csv
 import getpass
 import hashlib
 import os
@@ -17,6 +18,7 @@ KINDS = ("solve", "replan", "track")
 # The statuses under which a run holds a plan that can be approved (solvers.Status.has_solution).
 PLAN_STATUSES = ("optimal", "time_limit_with_solution")
 CHUNK = 1 << 20
+MAX_TARGETS = 10_000  # rows of targets.csv kept with a run (a plan has tens)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class RunRecord:
     versions: dict = field(default_factory=dict)
     overrides: tuple[str, ...] = ()
     totals: dict = field(default_factory=dict)
+    targets: tuple[dict, ...] = ()  # {target, committed, achieved, attainment, met} per row of targets.csv
     inputs: tuple[FileEntry, ...] = ()
     outputs: tuple[FileEntry, ...] = ()
     folder: Path = Path()
@@ -120,6 +123,27 @@ def hash_folder(folder: Path) -> list[FileEntry]:
         if digest is not None:
             entries.append(FileEntry("output", relative.as_posix(), digest))
     return entries
+
+
+def targets_in(folder: Path) -> list[dict]:
+    """Each target of FOLDER/targets.csv: its name, committed, achieved and attainment (floats, None
+    when not a number) and met; empty when the folder has no readable targets.csv."""
+    try:
+        with open(Path(folder) / "targets.csv", newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))[:MAX_TARGETS]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    return [{"target": str(row.get("target") or ""), "committed": _float(row.get("committed")),
+             "achieved": _float(row.get("achieved")), "attainment": _float(row.get("attainment")),
+             "met": str(row.get("met") or "")} for row in rows]
+
+
+def _float(text) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
 
 
 def quarter_of(periods: list[str], name: str) -> str:

@@ -13,6 +13,8 @@ Versions:
   1  runs, run_files (inputs and outputs with SHA-256), approvals.
   2  runs.periods: the scenario's periods (JSON list), so `track` and `replan` know the plan's span
      without its folder. A version-1 row gets an empty list (its folder's scenario.json still has them).
+  3  runs.targets: each target's committed, achieved and attainment from targets.csv (JSON list), so
+     `runs diff` can compare targets after a folder is gone. Older rows get an empty list.
 
 Table names carry the prefix ``allocator_`` so that the store can share a PostgreSQL database with others.
 """
@@ -25,7 +27,7 @@ from sqlalchemy import (
     Column, Connection, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, inspect, select, text,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PREFIX = "allocator_"
 # Any fixed number: the key of the PostgreSQL advisory lock held while a store's schema is created or upgraded.
 SCHEMA_LOCK_KEY = 0x616C6C6F  # "allo"
@@ -57,6 +59,7 @@ runs = Table(
     Column("versions", Text, nullable=False),  # JSON object: package -> version (solver version included)
     Column("overrides", Text, nullable=False),  # JSON list of --set lines
     Column("totals", Text, nullable=False),  # JSON object: run.json's headline totals
+    Column("targets", Text, nullable=False, server_default="[]"),  # version 3: JSON list, from targets.csv
     Column("folder", Text, nullable=False),  # the output folder's absolute path when recorded
     Column("note", Text, nullable=False),
 )
@@ -102,8 +105,13 @@ def _add_periods(connection: Connection) -> None:
     connection.execute(text(f"ALTER TABLE {runs.name} ADD COLUMN periods TEXT NOT NULL DEFAULT '[]'"))
 
 
+def _add_targets(connection: Connection) -> None:
+    """2 -> 3: runs.targets, empty for the runs already recorded."""
+    connection.execute(text(f"ALTER TABLE {runs.name} ADD COLUMN targets TEXT NOT NULL DEFAULT '[]'"))
+
+
 # MIGRATIONS[n] upgrades a version-n store to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_periods}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_periods, 2: _add_targets}
 
 
 def stored_version(connection: Connection) -> int | None:
