@@ -48,10 +48,10 @@ COLUMN_KINDS = {
     "share_of_period": "percent",
     **dict.fromkeys(["required", "planned_by_date"], "row"),
     # re-plans (allocator.tracking.replan): replan_delta.csv, allocation.csv's fixed, learned.csv
-    **dict.fromkeys(["approved_spend", "new_spend", "spend_change"], "money"),
+    **dict.fromkeys(["approved_spend", "new_spend", "spend_change", "fixed_spend"], "money"),
     "fixed": "flag",
-    **dict.fromkeys(["sentence", "number"], "text"),
-    **dict.fromkeys(["plan", "observed", "learned"], "row"),
+    **dict.fromkeys(["sentence", "funnel_number"], "text"),
+    **dict.fromkeys(["plan_value", "observed", "learned"], "row"),
     "evidence": "count",
 }
 
@@ -72,7 +72,7 @@ _ROW_UNITS = {
     **dict.fromkeys(["required", "planned_by_date"],
                     "the unit of the row's measure: money for revenue and spend, a count for new_customers and leads"),
     "objective": "the objective's unit (run.json objective_kind)",
-    **dict.fromkeys(["plan", "observed", "learned"], "the unit of the funnel number named in `number`"),
+    **dict.fromkeys(["plan_value", "observed", "learned"], "the unit of the funnel number named in `funnel_number`"),
     **dict.fromkeys(["value", "reference", "margin"], "the check's own unit (checks.csv `unit`)"),
     **dict.fromkeys(["as_planned", "mean", "p10", "p50", "p90"], "the unit of the row's metric"),
 }

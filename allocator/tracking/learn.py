@@ -23,7 +23,7 @@ from allocator.scenario.schema import FunnelRow, Scenario
 
 PRIOR_LEADS = 100.0  # the plan's conversion and cost per lead weigh as much as this many leads of actuals
 PRIOR_CUSTOMERS = 10.0  # the plan's order value weighs as much as this many customers of actuals
-LEARNED_COLUMNS = ["channel", "tier", "product", "number", "plan", "observed", "evidence", "learned"]
+LEARNED_COLUMNS = ["channel", "tier", "product", "funnel_number", "plan_value", "observed", "evidence", "learned"]
 
 
 def learned_scenario(s: Scenario, elapsed) -> tuple[Scenario, pd.DataFrame]:

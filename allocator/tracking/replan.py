@@ -112,29 +112,31 @@ def _solve(loaded: LoadedScenario, elapsed, solver: str, options: SolveOptions, 
 
 
 def _with_fixed_column(solved: SolvedScenario, fixed: np.ndarray) -> SolvedScenario:
-    """allocation.csv gets `fixed`: True for a cell whose period is fully elapsed, or that holds actuals."""
+    """allocation.csv gets `fixed` (True: the cell's period is over, all of it is actuals) and `fixed_spend`
+    (the actual spend held in the cell: all of its spend in a period that is over, part of it in a cut one)."""
     plan = solved.plan
     if not plan.solved:
         return solved
     model = solved.model
-    d = model.cells.dims
-    fixed_keys = {(d.channels[model.cells.channel[c]], d.tiers[model.cells.tier[c]], d.products[model.cells.product[c]],
-                   d.periods[model.cells.period[c]]) for c in model.spend.cell[fixed].tolist()}
-    over = {p for p, upper in _period_over(model).items() if upper}
+    cells, d = model.cells, model.cells.dims
+    actual = np.bincount(model.spend.cell[fixed], weights=model.lp.col_lower[: model.spend.size][fixed],
+                         minlength=cells.size)
+    spent = {(d.channels[c], d.tiers[t], d.products[p], d.periods[m]): v for c, t, p, m, v in zip(
+        cells.channel.tolist(), cells.tier.tolist(), cells.product.tolist(), cells.period.tolist(), actual.tolist())}
+    over = {p for p, ended in _period_over(model).items() if ended}
     allocation = plan.tables["allocation"].copy()
-    keys = zip(allocation["channel"], allocation["tier"], allocation["product"], allocation["period"])
-    allocation["fixed"] = [k in fixed_keys or k[3] in over for k in keys]
+    keys = list(zip(allocation["channel"], allocation["tier"], allocation["product"], allocation["period"]))
+    allocation["fixed"] = [k[3] in over for k in keys]
+    allocation["fixed_spend"] = [spent.get(k, 0.0) for k in keys]
     return replace(solved, plan=replace(plan, tables={**plan.tables, "allocation": allocation}))
 
 
 def _period_over(model) -> dict[str, bool]:
-    """Per period: True when none of its own spend columns may take spend (the period is over)."""
-    d, spend = model.cells.dims, model.spend
+    """Per period: True when none of the plan's own spend columns there may take spend (the period is over)."""
+    spend = model.spend
     period = model.cells.period[spend.cell]
-    upper = model.lp.col_upper[: spend.size]
-    free = upper > 0
-    free &= model.lp.col_lower[: spend.size] != upper
-    return {p: not free[period == m].any() for m, p in enumerate(d.periods)}
+    free = (model.lp.col_upper[: spend.size] > 0) & (model.lp.col_lower[: spend.size] != model.lp.col_upper[: spend.size])
+    return {p: not free[period == m].any() for m, p in enumerate(model.cells.dims.periods)}
 
 
 def replan_run_record(result: Replan, out: str | Path) -> dict:

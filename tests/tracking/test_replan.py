@@ -51,6 +51,7 @@ def test_february_reoptimised_after_a_short_january(tmp_path, solver):
     assert cell(a, "b", "2027-02") == pytest.approx(1200)
     assert cell(a, "b", "2027-01") == pytest.approx(0, abs=1e-9)
     assert a.loc[a["period"] == "2027-01", "fixed"].all() and not a.loc[a["period"] == "2027-02", "fixed"].any()
+    assert cell(a, "a", "2027-01", "fixed_spend") == 800 and cell(a, "a", "2027-02", "fixed_spend") == 0
     assert float(a["revenue_total"].sum()) == pytest.approx(10000, rel=1e-9)
     # Against the fresh plan (a 800 + 800, b 800 in all): b gets 400 more over the quarter.
     delta = result.delta.groupby("channel")[["approved_spend", "new_spend"]].sum()
@@ -81,6 +82,7 @@ def test_period_cut_by_as_of_is_split_by_days(tmp_path, solver):
     assert result.plan.objective == pytest.approx(2900, rel=1e-9)
     assert cell(a, "a", "2027-02") == pytest.approx(700)
     assert cell(a, "b", "2027-02") == pytest.approx(1400)
+    assert cell(a, "a", "2027-02", "fixed_spend") == 300 and not a.loc[a["period"] == "2027-02", "fixed"].any()
     assert result.record["elapsed_share"]["2027-02"] == pytest.approx(0.5)
 
 
@@ -88,11 +90,11 @@ def test_learn_updates_the_funnel_by_hand(tmp_path):
     # a: 80 leads, 6 customers, 800 spent, 3,000 revenue. Prior: conversion 0.1, cost per lead 10, value 500.
     n0, m0 = PRIOR_LEADS, PRIOR_CUSTOMERS
     result = replan(scenario(tmp_path), pd.DataFrame(JANUARY), date(2027, 2, 1), learn=True)
-    learned = result.learned.set_index("number")
+    learned = result.learned.set_index("funnel_number")
     assert learned.loc["conversion", "learned"] == pytest.approx((n0 * 0.1 + 6) / (n0 + 80))
     assert learned.loc["cost_per_lead", "learned"] == pytest.approx((n0 * 10 + 800) / (n0 + 80))
     assert learned.loc["order_value", "learned"] == pytest.approx((m0 * 500 + 3000) / (m0 + 6))
-    assert learned.loc["conversion", "plan"] == pytest.approx(0.1)
+    assert learned.loc["conversion", "plan_value"] == pytest.approx(0.1)
     # February's a: revenue per spend = conversion'/cpl' x value' with n0=100, m0=10: (16/180)/10 x 500 = 4.444.
     per_spend = (learned.loc["conversion", "learned"] / learned.loc["cost_per_lead", "learned"]
                  * learned.loc["order_value", "learned"])
@@ -125,3 +127,47 @@ def test_cli_refuses_actuals_on_or_after_as_of(tmp_path):
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "expected a day before --as-of 2027-02-01" in result.output
     assert not out.exists()
+
+
+def _replan_folder(tmp_path, rows, as_of, *extra):
+    path = write_scenario(tmp_path, base_scenario(
+        periods=["2027-01", "2027-02"], objective="min_spend", budget={},
+        channels=[{"name": "a", "cost_per_lead": 10, "max_spend": 800}, {"name": "b", "cost_per_lead": 20}],
+        targets={"revenue": 10000}))
+    actuals = tmp_path / "actuals.csv"
+    pd.DataFrame(rows).to_csv(actuals, index=False)
+    out = tmp_path / "out"
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", as_of, "--out", out, *extra)
+    assert result.exit_code == 0, result.output
+    return path, out
+
+
+@pytest.mark.parametrize("as_of, rows, extra", [
+    ("2027-02-01", JANUARY, ()),
+    ("2027-02-15", JANUARY + [{"date": "2027-02-03", "channel": "a", "tier": "n", "spend": 300, "leads": 30,
+                               "customers": 3, "revenue": 1500}], ()),
+    ("2027-02-01", JANUARY, ("--learn",)),
+])
+def test_verify_passes_a_replan(tmp_path, as_of, rows, extra):
+    path, out = _replan_folder(tmp_path, rows, as_of, *extra)
+    result = invoke("verify", path, out)
+    assert result.exit_code == 0, result.output
+
+
+def test_verify_catches_an_elapsed_cell_changed(tmp_path):
+    path, out = _replan_folder(tmp_path, JANUARY, "2027-02-01")
+    allocation = pd.read_csv(out / "allocation.csv")
+    january_a = (allocation["channel"] == "a") & (allocation["period"] == "2027-01")
+    allocation.loc[january_a, "leads"] = 90.0  # the actuals say 80
+    allocation.to_csv(out / "allocation.csv", index=False)
+    result = invoke("verify", path, out)
+    assert result.exit_code == 1
+    assert "elapsed_leads[a,n,p,2027-01]: 90.0 = 80.0" in result.output
+
+
+def test_verify_catches_actuals_changed_after_the_replan(tmp_path):
+    path, out = _replan_folder(tmp_path, JANUARY, "2027-02-01")
+    pd.DataFrame([{**JANUARY[0], "revenue": 3500}]).to_csv(tmp_path / "actuals.csv", index=False)
+    result = invoke("verify", path, out)
+    assert result.exit_code == 1
+    assert "changed since the re-plan" in result.output
