@@ -46,6 +46,12 @@ COLUMN_KINDS = {
     **dict.fromkeys(["week", "month", "date", "measure", "owner"], "text"),
     **dict.fromkeys(["days", "working_days"], "count"),
     "share_of_period": "percent",
+    # incentives (allocator.tracking.incentives): payouts.csv, totals.csv, expected_cost.csv
+    **dict.fromkeys(["person", "team", "award", "flag", "rule_ids", "rules", "level", "part", "basis"], "text"),
+    **dict.fromkeys(["monthly_pay", "sales", "bonus", "commission", "award_amount", "incentive_total", "amount"],
+                    "money"),
+    "missed": "flag",
+    **dict.fromkeys(["target_amount", "actual_amount"], "row"),
     **dict.fromkeys(["required", "planned_by_date"], "row"),
     # re-plans (allocator.tracking.replan): replan_delta.csv, allocation.csv's fixed, learned.csv
     **dict.fromkeys(["approved_spend", "new_spend", "spend_change", "fixed_spend"], "money"),
@@ -72,6 +78,8 @@ _ROW_UNITS = {
     **dict.fromkeys(["required", "planned_by_date"],
                     "the unit of the row's measure: money for revenue and spend, a count for new_customers and leads"),
     "objective": "the objective's unit (run.json objective_kind)",
+    **dict.fromkeys(["target_amount", "actual_amount"],
+                    "the attainment table's own unit: money for a revenue target, a count for a customer target"),
     **dict.fromkeys(["plan_value", "observed", "learned"], "the unit of the funnel number named in `funnel_number`"),
     **dict.fromkeys(["value", "reference", "margin"], "the check's own unit (checks.csv `unit`)"),
     **dict.fromkeys(["as_planned", "mean", "p10", "p50", "p90"], "the unit of the row's metric"),
