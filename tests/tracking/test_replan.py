@@ -110,9 +110,10 @@ def test_cli_writes_the_replan_folder(tmp_path):
     actuals = tmp_path / "actuals.csv"
     pd.DataFrame(JANUARY).to_csv(actuals, index=False)
     out = tmp_path / "out"
-    result = invoke("replan", path, "--actuals", actuals, "--as-of", "2027-02-01", "--out", out)
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", "2027-02-01", "--out", out,
+                    "--store", tmp_path / "runs.sqlite")
     assert result.exit_code == 0, result.output
-    assert "2027-02: add 1,200 to b" in result.output
+    assert "Against the scenario solved fresh" in result.output and "2027-02: add 1,200 to b" in result.output
     run = json.loads((out / "run.json").read_text())
     assert run["kind"] == "replan" and run["as_of"] == "2027-02-01" and len(run["actuals"]["sha256"]) == 64
     assert (out / "replan_delta.csv").is_file() and (out / "allocation.csv").is_file()
@@ -137,7 +138,7 @@ def _replan_folder(tmp_path, rows, as_of, *extra):
     actuals = tmp_path / "actuals.csv"
     pd.DataFrame(rows).to_csv(actuals, index=False)
     out = tmp_path / "out"
-    result = invoke("replan", path, "--actuals", actuals, "--as-of", as_of, "--out", out, *extra)
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", as_of, "--out", out, "--store", "none", *extra)
     assert result.exit_code == 0, result.output
     return path, out
 
@@ -171,3 +172,46 @@ def test_verify_catches_actuals_changed_after_the_replan(tmp_path):
     result = invoke("verify", path, out)
     assert result.exit_code == 1
     assert "changed since the re-plan" in result.output
+
+
+def test_replan_compares_with_the_stores_approved_plan(tmp_path):
+    # The approved plan: b capped at 500 a month, so a 800 + 800 (8,000) and b 500 + 300 (2,000) -- or any
+    # split of b's 800; what counts here is that the delta's approved spend is that run's: 2,400 in all.
+    store = tmp_path / "runs.sqlite"
+    path = write_scenario(tmp_path, base_scenario(
+        periods=["2027-01", "2027-02"], objective="min_spend", budget={},
+        channels=[{"name": "a", "cost_per_lead": 10, "max_spend": 800}, {"name": "b", "cost_per_lead": 20}],
+        targets={"revenue": 10000}))
+    approved = tmp_path / "approved"
+    solved = invoke("solve", path, "--out", approved, "--store", store)
+    assert solved.exit_code == 0, solved.output
+    run_id = solved.output.split("Recorded run ")[1].split()[0]
+    assert invoke("runs", "approve", run_id, "--store", store).exit_code == 0
+    actuals = tmp_path / "actuals.csv"
+    pd.DataFrame(JANUARY).to_csv(actuals, index=False)
+    out = tmp_path / "out"
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", "2027-02-01", "--out", out, "--store", store)
+    assert result.exit_code == 0, result.output
+    assert f"Against {approved}" in result.output
+    delta = pd.read_csv(out / "replan_delta.csv")
+    assert delta["approved_spend"].sum() == pytest.approx(2400) and delta["new_spend"].sum() == pytest.approx(2800)
+
+
+def test_replan_help_has_an_example():
+    result = invoke("replan", "--help")
+    assert result.exit_code == 0 and "allocator replan scenarios/example_q1.yaml --actuals" in result.output
+
+
+@pytest.mark.parametrize("row, as_of, message", [
+    ({"spend": 0, "leads": 5, "customers": 1}, "2027-02-01",
+     "a/n/p/2027-01: spend: got 0; expected spend above 0 where leads or customers are recorded"),
+    ({}, "2027-03-01", "--as-of: got '2027-03-01'; expected a day after 2027-01-01 and at most the plan's last day"),
+])
+def test_bad_actuals_or_as_of_one_line_nothing_written(tmp_path, row, as_of, message):
+    path = write_scenario(tmp_path, base_scenario(periods=["2027-01", "2027-02"]))
+    actuals = tmp_path / "actuals.csv"
+    pd.DataFrame([{**JANUARY[0], **row}]).to_csv(actuals, index=False)
+    out = tmp_path / "out"
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", as_of, "--out", out, "--store", "none")
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and message in result.output, result.output
+    assert not out.exists()
