@@ -44,7 +44,12 @@ def incentives(rules_path, attainment_path, out, force, as_budget_line):
           --attainment scenarios/incentives/attainment_q1.csv --out out/incentives --as-budget-line
     """
     from allocator.tracking.attainment_table import read_attainment
-    from allocator.tracking.incentive_output import budget_yaml, check_target, inputs_of, write_incentives
+    from allocator.tracking.incentive_output import (
+        budget_yaml,
+        check_target,
+        inputs_of,
+        write_incentives,
+    )
     from allocator.tracking.incentive_rules import load_rules
     from allocator.tracking.incentives import pay_incentives
 

@@ -21,17 +21,17 @@ from allocator.tracking.incentives import Incentives
 
 BUDGET_FILE = "incentive_budget.yaml"
 RULES_IN_WORDS = [
-    "attainment = actual / target of the payee's month (rows of one month summed), never rounded; a threshold "
-    "is reached when actual >= threshold x target, in exact decimal arithmetic",
+    ("attainment = actual / target of the payee's month (rows of one month summed), never rounded; a threshold "
+     "is reached when actual >= threshold x target, in exact decimal arithmetic"),
     "bonus: the highest tier reached pays pay_share x monthly pay (every tier reached when stack is true)",
-    "commission: rate x attributed sales per row (the first by: rate matching its product and channel, else the "
-    "default rate), whatever the attainment",
-    "a month is missed when attainment < miss_below; n missed months in a row flag the consequence with the "
-    "largest after_misses <= n in the month after the last miss; a month absent from the table ends the run",
-    "awards: most = highest measure over the period, none when it is 0; first_to = earliest month reaching the "
-    "threshold, then earliest reached_on when every candidate has one; tied winners split the prize equally",
-    "expected cost at planned attainment: every payee-month at exactly 100% with sales equal to the target, and "
-    "every award's prize once per period",
+    ("commission: rate x attributed sales per row (the first by: rate matching its product and channel, else the "
+     "default rate), whatever the attainment"),
+    ("a month is missed when attainment < miss_below; n missed months in a row flag the consequence with the "
+     "largest after_misses <= n in the month after the last miss; a month absent from the table ends the run"),
+    ("awards: most = highest measure over the period, none when it is 0; first_to = earliest month reaching the "
+     "threshold, then earliest reached_on when every candidate has one; tied winners split the prize equally"),
+    ("expected cost at planned attainment: every payee-month at exactly 100% with sales equal to the target, and "
+     "every award's prize once per period"),
 ]
 
 

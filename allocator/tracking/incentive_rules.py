@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import stat
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -50,9 +51,9 @@ class Bonus(Strict):
     stack: bool = Field(False, description="false: only the highest tier reached pays; true: every tier reached pays.")
 
     @model_validator(mode="after")
-    def _increasing(self) -> "Bonus":
+    def _increasing(self) -> Bonus:
         thresholds = [tier.at for tier in self.tiers]
-        if any(b <= a for a, b in zip(thresholds, thresholds[1:])):
+        if any(b <= a for a, b in pairwise(thresholds)):
             raise ValueError(f"tiers|at {', '.join(f'{t:g}' for t in thresholds)}|tiers in strictly increasing order of at")
         return self
 
@@ -66,7 +67,7 @@ class CommissionRate(Strict):
     rate: Share = Field(description="Share of the row's attributed sales (0.02 = 2%).")
 
     @model_validator(mode="after")
-    def _selects(self) -> "CommissionRate":
+    def _selects(self) -> CommissionRate:
         if self.product is None and self.channel is None:
             raise ValueError("|neither product nor channel|a rate by product, channel or both")
         return self
@@ -94,7 +95,7 @@ class Award(Strict):
     prize: Money = Field(0, description="Money paid to the winner; tied winners split it equally.")
 
     @model_validator(mode="after")
-    def _measure(self) -> "Award":
+    def _measure(self) -> Award:
         if self.rule == "most" and self.measure is None:
             raise ValueError(f"measure|nothing|for rule most, a measure: one of {', '.join(AWARD_MEASURES)}")
         if self.rule == "first_to" and self.measure is not None:
@@ -132,7 +133,7 @@ class Rules(Strict):
     people: list[Person] | PeopleFile = Field(description="Payees with their monthly pay: a list, or {file: people.csv}.")
 
     @model_validator(mode="after")
-    def _unique(self) -> "Rules":
+    def _unique(self) -> Rules:
         ids = [r.id for r in self.rule_list()]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
@@ -256,7 +257,7 @@ def _number(text: str):
 def _translate(exc: ValidationError, path: Path, data: dict) -> IncentiveError:
     """pydantic's first error as one line, the field path naming list items by their id (or name)."""
     errors = exc.errors(include_url=False)
-    error = sorted(errors, key=lambda e: (e["type"] != "extra_forbidden", e["type"].endswith("_type"), -len(e["loc"])))[0]
+    error = min(errors, key=lambda e: (e["type"] != "extra_forbidden", e["type"].endswith("_type"), -len(e["loc"])))
     loc = [part for part in error["loc"] if isinstance(part, int) or part not in _UNION_TAGS]
     field, node = "", data
     for part in loc:
@@ -292,6 +293,5 @@ _UNION_TAGS = {"list[Person]", "PeopleFile"}
 def _expected(error: dict) -> str:
     message = error["msg"]
     for prefix in ("Input should be ", "Value error, "):
-        if message.startswith(prefix):
-            message = message[len(prefix):]
+        message = message.removeprefix(prefix)
     return message

@@ -251,8 +251,8 @@ def test_without_out_prints_and_writes_nothing(tmp_path, monkeypatch):
 BAD = [
     ("rules.yaml", "bonus:\n  tiers:\n    - {id: b100, at: 1.0, pay_shar: 0.1}\npeople: [{name: ana, monthly_pay: 1}]\n",
      "rules.yaml: bonus.tiers[b100].pay_shar: got unknown field 'pay_shar'; expected a field of the rules format"),
-    ("rules.yaml", "bonus:\n  tiers: [{id: a, at: 1.2, pay_share: 0.2}, {id: b, at: 1.0, pay_share: 0.1}]\n"
-     "people: [{name: ana, monthly_pay: 1}]\n",
+    ("rules.yaml", ("bonus:\n  tiers: [{id: a, at: 1.2, pay_share: 0.2}, {id: b, at: 1.0, pay_share: 0.1}]\n"
+                    "people: [{name: ana, monthly_pay: 1}]\n"),
      "rules.yaml: bonus.tiers: got at 1.2, 1; expected tiers in strictly increasing order of at"),
     ("rules.yaml", "people: [{name: ana, monthly_pay: -5}]\n",
      "rules.yaml: people[ana].monthly_pay: got -5; expected greater than or equal to 0"),
