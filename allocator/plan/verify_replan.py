@@ -114,10 +114,14 @@ def _remaining(s: Scenario, a: pd.DataFrame, share: dict) -> pd.DataFrame:
     rest = a.drop(columns=[f"{k}_actual" for k in AMOUNTS]).copy()
     for amount in ("spend", "leads", "customers"):
         rest[amount] = a[amount] - a[f"{amount}_actual"]
-    rest["spend"] = rest["spend"].where(rest["spend"].abs() > 1e-9 * max(1.0, float(a["spend"].abs().max())), 0.0)
     rest["revenue_total"] = a["revenue_total"] - a["revenue_actual"] + f * b
     rest["baseline_revenue"] = b
     rest["revenue"] = rest["revenue_total"] - b
+    # A difference of two equal figures is 0, not their round-off (a cell that only has actuals).
+    for amount in AMOUNTS:
+        scale = np.maximum(a[amount].abs(), a[f"{amount}_actual"].abs()) + (b if amount == "revenue" else 0.0)
+        rest[amount] = rest[amount].where(rest[amount].abs() > 1e-9 * scale, 0.0)
+    rest["revenue_total"] = rest["revenue"] + b
     return rest
 
 

@@ -91,7 +91,8 @@ def replan(loaded: LoadedScenario, actuals: pd.DataFrame, as_of: date, *, solver
                     "sha256": None if actuals_file is None else _sha256(Path(actuals_file))},
         "elapsed_share": elapsed.elapsed_share,
     }
-    return Replan(plan=plan, delta=delta, sentences=delta_sentences(delta, scenario.currency) if plan.solved else [],
+    over = {p for p, f in elapsed.elapsed_share.items() if f >= 1.0}
+    return Replan(plan=plan, delta=delta, sentences=delta_sentences(delta, over) if plan.solved else [],
                   approved_from=approved_from, softened=softened, diagnosis=diagnosis, learned=learned,
                   record=record)
 

@@ -8,7 +8,7 @@ from allocator.plan.words import figure
 
 DELTA_COLUMNS = ["channel", "period", "approved_spend", "new_spend", "spend_change", "sentence"]
 # A change smaller than this share of the approved quarter spend is not called a move (solver round-off).
-NOISE = 1e-9
+NOISE = 1e-6
 
 
 def delta_table(approved: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -29,11 +29,14 @@ def delta_table(approved: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     return table[DELTA_COLUMNS]
 
 
-def delta_sentences(table: pd.DataFrame, currency: str = "") -> list[str]:
-    """Per period, money moved from the channels cut to the channels raised, largest first:
-    "2027-02: move 180,000 from marketplace to livestream"."""
+def delta_sentences(table: pd.DataFrame, over: set[str] = frozenset()) -> list[str]:
+    """Per period still open (not in `over`), money moved from the channels cut to the channels raised,
+    largest first: "2027-02: move 180,000 from marketplace to livestream". Periods that are over are
+    actuals against plan: replan_delta.csv has them."""
     out = []
     for period, rows in table.groupby("period", sort=True):
+        if period in over:
+            continue
         cuts = [[c, -v] for c, v in zip(rows["channel"], rows["spend_change"]) if v < 0]
         rises = [[c, v] for c, v in zip(rows["channel"], rows["spend_change"]) if v > 0]
         cuts.sort(key=lambda r: -r[1])
