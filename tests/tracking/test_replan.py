@@ -215,3 +215,16 @@ def test_bad_actuals_or_as_of_one_line_nothing_written(tmp_path, row, as_of, mes
     result = invoke("replan", path, "--actuals", actuals, "--as-of", as_of, "--out", out, "--store", "none")
     assert result.exit_code == 2 and result.output.count("\n") == 1 and message in result.output, result.output
     assert not out.exists()
+
+
+def test_cut_period_share_follows_the_calendars_working_days(tmp_path):
+    # March 2027 in China: 31 days, 8 weekend days, no public holiday -> 23 working days (weekends weigh 0).
+    # As of Monday 15 March: 1-14 March hold 10 working days -> 10/23 of March is past; by calendar days 14/31.
+    from allocator.tracking.replan_scenario import elapsed_shares
+
+    periods = ["2027-02", "2027-03"]
+    with_calendar = load_scenario(write_scenario(tmp_path, base_scenario(periods=periods, calendar={"country": "CN"}),
+                                                 "calendar.yaml")).scenario
+    plain = load_scenario(write_scenario(tmp_path, base_scenario(periods=periods))).scenario
+    assert elapsed_shares(with_calendar, date(2027, 3, 15)) == pytest.approx({"2027-02": 1.0, "2027-03": 10 / 23})
+    assert elapsed_shares(plain, date(2027, 3, 15)) == pytest.approx({"2027-02": 1.0, "2027-03": 14 / 31})
