@@ -287,3 +287,14 @@ def test_an_out_holding_an_input_is_refused(tmp_path):
                     "--out", BUNDLED)
     assert result.exit_code == 2 and "holds the input" in result.output
     assert sorted(p.name for p in BUNDLED.iterdir()) == ["attainment_q1.csv", "people.csv", "rules.yaml"]
+
+
+def test_a_bad_people_table_names_its_line_and_column(tmp_path):
+    (tmp_path / "people.csv").write_text("name,monthly_pay,team\nana,20000,north\nbo,20k,north\n")
+    (tmp_path / "rules.yaml").write_text("people: {file: people.csv}\n")
+    (tmp_path / "table.csv").write_text("person,month,target,actual\nana,2027-01,100,100\n")
+    result = invoke("incentives", "--rules", tmp_path / "rules.yaml", "--attainment", tmp_path / "table.csv",
+                    "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: {tmp_path / 'people.csv'}: line 3, monthly_pay: got '20k'; expected ")
+    assert not (tmp_path / "out").exists()
