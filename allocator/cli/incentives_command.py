@@ -16,7 +16,7 @@ from allocator.cli.options import out_options
               help="The incentive rules: bonus tiers, commission, awards, consequences, people and their pay.")
 @click.option("--attainment", "attainment_path", required=True, type=click.Path(path_type=Path), metavar="TABLE.csv",
               help="Each payee's months: person, month, target, actual (optionally sales, new_customers, product, "
-                   "channel, reached_on).")
+                   "channel, reached_on), or a track run's kpis_monthly.csv (each channel a payee).")
 @out_options("Write payouts.csv, totals.csv, expected_cost.csv, units.csv and run.json here "
              "(without it, only the summary is printed).")
 @click.option("--as-budget-line", "as_budget_line", is_flag=True,
