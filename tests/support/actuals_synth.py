@@ -82,7 +82,7 @@ def _whole(expected: np.ndarray) -> np.ndarray:
 def _cell_days(cell: pd.Series, days: pd.DataFrame, story: Story, rng: np.random.Generator) -> pd.DataFrame:
     share = days["share"].to_numpy()
     n = len(days)
-    noise = lambda sd: rng.lognormal(0.0, sd, n)  # noqa: E731 - one draw per day
+    noise = lambda sd: rng.lognormal(0.0, sd, n)  # one draw per day
     spend = cell["spend"] * share * story.pace.get(cell["channel"], 1.0) * noise(0.06)
     leads = _whole(spend / cell["cost_per_lead"] * noise(0.05)) if cell["spend"] > 0 else np.zeros(n)
     factor, start = story.conversion.get(cell["channel"], (1.0, story.first))
