@@ -16,7 +16,7 @@ import pytest
 from allocator.scenario.loader import load_scenario
 from allocator.tracking.replan import replan
 from allocator.tracking.learn import PRIOR_CUSTOMERS, PRIOR_LEADS
-from tests.support.helpers import backends, base_scenario, invoke, write_scenario
+from tests.support.helpers import REPO, backends, base_scenario, invoke, shadow_price, write_scenario
 
 
 def scenario(tmp_path, **b):
@@ -53,6 +53,10 @@ def test_february_reoptimised_after_a_short_january(tmp_path, solver):
     assert a.loc[a["period"] == "2027-01", "fixed"].all() and not a.loc[a["period"] == "2027-02", "fixed"].any()
     assert cell(a, "a", "2027-01", "fixed_spend") == 800 and cell(a, "a", "2027-02", "fixed_spend") == 0
     assert float(a["revenue_total"].sum()) == pytest.approx(10000, rel=1e-9)
+    # One more unit of revenue comes from b in February at 1 / 2.5 = 0.4 of spend; a's February cap is worth
+    # 5 x 0.4 - 1 = 1 per unit (a unit of a replaces 2 of b).
+    assert shadow_price(plan, "target_revenue") == pytest.approx(0.4, abs=1e-9)
+    assert shadow_price(plan, "capacity_spend[a,2027-02]") == pytest.approx(-1.0, abs=1e-9)
     # Against the fresh plan (a 800 + 800, b 800 in all): b gets 400 more over the quarter.
     delta = result.delta.groupby("channel")[["approved_spend", "new_spend"]].sum()
     assert delta.loc["b", "approved_spend"] == pytest.approx(800)
@@ -228,3 +232,19 @@ def test_cut_period_share_follows_the_calendars_working_days(tmp_path):
     plain = load_scenario(write_scenario(tmp_path, base_scenario(periods=periods))).scenario
     assert elapsed_shares(with_calendar, date(2027, 3, 15)) == pytest.approx({"2027-02": 1.0, "2027-03": 10 / 23})
     assert elapsed_shares(plain, date(2027, 3, 15)) == pytest.approx({"2027-02": 1.0, "2027-03": 14 / 31})
+
+
+def test_bundled_example_replans_and_verifies(tmp_path):
+    # The bundled January actuals (scenarios/actuals_q1.csv) against the example: the re-plan is checked by
+    # the independent verifier, and January's spend in allocation.csv is the file's own total.
+    example = REPO / "scenarios" / "example_q1.yaml"
+    actuals = REPO / "scenarios" / "actuals_q1.csv"
+    out = tmp_path / "out"
+    result = invoke("replan", example, "--actuals", actuals, "--as-of", "2027-02-01", "--out", out, "--store", "none")
+    assert result.exit_code == 0, result.output
+    assert invoke("verify", example, out).exit_code == 0
+    raw = pd.read_csv(actuals)
+    kept = raw.drop_duplicates([c for c in ("date", "channel", "tier", "product") if c in raw], keep="last")
+    allocation = pd.read_csv(out / "allocation.csv")
+    january = allocation[allocation["period"] == "2027-01"]
+    assert january["spend"].sum() == pytest.approx(kept["spend"].sum(), rel=1e-12) and january["fixed"].all()
