@@ -175,6 +175,17 @@ def test_a_corrected_row_replaces_the_earlier_one(tiny_plan, tmp_path):
     assert "2 replaced by a later row" in result.output
 
 
+def test_with_a_product_column_attainment_by_product(tiny_plan, tmp_path):
+    path = tmp_path / "by_product.csv"
+    path.write_text("date,channel,tier,product,spend,leads,customers,revenue\n"
+                    + "\n".join(r.replace(",n,", ",n,p,") for r in _rows()) + "\n")
+    assert _track(tiny_plan, path, tmp_path / "out").exit_code == 0
+    tracking = pd.read_csv(tmp_path / "out" / "tracking.csv")
+    product = _row(tracking, "product", "p", "revenue")
+    assert (product["actual_to_date"], product["plan_to_date"]) == (5000, pytest.approx(6375, rel=1e-6))
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["actuals"]["by_product"] is True
+
+
 def test_plan_based_follows_the_plans_phasing_run_rate_does_not(tmp_path):
     two_months = {**TINY, "periods": ["2027-01", "2027-02"], "budget": {"total": 10000},
                   "channels": [{"name": "a", "cost_per_lead": 10, "max_spend": {"2027-01": 1550, "2027-02": 2800}},
@@ -279,6 +290,15 @@ def test_example_flags_marketplace_cut_or_fix(example_tracked):
     assert run["actuals"]["rows_replaced"] == 3 and run["days"] == {"elapsed": 31, "quarter": 90}
 
 
+def test_the_bundled_actuals_are_what_the_generator_writes(example_tracked, tmp_path):
+    import actuals_synth
+
+    folder, _ = example_tracked
+    out = tmp_path / "actuals.csv"
+    actuals_synth.main(["--example", "--plan", str(folder.parent / "plan"), "--seed", "2027", "--out", str(out)])
+    pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(ACTUALS_DATA), rtol=1e-9)
+
+
 def test_example_units_name_every_column(example_tracked):
     folder, _ = example_tracked
     units = pd.read_csv(folder / "units.csv")
@@ -288,3 +308,36 @@ def test_example_units_name_every_column(example_tracked):
             continue
         for column in pd.read_csv(path, nrows=0).columns:
             assert (path.name, column) in named and column in COLUMN_KINDS, f"{path.name}: {column}"
+
+
+# --- the run store ------------------------------------------------------------------------------------------
+
+
+def test_the_approved_plan_or_a_named_run_from_the_store_and_the_track_run_recorded(tmp_path):
+    from allocator.tracking.store import open_store
+
+    store = tmp_path / "runs.sqlite"
+    solved = invoke("solve", write_scenario(tmp_path, TINY), "--out", tmp_path / "plan", "--store", store)
+    run_id = solved.output.split("Recorded run ")[1].split()[0]
+    actuals = _actuals(tmp_path, _rows())
+    nothing = invoke("track", actuals, "--as-of", "2027-01-18", "--out", tmp_path / "none", "--store", store)
+    assert nothing.exit_code == 2 and "approved plan: got none for any quarter" in nothing.output
+    assert not (tmp_path / "none").exists()
+    assert invoke("runs", "approve", run_id, "--store", store).exit_code == 0
+    approved = invoke("track", actuals, "--as-of", "2027-01-18", "--out", tmp_path / "approved", "--store", store)
+    named = invoke("track", actuals, "--as-of", "2027-01-18", "--out", tmp_path / "named", "--run", run_id,
+                   "--store", store)
+    assert approved.exit_code == 0 and named.exit_code == 0, approved.output + named.output
+    for folder in ("approved", "named"):
+        tracking = pd.read_csv(tmp_path / folder / "tracking.csv")
+        assert _row(tracking, "target", "revenue", "revenue")["plan_to_date"] == pytest.approx(6375, rel=1e-6)
+        run = json.loads((tmp_path / folder / "run.json").read_text())
+        assert Path(run["plan"]["folder"]) == (tmp_path / "plan").resolve()
+    with open_store(store) as opened:
+        tracks = opened.list(kind="track")
+        assert len(tracks) == 2
+        assert {t.folder for t in tracks} == {(tmp_path / f).resolve() for f in ("approved", "named")}
+        assert all(t.quarter == opened.get(run_id).quarter for t in tracks)
+    both = invoke("track", tmp_path / "plan", actuals, "--as-of", "2027-01-18", "--out", tmp_path / "x",
+                  "--run", run_id)
+    assert both.exit_code == 2 and "either --run RUN or a PLAN_DIR, not both" in both.output
