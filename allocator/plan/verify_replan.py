@@ -94,7 +94,8 @@ def _actuals(s: Scenario, run: dict, as_of: date) -> tuple[pd.DataFrame, str]:
         return pd.DataFrame(), f"actuals: the re-plan's actuals file {path} cannot be read"
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != recorded.get("sha256"):
-        return pd.DataFrame(), f"actuals: {path} changed since the re-plan (SHA-256 {digest[:12]}... not the recorded one)"
+        return pd.DataFrame(), (f"actuals: {path} changed since the re-plan "
+                                f"(SHA-256 {digest[:12]}... not the recorded one)")
     frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
     frame = frame.rename(columns=lambda c: str(c).strip().lower())
     if "product" not in frame:

@@ -44,7 +44,9 @@ def learned_scenario(s: Scenario, elapsed) -> tuple[Scenario, pd.DataFrame]:
         new = {
             "cost_per_lead": (PRIOR_LEADS * prior["cost_per_lead"] + E) / (PRIOR_LEADS + L),
             "conversion": (PRIOR_LEADS * prior["conversion"] + Q) / (PRIOR_LEADS + L),
-            "order_value": (PRIOR_CUSTOMERS * prior["order_value"] + V) / (PRIOR_CUSTOMERS + Q) if V > 0 else prior["order_value"],
+            # Revenue without customers (or below the prior's weight in losses) teaches nothing about value.
+            "order_value": ((PRIOR_CUSTOMERS * prior["order_value"] + V) / (PRIOR_CUSTOMERS + Q)
+                            if Q > 0 and PRIOR_CUSTOMERS * prior["order_value"] + V > 0 else prior["order_value"]),
         }
         observed = {"cost_per_lead": E / L if L else np.nan, "conversion": Q / L if L else np.nan,
                     "order_value": V / Q if Q else np.nan}

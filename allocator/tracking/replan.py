@@ -25,7 +25,7 @@ from allocator.analysis.solution import Plan
 from allocator.errors import SolveFailed
 from allocator.plan.tables import make_plan
 from allocator.scenario.loader import LoadedScenario
-from allocator.solving.pipeline import SolvedScenario, run_record, solve_loaded, solve_model
+from allocator.solving.pipeline import SolvedScenario, solve_loaded, solve_model
 from allocator.tracking.learn import learned_scenario
 from allocator.tracking.replan_delta import delta_sentences, delta_table
 from allocator.tracking.replan_scenario import elapsed_cells, replan_model
@@ -54,7 +54,8 @@ class Replan:
 
 def replan(loaded: LoadedScenario, actuals: pd.DataFrame, as_of: date, *, solver: str = "cbc",
            options: SolveOptions | None = None, approved: pd.DataFrame | None = None, approved_from: str = "",
-           learn: bool = False, actuals_file: str | Path | None = None, diagnose_seconds: float | None = None) -> Replan:
+           learn: bool = False, actuals_file: str | Path | None = None,
+           diagnose_seconds: float | None = None) -> Replan:
     """Re-plan `loaded`'s quarter from daily `actuals` (date, channel, tier, [product], spend, leads, customers,
     revenue; days before `as_of`). `approved`: the approved plan's allocation.csv (None: the scenario is
     solved fresh and that plan stands for it)."""
@@ -136,7 +137,8 @@ def _period_over(model) -> dict[str, bool]:
     """Per period: True when none of the plan's own spend columns there may take spend (the period is over)."""
     spend = model.spend
     period = model.cells.period[spend.cell]
-    free = (model.lp.col_upper[: spend.size] > 0) & (model.lp.col_lower[: spend.size] != model.lp.col_upper[: spend.size])
+    lower, upper = model.lp.col_lower[: spend.size], model.lp.col_upper[: spend.size]
+    free = (upper > 0) & (lower != upper)
     return {p: not free[period == m].any() for m, p in enumerate(model.cells.dims.periods)}
 
 

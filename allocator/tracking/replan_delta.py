@@ -24,8 +24,8 @@ def delta_table(approved: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     for channel, rows in table.groupby("channel", sort=False):
         change = float(rows["spend_change"].sum())
         verb = "unchanged" if change == 0 else ("up " if change > 0 else "down ") + figure(abs(change))
-        table.loc[rows.index[0], "sentence"] = (f"{channel}: {verb} over the quarter "
-                                                f"({figure(rows['approved_spend'].sum())} -> {figure(rows['new_spend'].sum())})")
+        before, after = figure(rows["approved_spend"].sum()), figure(rows["new_spend"].sum())
+        table.loc[rows.index[0], "sentence"] = f"{channel}: {verb} over the quarter ({before} -> {after})"
     return table[DELTA_COLUMNS]
 
 

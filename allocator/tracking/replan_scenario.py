@@ -107,7 +107,8 @@ def replan_model(s: Scenario, elapsed: ElapsedCells, objective: str | None = Non
         if row.spend <= 0:  # bought nothing: its revenue is baseline revenue
             if row.leads > 0 or row.customers > 0:
                 raise ReplanError(source, f"{'/'.join(key)}: spend", 0,
-                                  "spend above 0 where leads or customers are recorded (the plan counts what spend buys)")
+                                  "spend above 0 where leads or customers are recorded "
+                                  "(the plan counts what spend buys)")
             if incremental:
                 extra_base.append((key, incremental))
             continue
@@ -147,9 +148,9 @@ def _with_fixed_columns(ctx, cell: np.ndarray, rates: np.ndarray, extra_base: li
     if extra_base:
         d = ctx.dims
         keys, amounts = zip(*extra_base)
-        baseline = replace(baseline, **{
-            name: np.append(getattr(baseline, name), [getattr(d, f"{name}s").index(k[i]) for k in keys])
-            for i, name in enumerate(("channel", "tier", "product", "period"))}, revenue=np.append(baseline.revenue, amounts))
+        index = {name: np.append(getattr(baseline, name), [getattr(d, f"{name}s").index(k[i]) for k in keys])
+                 for i, name in enumerate(("channel", "tier", "product", "period"))}
+        baseline = replace(baseline, **index, revenue=np.append(baseline.revenue, amounts))
     return replace(
         ctx, spend=spend, baseline=baseline, channel=cells.channel[spend.cell], tier=cells.tier[spend.cell],
         product=cells.product[spend.cell], period=cells.period[spend.cell], cols=np.arange(n), total_spend_col=n,
