@@ -136,7 +136,8 @@ def summary_lines(result, plan) -> list[str]:
     record = result.record["actuals"]
     lines = [f"Tracking {plan.run.get('scenario', {}).get('name') or plan.folder} at {result.as_of:%Y-%m-%d}: "
              f"{result.elapsed_days} of {result.quarter_days} days elapsed. {record['statement']}"
-             + (f"; {result.not_counted} dated on or after it not counted" if result.not_counted else "") + ".",
+             + (f"; {result.not_counted} dated on or after it not counted" if result.not_counted else "") + "."
+             + _gap_at_the_end(result),
              (f"{'target':<20}{'committed':>14}{'plan to date':>14}{'actual':>14}{'attained':>9}"
               f"{'run-rate':>14}{'plan-based (90% interval)':>40}{'on course':>10}")]
     tracking = result.tables["tracking"]
@@ -151,6 +152,17 @@ def summary_lines(result, plan) -> list[str]:
     lines.append(f"Flags ({len(flags)}):" if len(flags) else "Flags: none")
     lines += [f"  {row.flag}: {row.statement}" for row in flags.itertuples()]
     return lines
+
+
+def _gap_at_the_end(result) -> str:
+    """A warning when the actuals stop before the as-of date while the plan still works: those days count as
+    days without sales."""
+    if not result.unreported_days:
+        return ""
+    last = result.last_date
+    ends = (f"the actuals end on {last:%Y-%m-%d}; {result.unreported_days} planned day(s) after it" if last is not None
+            else f"no actuals row is dated before it; its {result.unreported_days} planned day(s)")
+    return f" Note: {ends} count as zero (move --as-of back if their figures are late)."
 
 
 def _number_format(unit: str, currency: str):

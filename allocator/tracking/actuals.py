@@ -54,7 +54,7 @@ class PlanScope:
     last_day: date
 
     @classmethod
-    def from_allocation(cls, allocation: pd.DataFrame, periods) -> "PlanScope":
+    def from_allocation(cls, allocation: pd.DataFrame, periods) -> PlanScope:
         """Read off allocation.csv (every channel x tier x product x period cell, with `eligible`) and the
         scenario's periods in order."""
         text = allocation.copy()
@@ -87,9 +87,9 @@ class Actuals:
     def statement(self) -> str:
         """The correction rule and what it did, in words."""
         if not self.replaced:
-            return f"{self.rows_read} rows read; no row repeats another's date, channel, tier and product"
+            return f"{self.rows_read} row(s) read; no row repeats another's date, channel, tier and product"
         shown = "; ".join(self.corrections[:3]) + ("; ..." if len(self.corrections) > 3 else "")
-        return (f"{self.rows_read} rows read; {self.replaced} replaced by a later row of the same date, channel, "
+        return (f"{self.rows_read} row(s) read; {self.replaced} replaced by a later row of the same date, channel, "
                 f"tier and product (the last in file order wins: {shown})")
 
 

@@ -61,6 +61,8 @@ class Tracking:
     actuals: Actuals
     as_of: pd.Timestamp
     not_counted: int  # actuals rows dated on or after as_of
+    last_date: pd.Timestamp | None  # the last day with a counted row (None: no row before as_of)
+    unreported_days: int  # days after last_date and before as_of that the plan weighs (its working days)
     elapsed_days: int
     quarter_days: int
 
@@ -97,8 +99,14 @@ def track(plan: PlanSource, actuals_path: str | Path, as_of, rules: FlagRules | 
               "flags": flags_table(weekly, tracking, rules, plan.currency)}
     not_counted = len(actuals.table) - len(counted)
     record = _record(plan, actuals, moment, rules, skipped, not_counted, len(elapsed_days), len(days), with_product)
+    last_date = counted["date"].max() if len(counted) else None
+    after = past["date"] > last_date if last_date is not None else True
+    unreported = int(((past["share"] > 0) & after).sum())
+    record["actuals"].update(last_counted_date=f"{last_date:%Y-%m-%d}" if last_date is not None else None,
+                             plan_days_after_it=unreported)
     record["seconds"] = round(time.perf_counter() - started, 3)
-    return Tracking(tables, record, actuals, moment, not_counted, len(elapsed_days), len(days))
+    return Tracking(tables, record, actuals, moment, not_counted, last_date, unreported, len(elapsed_days),
+                    len(days))
 
 
 def _as_of(text, scope: PlanScope) -> pd.Timestamp:

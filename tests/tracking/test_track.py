@@ -186,6 +186,20 @@ def test_with_a_product_column_attainment_by_product(tiny_plan, tmp_path):
     assert json.loads((tmp_path / "out" / "run.json").read_text())["actuals"]["by_product"] is True
 
 
+def test_actuals_that_stop_before_the_as_of_date_are_said_so(tiny_plan, tmp_path):
+    actuals = _actuals(tmp_path, _rows())  # 1-17 January
+    result = _track(tiny_plan, actuals, tmp_path / "late", as_of="2027-01-20")
+    assert result.exit_code == 0
+    assert "Note: the actuals end on 2027-01-17; 2 planned day(s) after it count as zero" in result.output
+    revenue = _row(pd.read_csv(tmp_path / "late" / "tracking.csv"), "target", "revenue", "revenue")
+    assert revenue["forecast_run_rate"] == pytest.approx(5000 * 31 / 19)
+    early = _track(tiny_plan, actuals, tmp_path / "early", as_of="2027-01-02")  # only 1 January counted
+    assert early.exit_code == 0 and "Note" not in early.output
+    first = _row(pd.read_csv(tmp_path / "early" / "tracking.csv"), "target", "revenue", "revenue")
+    assert (first["actual_to_date"], first["forecast_run_rate"]) == (0, 0)
+    assert math.isnan(first["run_rate_low"])  # one elapsed day: no day-to-day variation to measure
+
+
 def test_plan_based_follows_the_plans_phasing_run_rate_does_not(tmp_path):
     two_months = {**TINY, "periods": ["2027-01", "2027-02"], "budget": {"total": 10000},
                   "channels": [{"name": "a", "cost_per_lead": 10, "max_spend": {"2027-01": 1550, "2027-02": 2800}},
