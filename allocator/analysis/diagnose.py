@@ -212,7 +212,9 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     be infeasible.
 
     Never raises because of solver trouble: a failed sub-solve, or the budget running out, ends the
-    diagnosis with what it found so far (`complete` False, `note` saying why).
+    diagnosis with what it found so far (`complete` False, `note` saying why). `rebuild`: scenario ->
+    PlanModel, used when a member's number is moved (default `build_model`; a re-plan passes its own, which
+    keeps the actuals fixed).
     """
     oracle = Oracle(solver=solver, options=options or SolveOptions(),
                     time_budget=DEFAULT_TIME_BUDGET if time_budget is None else time_budget, rebuild=rebuild)

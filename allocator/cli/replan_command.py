@@ -39,32 +39,18 @@ def replan(scenario, actuals, as_of, against, run_id, learn, out, force, solver,
 
     \b
     Example:
-      allocator replan scenarios/example_q1.yaml --actuals actuals_q1.csv \\
+      allocator replan scenarios/example_q1.yaml --actuals scenarios/actuals_q1.csv \\
         --as-of 2027-02-01 --against out/q1 --out out/q1-replan
     """
-    from allocator.api.planning import load
+    from allocator.api.tracking_replan import replan as run_replan
     from allocator.cli.runs_command import check_store, record_or_warn
-    from allocator.io.output import prepare_target, run_inputs, write_folder
-    from allocator.plan.units import with_units
-    from allocator.plan.verify import read_allocation
     from allocator.solving.pipeline import explain_status
-    from allocator.tracking.actuals import read_actuals
-    from allocator.tracking.replan import replan as run_replan, replan_run_record
 
     check_store(store)
-    loaded = load(scenario, set=overrides, allow_outside=allow_outside)
-    against = against or _approved_folder(store, run_id, loaded.scenario)
-    inputs = run_inputs(loaded) + [actuals] + ([against] if against else [])
-    prepare_target(out, force, inputs)
-    table = read_actuals(actuals).table
-    approved = read_allocation(against) if against else None
-    result = run_replan(loaded, table, as_of.date(), solver=solver, approved=approved,
-                        approved_from=str(against) if against else "", learn=learn, actuals_file=actuals,
-                        diagnose_seconds=diagnose_seconds)
+    result = run_replan(scenario, actuals, as_of.date(), against=against, run=run_id, store=store, learn=learn,
+                        solver=solver, set=overrides, allow_outside=allow_outside, diagnose_seconds=diagnose_seconds,
+                        out=out, force=force)
     plan = result.plan
-    tables = with_units(result.tables, loaded.scenario.currency)
-    write_folder(out, tables, replan_run_record(result, out), inputs=inputs,
-                 extra_files={"scenario.json": plan.scenario_record()}, force=force)
     click.echo(explain_status(plan.solution.plan))
     if result.softened:
         click.echo("The committed targets cannot all be met any more; the best plan with shortfalls:")
@@ -81,20 +67,6 @@ def replan(scenario, actuals, as_of, against, run_id, learn, out, force, solver,
     record_or_warn("replan", out, store)
     if not plan.solved:
         raise SystemExit(EXIT_NO_PLAN)
-
-
-def _approved_folder(store, run_id, scenario) -> Path | None:
-    """The folder of run `run_id`, else of the store's approved plan of the scenario's quarter; None when
-    the store is off or has no approved plan for it (the scenario is then solved fresh, and said so)."""
-    from allocator.tracking.store import open_store, resolve_target
-    from allocator.tracking.store_records import quarter_of
-
-    if resolve_target(store) is None:
-        return None
-    with open_store(store) as opened:
-        if run_id is None and opened.approved(quarter_of(list(scenario.periods), scenario.name)) is None:
-            return None
-        return Path(opened.reference(run_id, quarter_of(list(scenario.periods), scenario.name)).folder)
 
 
 COMMANDS = (replan,)

@@ -23,6 +23,8 @@ from solvers import SolveOptions, SolverError, Status
 from allocator.analysis.diagnose import Diagnosis, diagnose
 from allocator.analysis.solution import Plan
 from allocator.errors import SolveFailed
+from allocator.io.output import write_folder
+from allocator.plan.units import with_units
 from allocator.plan.tables import make_plan
 from allocator.scenario.loader import LoadedScenario
 from allocator.solving.pipeline import SolvedScenario, solve_loaded, solve_model
@@ -145,6 +147,15 @@ def _period_over(model) -> dict[str, bool]:
 def replan_run_record(result: Replan, out: str | Path) -> dict:
     """run.json of a re-plan: the solve's record plus kind "replan", the actuals file and its SHA-256, as-of."""
     return {**result.plan.run_record(out), **result.record}
+
+
+def write_replan(result: Replan, out: str | Path, inputs: list[Path], force: bool = False) -> list[str]:
+    """Write the re-plan's folder (all at once or nothing): the plan's files, replan_delta.csv, learned.csv,
+    diagnosis.csv when there is one, units.csv, scenario.json, run.json. Returns the names written."""
+    tables = with_units(result.tables, result.plan.scenario.currency)
+    write_folder(Path(out), tables, replan_run_record(result, out), inputs=inputs,
+                 extra_files={"scenario.json": result.plan.scenario_record()}, force=force)
+    return [f"{stem}.csv" for stem in tables] + ["scenario.json", "run.json"]
 
 
 def _sha256(path: Path) -> str:

@@ -251,3 +251,20 @@ def test_bundled_example_replans_and_verifies(tmp_path):
     allocation = pd.read_csv(out / "allocation.csv")
     january = allocation[allocation["period"] == "2027-01"]
     assert january["spend"].sum() == pytest.approx(kept["spend"].sum(), rel=1e-12) and january["fixed"].all()
+
+
+def test_api_replan_writes_the_folder_and_refuses_a_bad_day(tmp_path):
+    from allocator.api.tracking_replan import replan as api_replan
+    from allocator.errors import UsageError
+
+    path = write_scenario(tmp_path, base_scenario(
+        periods=["2027-01", "2027-02"], objective="min_spend", budget={},
+        channels=[{"name": "a", "cost_per_lead": 10, "max_spend": 800}, {"name": "b", "cost_per_lead": 20}],
+        targets={"revenue": 10000}))
+    actuals = tmp_path / "actuals.csv"
+    pd.DataFrame(JANUARY).to_csv(actuals, index=False)
+    result = api_replan(path, actuals, "2027-02-01", out=tmp_path / "out")
+    assert result.plan.objective == pytest.approx(2800, rel=1e-9)
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["kind"] == "replan"
+    with pytest.raises(UsageError, match="as_of: got '1 Feb'; expected a day as YYYY-MM-DD"):
+        api_replan(path, actuals, "1 Feb")
