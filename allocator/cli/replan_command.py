@@ -57,12 +57,13 @@ def replan(scenario, actuals, as_of, against, run_id, learn, out, force, solver,
         for row in plan.tables["shortfalls"].itertuples():
             click.echo(f"  {row.goal}: short by {row.shortfall:,.0f}")
     if result.diagnosis is not None:
-        click.echo("What blocks the committed targets:")
+        click.echo("What blocks the committed targets:" if result.softened else "What blocks any plan:")
         for line in result.diagnosis.summary():
             click.echo(f"  {line}")
-    click.echo(f"Against {result.approved_from}:")
-    for line in result.sentences or ["nothing moved"]:
-        click.echo(f"  {line}")
+    if plan.solved:
+        click.echo(f"Against {result.approved_from}:")
+        for line in result.sentences or ["nothing moved"]:
+            click.echo(f"  {line}")
     click.echo(f"Wrote {out}/")
     record_or_warn("replan", out, store)
     if not plan.solved:

@@ -46,7 +46,7 @@ class Replan:
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        tables = {**self.plan.tables, "replan_delta": self.delta}
+        tables = {**self.plan.tables, **({"replan_delta": self.delta} if self.plan.solved else {})}
         if self.diagnosis is not None:
             tables["diagnosis"] = self.diagnosis.table()
         if self.learned is not None:

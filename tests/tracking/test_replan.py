@@ -268,3 +268,20 @@ def test_api_replan_writes_the_folder_and_refuses_a_bad_day(tmp_path):
     assert json.loads((tmp_path / "out" / "run.json").read_text())["kind"] == "replan"
     with pytest.raises(UsageError, match="as_of: got '1 Feb'; expected a day as YYYY-MM-DD"):
         api_replan(path, actuals, "1 Feb")
+
+
+def test_actuals_beyond_the_budget_leave_no_plan_and_say_why(tmp_path):
+    # January alone spent 800 of a budget of 700: no plan, whatever February does; the diagnosis moves the
+    # budget to the 800 already spent. Exit 1, the folder holds diagnosis.csv and run.json.
+    path = write_scenario(tmp_path, base_scenario(
+        periods=["2027-01", "2027-02"], budget={"total": 700},
+        channels=[{"name": "a", "cost_per_lead": 10, "max_spend": 800}, {"name": "b", "cost_per_lead": 20}]))
+    actuals = tmp_path / "actuals.csv"
+    pd.DataFrame(JANUARY).to_csv(actuals, index=False)
+    out = tmp_path / "out"
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", "2027-02-01", "--out", out, "--store", "none")
+    assert result.exit_code == 1, result.output
+    assert "budget.total: 700 -> 800 (+100)" in result.output and "Against" not in result.output
+    diagnosis = pd.read_csv(out / "diagnosis.csv")
+    assert list(diagnosis["constraint"]) == ["budget_total"] and diagnosis["feasible_at"].iloc[0] == pytest.approx(800)
+    assert not (out / "replan_delta.csv").exists()
