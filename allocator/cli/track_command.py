@@ -134,19 +134,22 @@ def _record(out: Path, run: dict, periods: list[str], store: str | None) -> None
 def summary_lines(result, plan) -> list[str]:
     """What the terminal shows: the counts, each committed target and the flags."""
     record = result.record["actuals"]
+    tracking = result.tables["tracking"]
+    targets = tracking[tracking["level"] == "target"]
+    width = max([20, *(len(n) + 2 for n in targets["name"])])
     lines = [f"Tracking {plan.run.get('scenario', {}).get('name') or plan.folder} at {result.as_of:%Y-%m-%d}: "
              f"{result.elapsed_days} of {result.quarter_days} days elapsed. {record['statement']}"
              + (f"; {result.not_counted} dated on or after it not counted" if result.not_counted else "") + "."
              + _gap_at_the_end(result),
-             (f"{'target':<20}{'committed':>14}{'plan to date':>14}{'actual':>14}{'attained':>9}"
+             (f"{'target':<{width}}{'committed':>14}{'plan to date':>14}{'actual':>14}{'attained':>9}"
               f"{'run-rate':>14}{'plan-based (90% interval)':>40}{'on course':>10}")]
-    tracking = result.tables["tracking"]
-    for row in tracking[tracking["level"] == "target"].itertuples():
+    for row in targets.itertuples():
         shown = _number_format(row.unit, plan.currency)
+        attained = "-" if math.isnan(row.attainment) else f"{row.attainment:.1%}"
         interval = "" if math.isnan(row.plan_based_low) else \
             f" ({shown(row.plan_based_low)}-{shown(row.plan_based_high)})"
-        lines.append(f"{row.name:<20}{shown(row.committed):>14}{shown(row.plan_to_date):>14}"
-                     f"{shown(row.actual_to_date):>14}{row.attainment:>9.1%}{shown(row.forecast_run_rate):>14}"
+        lines.append(f"{row.name:<{width}}{shown(row.committed):>14}{shown(row.plan_to_date):>14}"
+                     f"{shown(row.actual_to_date):>14}{attained:>9}{shown(row.forecast_run_rate):>14}"
                      f"{shown(row.forecast_plan_based) + interval:>40}{'yes' if row.on_course else 'NO':>10}")
     flags = result.tables["flags"]
     lines.append(f"Flags ({len(flags)}):" if len(flags) else "Flags: none")

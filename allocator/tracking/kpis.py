@@ -63,7 +63,8 @@ def enrich(both: pd.DataFrame, tier_kinds: dict[str, str], multipliers: dict[str
 
 def _by_channel(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Sums per `keys` x channel, then per `keys` for all channels (channel ``all``), in `keys` order."""
-    numbers = [c for c in frame.columns if c not in keys + ["channel", "tier", "product", "date", "week", "month"]]
+    text = ["channel", "tier", "product", "date", "period", "week", "month"]
+    numbers = [c for c in frame.columns if c not in keys + text]
     per_channel = frame.groupby(keys + ["channel"], as_index=False, sort=False)[numbers].sum()
     total = frame.groupby(keys, as_index=False, sort=False)[numbers].sum().assign(channel=ALL)
     both = pd.concat([per_channel, total], ignore_index=True)

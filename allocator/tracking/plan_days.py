@@ -64,12 +64,12 @@ def daily_plan(allocation: pd.DataFrame, days: pd.DataFrame, with_product: bool)
 
 def joined(actual: pd.DataFrame, plan: pd.DataFrame, new_tiers: set[str], days: pd.DataFrame) -> pd.DataFrame:
     """Actuals and plan side by side per day x cell: MEASURES as actual, ``plan_`` + PLAN_AMOUNTS as
-    planned (0 where one side has no row), with each day's ``week`` and ``month``."""
+    planned (0 where one side has no row), with each day's plan ``period``, ISO ``week`` and ``month``."""
     actual = actual.copy()
     actual["new_customers"] = np.where(actual["tier"].isin(new_tiers), actual["customers"], 0.0)
     actual = actual.groupby(["date"] + CELL, as_index=False)[MEASURES].sum()
     planned = plan.rename(columns={c: f"plan_{c}" for c in PLAN_AMOUNTS})
     both = actual.merge(planned, on=["date"] + CELL, how="outer").fillna(
         {c: 0.0 for c in MEASURES + [f"plan_{c}" for c in PLAN_AMOUNTS]})
-    both = both.merge(days[["date", "week", "month"]], on="date", how="left")
+    both = both.merge(days[["date", "period", "week", "month"]], on="date", how="left")
     return both.sort_values(["date"] + CELL, kind="stable").reset_index(drop=True)

@@ -92,7 +92,8 @@ def track(plan: PlanSource, actuals_path: str | Path, as_of, rules: FlagRules | 
     complete = set(last_day_of_week[last_day_of_week < moment].index)
     past = days[days["date"] < moment]
     weekly = weekly_kpis(elapsed, past, complete)
-    series = Series(both, elapsed_days, len(days), with_product)
+    attributes = plan.allocation.assign(product=plan.allocation["product"].fillna("").astype(str))
+    series = Series(both, attributes, elapsed_days, len(days), with_product)
     tracking, skipped = tracking_table(plan.targets, series, plan.currency)
     tables = {"tracking": tracking, "kpis_daily": daily_kpis(elapsed), "kpis_weekly": weekly,
               "kpis_monthly": monthly_kpis(elapsed, past, month_plan(planned, days)),

@@ -200,6 +200,27 @@ def test_actuals_that_stop_before_the_as_of_date_are_said_so(tiny_plan, tmp_path
     assert math.isnan(first["run_rate_low"])  # one elapsed day: no day-to-day variation to measure
 
 
+def test_targets_on_a_selection_and_channel_roi_floors(tmp_path):
+    with_by = {**TINY, "channels": [{**TINY["channels"][0], "min_roi": 2.0}, TINY["channels"][1]],
+               "targets": {**TINY["targets"], "by": [{"select": {"channel": "a"}, "revenue": 5000},
+                                                     {"select": {"channel": "b"}, "max_spend": 1600}]}}
+    plan = tmp_path / "plan"
+    assert invoke("solve", write_scenario(tmp_path, with_by), "--out", plan, "--store", "none").exit_code == 0
+    result = _track(plan, _actuals(tmp_path, _rows()), tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    tracking = pd.read_csv(tmp_path / "out" / "tracking.csv").set_index("name")
+    by_a = tracking.loc["by_revenue[channel=a]"]
+    assert (by_a["actual_to_date"], by_a["plan_to_date"]) == (4000, pytest.approx(250 * 17, rel=1e-6))
+    assert by_a["forecast_plan_based"] == pytest.approx(4000 + (7750 - 4250) * 4000 / 4250, rel=1e-6)
+    assert bool(by_a["on_course"]) is True  # 4000 x 31/17 = 7,294 and 7,294 against 5,000
+    spend_b = tracking.loc["by_max_spend[channel=b]"]
+    assert spend_b["sense"] == "<=" and spend_b["forecast_run_rate"] == pytest.approx(680 * 31 / 17)
+    roi_a = tracking.loc["min_roi[a]"]
+    assert roi_a["actual_to_date"] == pytest.approx(4000 / 850) and roi_a["plan_to_date"] == pytest.approx(5.0)
+    assert roi_a["forecast_run_rate"] == pytest.approx(4000 / 850)  # both forecasts scale by 31/17
+    assert "by_revenue[channel=a]" in result.output
+
+
 def test_plan_based_follows_the_plans_phasing_run_rate_does_not(tmp_path):
     two_months = {**TINY, "periods": ["2027-01", "2027-02"], "budget": {"total": 10000},
                   "channels": [{"name": "a", "cost_per_lead": 10, "max_spend": {"2027-01": 1550, "2027-02": 2800}},
