@@ -56,4 +56,5 @@ def binding_rows(lp, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
     lower, upper = lp.row_lower, lp.row_upper
     rhs = np.where(np.isfinite(lower), lower, upper)
     slack = np.abs(activity - rhs)
-    return (np.isfinite(lower) & np.isfinite(upper)) | (slack <= tolerance(row_magnitudes(lp, x), rhs))
+    # A free row (no finite bound: a re-plan's cap of a period that is over) binds nothing.
+    return (np.isfinite(lower) & np.isfinite(upper)) | (np.isfinite(rhs) & (slack <= tolerance(row_magnitudes(lp, x), rhs)))

@@ -160,7 +160,7 @@ def _with_fixed_columns(ctx, cell: np.ndarray, rates: np.ndarray, extra_base: li
 
 def _prorate_period_rows(model: PlanModel, lp, share: np.ndarray):
     """A capacity row of a period with elapsed share f bounds the free columns by (1 - f) x its number:
-    its bounds become (1 - f) x bound + the fixed columns' amount in the row."""
+    its bounds become (1 - f) x bound + the fixed columns' amount in the row; a period that is over, none."""
     fixed_value = np.where(lp.col_lower == lp.col_upper, lp.col_lower, 0.0)
     constant = np.add.reduceat(lp.data * fixed_value[lp.indices], lp.indptr[:-1]) if lp.data.size else np.zeros(0)
     constant = np.where(np.diff(lp.indptr) > 0, constant, 0.0)
@@ -172,6 +172,9 @@ def _prorate_period_rows(model: PlanModel, lp, share: np.ndarray):
         period = next((a for a in record.args if a in periods), None)
         f = share[periods.index(period)] if period is not None else 0.0
         if f <= 0:
+            continue
+        if f >= 1:  # a period that is over holds only actuals: its caps bind nothing (a free row, priced 0)
+            lower[i], upper[i] = -np.inf, np.inf
             continue
         for bounds in (lower, upper):
             if np.isfinite(bounds[i]):

@@ -57,6 +57,10 @@ def test_february_reoptimised_after_a_short_january(tmp_path, solver):
     # 5 x 0.4 - 1 = 1 per unit (a unit of a replaces 2 of b).
     assert shadow_price(plan, "target_revenue") == pytest.approx(0.4, abs=1e-9)
     assert shadow_price(plan, "capacity_spend[a,2027-02]") == pytest.approx(-1.0, abs=1e-9)
+    # January is over: its cap binds nothing (a's 800 there are actuals), and no price is quoted for it.
+    constraints = plan.tables["constraints"].set_index("name")
+    assert not constraints.loc["capacity_spend[a,2027-01]", "binding"]
+    assert "capacity_spend[a,2027-01]" not in set(plan.tables["sensitivity"]["constraint"])
     # Against the fresh plan (a 800 + 800, b 800 in all): b gets 400 more over the quarter.
     delta = result.delta.groupby("channel")[["approved_spend", "new_spend"]].sum()
     assert delta.loc["b", "approved_spend"] == pytest.approx(800)
