@@ -57,4 +57,5 @@ def binding_rows(lp, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
     rhs = np.where(np.isfinite(lower), lower, upper)
     slack = np.abs(activity - rhs)
     # A free row (no finite bound: a re-plan's cap of a period that is over) binds nothing.
-    return (np.isfinite(lower) & np.isfinite(upper)) | (np.isfinite(rhs) & (slack <= tolerance(row_magnitudes(lp, x), rhs)))
+    near = slack <= tolerance(row_magnitudes(lp, x), rhs)
+    return (np.isfinite(lower) & np.isfinite(upper)) | (np.isfinite(rhs) & near)
