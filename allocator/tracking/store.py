@@ -237,7 +237,8 @@ class Store:
             yield
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-            raise StoreError(self.url, "", Text(f"a store it cannot {doing} ({reason})"), EXPECTED_TARGET) from None
+            expected = EXPECTED_TARGET if doing == "open" else "a store it can read and write"
+            raise StoreError(self.url, "", Text(f"a store it cannot {doing} ({reason})"), expected) from None
 
 
 def _engine(target: str, create_folder: bool, check_folder: bool = True) -> Engine:

@@ -8,8 +8,9 @@ import getpass
 import hashlib
 import os
 import socket
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from allocator.scenario.periods import first_and_last_day
@@ -18,6 +19,7 @@ KINDS = ("solve", "replan", "track")
 # The statuses under which a run holds a plan that can be approved (solvers.Status.has_solution).
 PLAN_STATUSES = ("optimal", "time_limit_with_solution")
 CHUNK = 1 << 20
+QUARTER_SHARE = 0.9  # of a plan's days, in one calendar quarter, for the plan to be that quarter's
 MAX_TARGETS = 10_000  # rows of targets.csv kept with a run (a plan has tens)
 
 
@@ -147,19 +149,23 @@ def _float(text) -> float | None:
 
 
 def quarter_of(periods: list[str], name: str) -> str:
-    """The quarter a plan covers: ``2027-Q1`` when the middle day of each period falls in one calendar
-    quarter; ``2027-Q1..2027-Q2`` when they span more; the scenario's name when there are no periods."""
-    quarters = []
+    """The quarter a plan covers: ``2027-Q1`` when one calendar quarter holds at least `QUARTER_SHARE` of
+    the plan's days (a 13-week ISO quarter, 2027-W01..W13, ends on 4 April); else the span of the
+    quarters its days touch, ``2027-Q1..2027-Q2``; the scenario's name when it has no periods."""
+    days: Counter = Counter()
     for period in periods:
         try:
             first, last = first_and_last_day(period)
         except (ValueError, IndexError):  # not a month or an ISO week: name the quarter by the scenario
             return name
-        middle = first + (last - first) / 2
-        quarters.append(f"{middle.year:04d}-Q{(middle.month - 1) // 3 + 1}")
-    if not quarters:
+        day = first
+        while day <= last:
+            days[f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"] += 1
+            day += timedelta(days=1)
+    if not days:
         return name
-    return quarters[0] if len(set(quarters)) == 1 else f"{min(quarters)}..{max(quarters)}"
+    quarter, count = days.most_common(1)[0]
+    return quarter if count >= QUARTER_SHARE * sum(days.values()) else f"{min(days)}..{max(days)}"
 
 
 def who_is_running() -> str:
