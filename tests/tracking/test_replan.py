@@ -289,3 +289,20 @@ def test_actuals_beyond_the_budget_leave_no_plan_and_say_why(tmp_path):
     diagnosis = pd.read_csv(out / "diagnosis.csv")
     assert list(diagnosis["constraint"]) == ["budget_total"] and diagnosis["feasible_at"].iloc[0] == pytest.approx(800)
     assert not (out / "replan_delta.csv").exists()
+
+
+def test_delta_pairs_the_largest_cut_with_the_largest_rise():
+    # February: a 500 -> 200 (cut 300), b 100 -> 350 (+250), c 0 -> 50 (+50): 250 of a's 300 go to b, 50 to c.
+    # January is over: its change (a 100 -> 120) is in the table, not in the moves.
+    from allocator.tracking.replan_delta import delta_sentences, delta_table
+
+    def frame(rows):
+        return pd.DataFrame(rows, columns=["channel", "period", "spend"])
+
+    approved = frame([("a", "2027-01", 100), ("a", "2027-02", 500), ("b", "2027-02", 100)])
+    new = frame([("a", "2027-01", 120), ("a", "2027-02", 200), ("b", "2027-02", 350), ("c", "2027-02", 50)])
+    table = delta_table(approved, new)
+    assert delta_sentences(table, over={"2027-01"}) == ["2027-02: move 250 from a to b", "2027-02: move 50.0 from a to c"]  # figure(): 3 digits
+    first = table.set_index(["channel", "period"])
+    assert first.loc[("a", "2027-01"), "spend_change"] == 20 and first.loc[("c", "2027-02"), "approved_spend"] == 0
+    assert first.loc[("a", "2027-01"), "sentence"] == "a: down 280 over the quarter (600 -> 320)"
