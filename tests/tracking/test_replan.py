@@ -302,7 +302,8 @@ def test_delta_pairs_the_largest_cut_with_the_largest_rise():
     approved = frame([("a", "2027-01", 100), ("a", "2027-02", 500), ("b", "2027-02", 100)])
     new = frame([("a", "2027-01", 120), ("a", "2027-02", 200), ("b", "2027-02", 350), ("c", "2027-02", 50)])
     table = delta_table(approved, new)
-    assert delta_sentences(table, over={"2027-01"}) == ["2027-02: move 250 from a to b", "2027-02: move 50.0 from a to c"]  # figure(): 3 digits
+    moves = delta_sentences(table, over={"2027-01"})
+    assert moves == ["2027-02: move 250 from a to b", "2027-02: move 50.0 from a to c"]  # figure(): 3 digits
     first = table.set_index(["channel", "period"])
     assert first.loc[("a", "2027-01"), "spend_change"] == 20 and first.loc[("c", "2027-02"), "approved_spend"] == 0
     assert first.loc[("a", "2027-01"), "sentence"] == "a: down 280 over the quarter (600 -> 320)"
