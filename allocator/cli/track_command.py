@@ -133,6 +133,8 @@ def _record(out: Path, run: dict, periods: list[str], store: str | None) -> None
 
 def summary_lines(result, plan) -> list[str]:
     """What the terminal shows: the counts, each committed target and the flags."""
+    from allocator.tracking.flags import figure_format
+
     record = result.record["actuals"]
     tracking = result.tables["tracking"]
     targets = tracking[tracking["level"] == "target"]
@@ -144,7 +146,7 @@ def summary_lines(result, plan) -> list[str]:
              (f"{'target':<{width}}{'committed':>14}{'plan to date':>14}{'actual':>14}{'attained':>9}"
               f"{'run-rate':>14}{'plan-based (90% interval)':>40}{'on course':>10}")]
     for row in targets.itertuples():
-        shown = _number_format(row.unit, plan.currency)
+        shown = figure_format(row.unit, plan.currency)
         attained = "-" if math.isnan(row.attainment) else f"{row.attainment:.1%}"
         interval = "" if math.isnan(row.plan_based_low) else \
             f" ({shown(row.plan_based_low)}-{shown(row.plan_based_high)})"
@@ -168,10 +170,6 @@ def _gap_at_the_end(result) -> str:
     return f" Note: {ends} count as zero (move --as-of back if their figures are late)."
 
 
-def _number_format(unit: str, currency: str):
-    if unit in (currency, "count"):
-        return lambda v: "-" if math.isnan(v) else f"{v:,.0f}"
-    return lambda v: "-" if math.isnan(v) else f"{v:,.2f}"
 
 
 COMMANDS = (track,)

@@ -80,10 +80,9 @@ def target_flags(tracking: pd.DataFrame, currency: str) -> list[dict]:
     """``target_miss`` rows from tracking.csv's target rows."""
     out = []
     for row in tracking[(tracking["level"] == "target") & (~tracking["on_course"].astype(bool))].itertuples():
-        money = row.unit == currency
-        shown = (lambda v: f"{v:,.0f}") if money or row.unit == "count" else (lambda v: f"{v:,.2f}")
-        which = [name for name, value in (("run-rate", row.forecast_run_rate), ("plan-based", row.forecast_plan_based))
-                 if not (value >= row.committed if row.sense == ">=" else value <= row.committed)]
+        shown = figure_format(row.unit, currency)
+        which = [name for name, gap in (("run-rate", row.gap_run_rate), ("plan-based", row.gap_plan_based))
+                 if gap < 0 and row.sense == ">=" or gap > 0 and row.sense == "<="]  # NaN: not judged
         bound = "at least" if row.sense == ">=" else "at most"
         interval = ("" if np.isnan(row.plan_based_low) else
                     f" (90% {shown(row.plan_based_low)} to {shown(row.plan_based_high)})")
@@ -96,6 +95,15 @@ def target_flags(tracking: pd.DataFrame, currency: str) -> list[dict]:
                     "relative_change": float(row.forecast_plan_based / row.committed - 1) if row.committed else np.nan,
                     "threshold": np.nan, "weeks": np.nan, "statement": statement})
     return out
+
+
+def figure_format(unit: str, currency: str):
+    """How a number in `unit` reads: whole money and counts, shares as percentages, multiples to 2 decimals."""
+    if unit in (currency, "count"):
+        return lambda v: "-" if np.isnan(v) else f"{v:,.0f}"
+    if unit.startswith("share"):
+        return lambda v: "-" if np.isnan(v) else f"{v:.2%}"
+    return lambda v: "-" if np.isnan(v) else f"{v:,.2f}"
 
 
 def _gap(row, which: list[str]) -> float:

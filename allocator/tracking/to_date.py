@@ -5,8 +5,10 @@ leads, the budget as spend, and the same on a selection: ``by_revenue[tier=key_a
 ``by_max_spend[...]``) and the ROI floors (portfolio and per channel: incremental revenue, i.e. revenue less
 the plan's baseline, per unit of spend). They carry the committed number, the gap of each forecast to it
 (forecast - committed: negative is short of a minimum, positive is over a maximum) and `on_course` (both
-forecasts on the right side of it). Shares of revenue or spend (``mix_*``) are not tracked: run.json names
-them. Rows of level ``all``, ``channel``, ``tier`` and ``product`` break each measure down, without a
+forecasts on the right side of it), and the shares of revenue or spend (``mix_*``: the selection's part of
+all channels', to date and in each forecast, without an interval; judged by the plan-based forecast
+only). run.json names any target not tracked.
+Rows of level ``all``, ``channel``, ``tier`` and ``product`` break each measure down, without a
 commitment. Forecasts: `allocator.tracking.forecast`.
 """
 
@@ -27,6 +29,10 @@ TARGET_MEASURES = {"revenue": "revenue", "new_customers": "new_customers", "lead
                    "by_revenue": "revenue", "by_new_customers": "new_customers", "by_leads": "leads",
                    "by_customers": "customers", "by_max_spend": "spend"}
 ROI = "min_roi"
+# targets.csv names of shares: the selection's part of all revenue (revenue_total, as the plan's mix rows
+# count it) or of all spend.
+SHARES = {"mix_min_revenue": "revenue", "mix_max_revenue": "revenue", "mix_min_spend": "spend",
+          "mix_max_spend": "spend"}
 LEVELS = ("all", "channel", "tier", "product")
 ATTRIBUTES = ("group", "kind", "stage")  # a selection may name these besides the cell's names and the period
 
@@ -92,6 +98,18 @@ class Series:
         return out
 
 
+    def share_row(self, mask: np.ndarray, measure: str) -> dict:
+        """The rows of `mask`'s share of all rows' `measure` (0-1), to date and in each forecast."""
+        part, whole = self.row(mask, measure), self.row(np.ones(len(self.both), dtype=bool), measure)
+        out = {"measure": f"share_of_{measure}", "attainment": NAN}
+        for key in ("plan_to_date", "actual_to_date", "plan_total", "forecast_run_rate", "forecast_plan_based"):
+            out[key] = float(ratio(part[key], whole[key]))
+        out["attainment"] = float(ratio(out["actual_to_date"], out["plan_to_date"]))
+        for kind in ("run_rate", "plan_based"):
+            out[f"{kind}_low"] = out[f"{kind}_high"] = NAN
+        return out
+
+
 def breakdown_rows(series: Series) -> list[dict]:
     """Every measure for all channels, and per channel, tier and product (the names the plan or the actuals
     hold), in that order."""
@@ -114,17 +132,23 @@ def target_rows(targets: pd.DataFrame, series: Series) -> tuple[list[dict], list
         if stem == ROI:  # min_roi[portfolio] or min_roi[<channel>]
             selection = "" if selection == "portfolio" else f"channel={selection}"
         mask = series.mask(selection) if selection else np.ones(len(series.both), dtype=bool)
-        if mask is None or (stem not in TARGET_MEASURES and stem != ROI):
+        if mask is None or (stem not in TARGET_MEASURES and stem not in SHARES and stem != ROI):
             skipped.append(name)
             continue
-        row = series.roi_row(mask) if stem == ROI else series.row(mask, TARGET_MEASURES[stem])
+        if stem in SHARES:
+            row = series.share_row(mask, SHARES[stem])
+        else:
+            row = series.roi_row(mask) if stem == ROI else series.row(mask, TARGET_MEASURES[stem])
         committed = float(target.committed)
         row.update(level="target", name=name, unit=str(target.unit), sense=sense, committed=committed)
+        # A share's run-rate is its share to date: no forecast of a quarter whose plan changes the mix from
+        # month to month, so only the plan-based share is set against the commitment (gap_run_rate blank).
+        judged = ("plan_based",) if stem in SHARES else ("run_rate", "plan_based")
         for kind in ("run_rate", "plan_based"):
-            row[f"gap_{kind}"] = row[f"forecast_{kind}"] - committed
-        forecasts = np.array([row["forecast_run_rate"], row["forecast_plan_based"]])
-        forecasts = forecasts[~np.isnan(forecasts)]  # an ROI without spend: the floor does not bind
-        row["on_course"] = bool(np.all(forecasts >= committed) if sense == ">=" else np.all(forecasts <= committed))
+            row[f"gap_{kind}"] = row[f"forecast_{kind}"] - committed if kind in judged else NAN
+        gaps = np.array([row[f"gap_{kind}"] for kind in judged])
+        gaps = gaps[~np.isnan(gaps)]  # an ROI without spend: the floor does not bind
+        row["on_course"] = bool(np.all(gaps >= 0) if sense == ">=" else np.all(gaps <= 0))
         rows.append(row)
     return rows, skipped
 

@@ -203,7 +203,8 @@ def test_actuals_that_stop_before_the_as_of_date_are_said_so(tiny_plan, tmp_path
 def test_targets_on_a_selection_and_channel_roi_floors(tmp_path):
     with_by = {**TINY, "channels": [{**TINY["channels"][0], "min_roi": 2.0}, TINY["channels"][1]],
                "targets": {**TINY["targets"], "by": [{"select": {"channel": "a"}, "revenue": 5000},
-                                                     {"select": {"channel": "b"}, "max_spend": 1600}]}}
+                                                     {"select": {"channel": "b"}, "max_spend": 1600}],
+                           "mix": [{"of": "revenue", "select": {"channel": "b"}, "min_share": 0.25}]}}
     plan = tmp_path / "plan"
     assert invoke("solve", write_scenario(tmp_path, with_by), "--out", plan, "--store", "none").exit_code == 0
     result = _track(plan, _actuals(tmp_path, _rows()), tmp_path / "out")
@@ -219,6 +220,14 @@ def test_targets_on_a_selection_and_channel_roi_floors(tmp_path):
     assert roi_a["actual_to_date"] == pytest.approx(4000 / 850) and roi_a["plan_to_date"] == pytest.approx(5.0)
     assert roi_a["forecast_run_rate"] == pytest.approx(4000 / 850)  # both forecasts scale by 31/17
     assert "by_revenue[channel=a]" in result.output
+    # b's share of revenue: 1,000 / 5,000 to date (plan 2,125 / 6,375); plan-based: b's forecast over all's.
+    share = tracking.loc["mix_min_revenue[channel=b]"]
+    assert (share["actual_to_date"], share["plan_to_date"]) == (0.2, pytest.approx(1 / 3, rel=1e-6))
+    b_forecast = 1000 + (3875 - 2125) * 1000 / 2125
+    assert share["forecast_plan_based"] == pytest.approx(b_forecast / (5000 + 5250 * 5000 / 6375), rel=1e-6)
+    assert math.isnan(share["gap_run_rate"]) and not share["on_course"]  # 1,823.5 / 9,117.6 = 0.2 < 0.25
+    flags = pd.read_csv(tmp_path / "out" / "flags.csv").set_index("subject")
+    assert "plan-based short by 5.00%" in flags.loc["mix_min_revenue[channel=b]", "statement"]
 
 
 def test_plan_based_follows_the_plans_phasing_run_rate_does_not(tmp_path):
