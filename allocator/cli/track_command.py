@@ -56,6 +56,11 @@ def track(sources, as_of, out, force, run_id, threshold, weeks, pacing, store):
       revenue       everything sold, baseline included (the plan's
                     revenue_total); ROI and order value use revenue less the
                     plan's baseline
+      flags         cut_or_fix / ahead: weekly conversion or cost per lead
+                    off plan by more than --threshold for --weeks complete
+                    weeks; target_miss: a forecast misses a committed
+                    target; pacing_ahead / pacing_behind: spend to date off
+                    the plan to date by more than --pacing
 
     \b
     Example:
@@ -92,6 +97,9 @@ def _sources(sources: tuple[Path, ...], run_id: str | None) -> tuple[Path | None
         raise UsageError("track", "arguments", Text(f"{len(sources)} paths"), "[PLAN_DIR] ACTUALS")
     if len(sources) == 2 and run_id is not None:
         raise UsageError("--run", "", run_id, "either --run RUN or a PLAN_DIR, not both")
+    if sources[-1].is_dir():
+        raise UsageError(sources[-1], "ACTUALS", Text("a folder"), "an actuals table (CSV or Parquet) as the last "
+                         "argument, after PLAN_DIR: allocator track PLAN_DIR ACTUALS ...")
     return (sources[0] if len(sources) == 2 else None), sources[-1]
 
 

@@ -278,6 +278,13 @@ def test_a_folder_that_is_not_a_plan_is_refused(tmp_path):
     assert result.exit_code == 2 and "expected a plan folder written by allocator solve" in result.output
 
 
+def test_a_plan_folder_alone_is_not_taken_for_the_actuals(tiny_plan, tmp_path):
+    result = invoke("track", tiny_plan, "--as-of", "2027-01-18", "--out", tmp_path / "out", "--store", "none")
+    assert result.exit_code == 2
+    assert result.output == (f"error: {tiny_plan}: ACTUALS: got a folder; expected an actuals table (CSV or Parquet) "
+                             "as the last argument, after PLAN_DIR: allocator track PLAN_DIR ACTUALS ...\n")
+
+
 def test_help_has_an_example():
     result = invoke("track", "--help")
     assert result.exit_code == 0
