@@ -253,7 +253,7 @@ def test_solve_cli_writes_the_diagnosis(tmp_path, case_name, solver):
     case = CASES[case_name]
     path = write_scenario(tmp_path, case.scenario)
     out = tmp_path / "out"
-    result = invoke("solve", path, "--out", out, "--solver", solver)
+    result = invoke("solve", path, "--out", out, "--solver", solver, "--store", "none")  # no "Recorded run" line
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("tiny: infeasible: no plan meets every target"), lines[0]

@@ -251,7 +251,7 @@ def test_solve_writes_the_infeasible_result_when_the_diagnosis_fails(monkeypatch
     # Before: the diagnosis's SolverError reached the CLI, which exited 3 and wrote nothing.
     _use(monkeypatch, StandIn(fail_on=3, error=SolverError("cbc exited with code -6 (SIGABRT)")))
     out = tmp_path / "out"
-    result = invoke("solve", write_scenario(tmp_path, SCENARIO), "--out", out)
+    result = invoke("solve", write_scenario(tmp_path, SCENARIO), "--out", out, "--store", "none")
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("tiny: infeasible")

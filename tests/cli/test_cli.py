@@ -116,7 +116,7 @@ def test_infeasible_exits_1_with_one_explanation(tmp_path):
     path = write_scenario(tmp_path, base_scenario(targets={"revenue": 6000}))
     result = invoke("solve", path, "--out", tmp_path / "out", "--no-diagnose")
     assert result.exit_code == 1, result.output
-    explaining = [line for line in result.output.splitlines() if not line.startswith("Wrote ")]
+    explaining = [line for line in result.output.splitlines() if not line.startswith(("Wrote ", "Recorded run "))]
     assert len(explaining) == 1
     assert explaining[0].startswith("tiny: infeasible: no plan meets every target")
     run = json.loads((tmp_path / "out" / "run.json").read_text())
