@@ -237,12 +237,14 @@ class Store:
             yield
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
-            expected = EXPECTED_TARGET if doing == "open" else "a store it can read and write"
-            raise StoreError(self.url, "", Text(f"a store it cannot {doing} ({reason})"), expected) from None
+            expected = "a database it can open" if doing == "open" else "a store it can read and write"
+            raise StoreError(self.url, "", Text(f"a store it cannot {doing}"), f"{expected} ({reason})") from None
 
 
 def _engine(target: str, create_folder: bool, check_folder: bool = True) -> Engine:
     """A SQLAlchemy engine for a path or URL; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE writes."""
+    if not target.strip():
+        raise StoreError("--store", "", target, EXPECTED_TARGET)
     try:
         url = make_url(target) if "://" in target else None
     except ArgumentError:

@@ -198,7 +198,9 @@ def test_allocator_tables_without_a_version_are_refused(tmp_path):
     ("nosuch://x", "error: --store: got 'nosuch://x'; expected a file path or a SQLAlchemy URL"),
     ("{tmp}/no/such/folder/runs.sqlite", "expected a file in an existing folder"),
     ("{tmp}", "expected a file path for the SQLite store, not a folder"),
-    ("{tmp}/not-a-database.sqlite", "a store it cannot open (file is not a database)"),
+    ("{tmp}/not-a-database.sqlite", "got a store it cannot open; expected a database it can open (file is not a "
+                                    "database)"),
+    ("", "error: --store: got ''; expected a file path or a SQLAlchemy URL"),
 ])
 def test_a_bad_store_is_one_line_exit_2_and_solve_writes_nothing(tmp_path, value, expected):
     (tmp_path / "not-a-database.sqlite").write_bytes(b"x" * 4096)
