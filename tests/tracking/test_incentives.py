@@ -289,6 +289,42 @@ def test_an_out_holding_an_input_is_refused(tmp_path):
     assert sorted(p.name for p in BUNDLED.iterdir()) == ["attainment_q1.csv", "people.csv", "rules.yaml"]
 
 
+def test_a_track_runs_kpis_monthly_csv_pays_its_finished_months(tmp_path):
+    """End to end: solve the example, track the bundled actuals to 2027-02-15, pay three channels' teams."""
+    import csv
+    from decimal import Decimal
+
+    plan, track = tmp_path / "plan", tmp_path / "track"
+    assert invoke("solve", REPO / "scenarios" / "example_q1.yaml", "--out", plan, "--store", "none").exit_code == 0
+    result = invoke("track", plan, REPO / "scenarios" / "actuals_q1.csv", "--as-of", "2027-02-15", "--out", track,
+                    "--store", "none")
+    assert result.exit_code == 0, result.output
+    teams = ("community_groupbuy", "marketplace", "mini_program")
+    rules = {**GUIDE, "people": [{"name": name, "monthly_pay": 10000} for name in teams]}
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules))
+    out = tmp_path / "pay"
+    result = invoke("incentives", "--rules", tmp_path / "rules.yaml", "--attainment", track / "kpis_monthly.csv",
+                    "--out", out)
+    assert result.exit_code == 0, result.output
+    # The same numbers read with the csv module: January only (February's days < month_days).
+    expected = {}
+    with open(track / "kpis_monthly.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["channel"] in teams and row["days"] == row["month_days"]:
+                revenue, plan_revenue = Decimal(row["revenue"]), Decimal(row["plan_month_revenue"])
+                share = Decimal("0.2") if revenue >= Decimal("1.2") * plan_revenue else (
+                    Decimal("0.1") if revenue >= plan_revenue else Decimal(0))
+                expected[(row["channel"], row["month"])] = (float(share * 10000), float(revenue * Decimal("0.01")))
+    assert {month for _, month in expected} == {"2027-01"}
+    assert sorted(bonus for bonus, _ in expected.values()) == [0, 1000, 2000]  # each case: none, 100%, 120%
+    payouts = pd.read_csv(out / "payouts.csv")
+    found = {(r.person, r.month): (r.bonus, r.commission) for r in payouts.itertuples()}
+    assert found.keys() == expected.keys()
+    for key, (bonus, commission) in expected.items():
+        assert found[key][0] == bonus and found[key][1] == pytest.approx(commission, rel=1e-12), key
+    assert "left out (channels of the track output that are no payee)" in result.output
+
+
 def test_a_bad_people_table_names_its_line_and_column(tmp_path):
     (tmp_path / "people.csv").write_text("name,monthly_pay,team\nana,20000,north\nbo,20k,north\n")
     (tmp_path / "rules.yaml").write_text("people: {file: people.csv}\n")
