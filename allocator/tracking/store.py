@@ -94,15 +94,18 @@ class Store:
         self.target = target
         self.engine = _engine(target, create_folder)
         self.url = self.engine.url.render_as_string(hide_password=True)
-        with self._errors("open"), self._write() as connection:
-            try:
-                schema.bring_up_to_date(connection)
-            except schema.SchemaTooNew as exc:
-                raise StoreError(self.url, "schema_version", exc.version,
-                                 f"at most {schema.SCHEMA_VERSION} (written by a newer allocator; upgrade it)") from None
-            except schema.NotAStore:
-                raise StoreError(self.url, "", Text("allocator tables without a schema version"),
-                                 "a run store written by allocator") from None
+        try:
+            with self._errors("open"), self.engine.connect() as connection:
+                current = schema.stored_version(connection) == schema.SCHEMA_VERSION
+            if not current:  # create or upgrade: under the write lock, which bring_up_to_date checks again
+                with self._errors("open"), self._write() as connection:
+                    schema.bring_up_to_date(connection)
+        except schema.SchemaTooNew as exc:
+            raise StoreError(self.url, "schema_version", exc.version,
+                             f"at most {schema.SCHEMA_VERSION} (written by a newer allocator; upgrade it)") from None
+        except schema.NotAStore:
+            raise StoreError(self.url, "", Text("allocator tables without a schema version"),
+                             "a run store written by allocator") from None
 
     def __enter__(self) -> Store:
         return self

@@ -121,7 +121,7 @@ def test_no_approved_plan_and_an_unknown_run_are_one_line_errors(target, tmp_pat
 
 def test_two_processes_writing_at_once_lose_nothing(target, tmp_path):
     folder = make_folder(tmp_path)
-    open_store(target).close()  # created once, so that both writers race on records, not on the schema
+    # The store does not exist yet: the writers race on creating it too.
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
     workers = [context.Process(target=write_many, args=(target, str(folder), w, 50, barrier, results))
