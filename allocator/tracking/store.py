@@ -19,6 +19,9 @@ Python API, for the commands that record or read runs::
     store.list(kind="solve", quarter="2027-Q1", limit=20)   # RunRecords, newest first
     record.folder, record.outputs, record.folder_changes(), record.input_changes()
 
+A quarter is the text `store_records.quarter_of` makes of a scenario's periods (``2027-Q1``); pass the
+same to `approved`, `approvals` and `reference`.
+
 Every failure is a `StoreError` (an `InputError`: exit 2, one line): a target that is not a path or a URL,
 a database that cannot be opened, a store written by a newer allocator, an unknown run id, approving a run
 without a plan.

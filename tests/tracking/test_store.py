@@ -297,3 +297,19 @@ def test_the_api_names_the_store_functions(tmp_path):
         opened.approve(run_id)
     assert allocator.reference_plan(quarter="2027-Q1", store=store).id == run_id
     assert allocator.diff_runs(run_id, run_id, store=store).files == []
+
+
+def test_show_names_an_input_changed_since_and_approve_notes_an_edited_folder(tmp_path):
+    scenario, store = write_scenario(tmp_path, base_scenario()), tmp_path / "runs.sqlite"
+    invoke("solve", scenario, "--out", tmp_path / "a", "--store", store)
+    invoke("solve", scenario, "--out", tmp_path / "b", "--store", store, "--set", "budget.total=2000")
+    scenario.write_text(scenario.read_text() + "# edited\n")
+    (tmp_path / "a" / "units.csv").write_text("edited\n")
+    shown = invoke("runs", "show", "1", "--store", store).output
+    assert f"  input changed: {scenario.resolve()}: changed since it was recorded" in shown
+    assert f"  {(tmp_path / 'a' / 'units.csv').resolve()}: changed since it was recorded" in shown
+    approved = invoke("runs", "approve", "1", "--store", store)
+    assert approved.exit_code == 0 and "note: its folder is not as recorded: " in approved.output
+    listed = invoke("runs", "list", "--store", store, "--quarter", "2027-Q1", "--limit", "1").output.splitlines()
+    assert len(listed) == 3 and listed[2].startswith(" 2-")  # newest first, one row; run 1 is the approved one
+    assert "No runs recorded" in invoke("runs", "list", "--store", store, "--kind", "track").output
