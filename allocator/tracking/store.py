@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,6 +52,7 @@ from allocator.tracking.store_records import (
 )
 
 ENVIRONMENT = "ALLOCATOR_STORE"
+PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")  # the password of a URL, never echoed
 DISABLED = "none"
 BUSY_SECONDS = 60
 EXPECTED_TARGET = "a file path or a SQLAlchemy URL (sqlite:///runs.sqlite, postgresql+psycopg://user@host/db), or none"
@@ -253,8 +255,10 @@ def _engine(target: str, create_folder: bool, check_folder: bool = True) -> Engi
         raise StoreError("--store", "", target, EXPECTED_TARGET)
     try:
         url = make_url(target) if "://" in target else None
-    except ArgumentError:
-        raise StoreError("--store", "", target, EXPECTED_TARGET) from None
+    except (ArgumentError, ValueError):  # unparseable, or a port that is not a number
+        raise StoreError("--store", "", PASSWORD.sub(r"\1***@", target), EXPECTED_TARGET) from None
+    if url is not None and url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise StoreError("--store", "", target, "a SQLite file (an in-memory database keeps no runs)")
     if url is None:
         path = Path(target).expanduser().absolute()
         if path.is_dir():

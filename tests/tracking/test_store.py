@@ -201,6 +201,9 @@ def test_allocator_tables_without_a_version_are_refused(tmp_path):
     ("{tmp}/not-a-database.sqlite", "got a store it cannot open; expected a database it can open (file is not a "
                                     "database)"),
     ("", "error: --store: got ''; expected a file path or a SQLAlchemy URL"),
+    ("postgresql://ana:secret@db:port/x", "error: --store: got 'postgresql://ana:***@db:port/x'; expected a file"),
+    ("sqlite://", "expected a SQLite file (an in-memory database keeps no runs)"),
+    ("sqlite:///:memory:", "expected a SQLite file (an in-memory database keeps no runs)"),
 ])
 def test_a_bad_store_is_one_line_exit_2_and_solve_writes_nothing(tmp_path, value, expected):
     (tmp_path / "not-a-database.sqlite").write_bytes(b"x" * 4096)
