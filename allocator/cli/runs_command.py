@@ -14,17 +14,18 @@ from allocator.errors import InputError
 RUN_ARGUMENT = click.argument("run_id", metavar="RUN")
 
 
-def record_or_warn(kind: str, folder: Path, store: str | None, note: str = "") -> None:
+def record_or_warn(kind: str, folder: Path, store: str | None, note: str = "", quarter: str | None = None) -> None:
     """Record the run written into `folder` and say so in one line. The run itself has succeeded by now,
     so a store that cannot be written is a warning on stderr, not an error: the exit code is the run's.
-    (A --store value that names no store at all is refused before the run, by `check_store`.)"""
+    (A --store value that names no store at all is refused before the run, by `check_store`.) `quarter`:
+    the quarter of the plan the run belongs to, when its folder has no scenario.json (a track run)."""
     from allocator.tracking.store import open_store, resolve_target
 
     if resolve_target(store) is None:
         return
     try:
         with open_store(store) as opened:
-            run_id = opened.record_folder(kind, folder, note)
+            run_id = opened.record_folder(kind, folder, note, quarter=quarter)
             click.echo(f"Recorded run {run_id} in {opened.url}")
     except InputError as exc:
         click.echo(f"warning: run not recorded: {exc}", err=True)

@@ -15,7 +15,7 @@ Python API, for the commands that record or read runs::
     store.approved()                           # ... of the latest approval of any quarter
     store.approvals("2027-Q1")                 # every approval, newest first (history is kept)
     store.reference(run_id=None, quarter=None) # what track/replan use: run_id if given, else the approved plan
-    store.record_folder("track", "out/track")  # record() with FOLDER/run.json read back
+    store.record_folder("track", "out/track", quarter="2027-Q1")  # record() with FOLDER/run.json read back
     store.list(kind="solve", quarter="2027-Q1", limit=20)   # RunRecords, newest first
     record.folder, record.outputs, record.folder_changes(), record.input_changes()
 
@@ -130,13 +130,14 @@ class Store:
         """Record a run whose output is `folder` and whose run.json is `run`; its id.
 
         The folder's files are hashed now; the scenario's periods come from `periods`, else from
-        FOLDER/scenario.json; the quarter from `quarter`, else from the periods (`quarter_of`)."""
+        FOLDER/scenario.json, else from run["scenario"]["periods"]; the quarter from `quarter`, else
+        from the periods (`quarter_of`)."""
         if kind not in KINDS:
             raise StoreError("kind", "", kind, "one of " + ", ".join(KINDS))
         folder = Path(folder).resolve()
         scenario = run.get("scenario") if isinstance(run.get("scenario"), dict) else {}
         name = str(scenario.get("name") or folder.name)
-        periods = list(periods) if periods is not None else _periods_in(folder)
+        periods = list(periods) if periods is not None else _periods_in(folder) or _periods_of(scenario)
         row = {
             "kind": kind, "created_at": utc_now(), "who": who_is_running(), "scenario_name": name,
             "quarter": quarter or quarter_of(periods, name), "periods": json.dumps(periods),
@@ -157,13 +158,14 @@ class Store:
                 connection.execute(schema.run_files.insert(), [{"seq": seq, **f.__dict__} for f in _unique(files)])
         return f"{seq}-{row['digest'][:8]}"
 
-    def record_folder(self, kind: str, folder: str | Path, note: str = "") -> str:
-        """Record the run written into `folder` (its run.json read back); its id. Raises PlanFolderError
-        when the folder has no readable run.json."""
+    def record_folder(self, kind: str, folder: str | Path, note: str = "", *, quarter: str | None = None) -> str:
+        """Record the run written into `folder` (its run.json read back); its id. `quarter` as for `record`
+        (a track run's folder has no scenario.json: pass its plan's quarter). Raises PlanFolderError when
+        the folder has no readable run.json."""
         run = read_run_record(Path(folder))
         if run is None:
             raise PlanFolderError(Path(folder) / "run.json", "", Text("no such file"), "the run.json allocator writes")
-        return self.record(kind, folder, run, note)
+        return self.record(kind, folder, run, note, quarter=quarter)
 
     def get(self, run_id: str) -> RunRecord:
         """The run `run_id` names (``7-3fa2c19b``, or the counter ``7``). Raises StoreError when unknown."""
@@ -327,6 +329,11 @@ def _periods_in(folder: Path) -> list[str]:
         periods = json.loads((folder / "scenario.json").read_text(encoding="utf-8")).get("periods")
     except (OSError, ValueError, AttributeError):
         return []
+    return [str(p) for p in periods] if isinstance(periods, list) else []
+
+
+def _periods_of(scenario: dict) -> list[str]:
+    periods = scenario.get("periods")
     return [str(p) for p in periods] if isinstance(periods, list) else []
 
 

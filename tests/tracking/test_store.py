@@ -316,3 +316,14 @@ def test_show_names_an_input_changed_since_and_approve_notes_an_edited_folder(tm
     listed = invoke("runs", "list", "--store", store, "--quarter", "2027-Q1", "--limit", "1").output.splitlines()
     assert len(listed) == 3 and listed[2].startswith(" 2-")  # newest first, one row; run 1 is the approved one
     assert "No runs recorded" in invoke("runs", "list", "--store", store, "--kind", "track").output
+
+
+def test_a_track_run_takes_its_quarter_as_given_or_from_run_json(tmp_path):
+    folder = tmp_path / "track"
+    folder.mkdir()
+    (folder / "run.json").write_text(json.dumps(run_json(periods=["2027-04", "2027-05"])))
+    with open_store(tmp_path / "runs.sqlite") as store:
+        from_run = store.get(store.record_folder("track", folder))
+        given = store.get(store.record_folder("track", folder, quarter="2027-Q1"))
+    assert (from_run.quarter, from_run.periods) == ("2027-Q2", ("2027-04", "2027-05"))  # 61 of 61 days in Q2
+    assert given.quarter == "2027-Q1"
