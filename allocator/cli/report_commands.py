@@ -22,8 +22,8 @@ FILE = click.Path(dir_okay=True, path_type=Path)  # a folder given here is refus
 @click.option("--xlsx", type=FILE, help="Write the Excel workbook here (a .xlsx file).")
 @click.option("--html", type=FILE, help="Write the one-file HTML report here (a .html file).")
 @click.option("--with", "studies", multiple=True, type=FOLDER, metavar="FOLDER",
-              help="A folder written by `allocator risk` or `allocator sweep` whose risk.csv or frontier.csv the "
-                   "report shows too. Repeatable.")
+              help="A folder written by `allocator risk`, `sweep` or `track` whose risk.csv, frontier.csv or tracking "
+                   "and flags the report shows too. Repeatable.")
 @click.option("--force", is_flag=True, help="Replace an existing --xlsx or --html file (the plan folder's own "
                                             "plan.xlsx and report.html are always replaced).")
 @ALLOW_OUTSIDE_OPTION

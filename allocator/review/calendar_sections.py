@@ -1,8 +1,10 @@
-"""The review's sections from the calendar and the history: the plan by ISO week, milestones, target checks."""
+"""The review's sections from the calendar, the history and the tracking: the plan by ISO week, milestones,
+target checks, actuals against the plan and their flags."""
 
 from __future__ import annotations
 
 from allocator.plan.display import rounded_column
+from allocator.plan.units import target_kind
 from allocator.review.content import Column, Table, _columns, _set
 from allocator.review.source import PlanDocument
 
@@ -65,3 +67,35 @@ def checks_section(document: PlanDocument) -> Table | None:
     return Table("checks", "Targets against history: the guide's checks", columns, rows, document.style,
                  note="growth against the same quarter's trend, leads needed against history's best and the caps, "
                       "order value against history's, the buffer against 10-15%", source="checks.csv")
+
+
+def tracking_section(document: PlanDocument, tracking) -> Table | None:
+    """tracking.csv's committed targets: plan and actual to date, attainment, the two forecasts, on course."""
+    if tracking is None or tracking.empty:
+        return None
+    frame = tracking[tracking["level"] == "target"]
+    rows = []
+    for values in frame.itertuples(index=False):
+        row = dict(zip(frame.columns, values))
+        row["_kind"] = target_kind(str(row["name"]))
+        rows.append(row)
+    columns = _columns(frame, [("name", "target", "text"), ("committed", "committed", "row"),
+                               ("plan_to_date", "plan to date", "row"), ("actual_to_date", "actual to date", "row"),
+                               ("attainment", "attainment", "percent"),
+                               ("forecast_run_rate", "forecast (run-rate)", "row"),
+                               ("forecast_plan_based", "forecast (plan-based)", "row"),
+                               ("on_course", "on course", "flag")])
+    return Table("tracking", "Actuals against the plan: attainment to date and forecast", columns, rows,
+                 document.style, note="run-rate: actual to date x quarter days / elapsed days; plan-based: actual "
+                 "+ the rest of the plan at the efficiency seen so far (intervals in tracking.csv)",
+                 source="tracking.csv")
+
+
+def flags_section(document: PlanDocument, flags) -> Table | None:
+    if flags is None or flags.empty:
+        return None
+    rows = [dict(zip(flags.columns, values)) for values in flags.itertuples(index=False)]
+    columns = [Column("flag", "flag", "text"), Column("subject", "channel or target", "text"),
+               Column("statement", "what it says", "text")]
+    return Table("flags", "Flags: cut or fix, targets on course to miss, pacing", columns, rows, document.style,
+                 source="flags.csv")

@@ -11,7 +11,8 @@ from allocator.plan.prices import costliest
 from allocator.plan.tolerance import RELATIVE
 from allocator.review.content import (MAX_BREAKDOWN, MAX_ROWS, Column, Headline, Report, Table, _columns, breakdown_table,
                                       period_spend_matrix, phasing_table, targets_table)
-from allocator.review.calendar_sections import checks_section, milestones_section, weekly_section
+from allocator.review.calendar_sections import (checks_section, flags_section, milestones_section, tracking_section,
+                                                weekly_section)
 from allocator.review.source import PlanDocument
 
 OBJECTIVE_KINDS = {"max_revenue": "money", "min_spend": "money", "max_profit": "money",
@@ -183,6 +184,7 @@ def build_report(document: PlanDocument, *, comparison: pd.DataFrame | None = No
     studies = studies or {}
     report = Report(document, headline(document))
     candidates = [targets_table(document) if not document.table("targets").empty else None,
+                  tracking_section(document, studies.get("tracking")), flags_section(document, studies.get("flags")),
                   milestones_section(document), checks_section(document)]
     if document.solved:
         candidates += [

@@ -27,7 +27,7 @@ from allocator.whatif.compare import NAME_COLUMNS, _check_rectangular, _check_ru
 PLAN_TABLES = ("allocation", "by_channel", "by_period", "weekly", "by_tier", "by_product", "targets", "milestones",
                "checks", "lines", "budget_lines", "shortfalls", "diagnosis", "sensitivity", "marginal", "constraints")
 # Tables of other commands' folders a report can show beside the plan (`--with FOLDER`).
-STUDY_TABLES = ("risk", "frontier")
+STUDY_TABLES = ("risk", "frontier", "tracking", "flags", "kpis_monthly")
 NUMERIC_KINDS = {"money", "count", "percent", "multiple", "price", "row", "number"}
 TEXT_COLUMNS = [c for c, kind in COLUMN_KINDS.items() if kind == "text"]
 MAX_SCENARIO_JSON = 16 * 2**20
@@ -150,10 +150,11 @@ def from_plan(plan, folder: str | Path | None = None) -> PlanDocument:
 
 
 def read_study_folder(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """risk.csv or frontier.csv from a folder `allocator risk` or `allocator sweep` wrote."""
+    """risk.csv, frontier.csv, or tracking.csv with flags.csv and kpis_monthly.csv, from a folder that
+    `allocator risk`, `allocator sweep` or `allocator track` wrote."""
     folder = Path(folder)
     found = {stem: read_table(folder / f"{stem}.csv") for stem in STUDY_TABLES if (folder / f"{stem}.csv").is_file()}
     if not found:
-        raise PlanFolderError(folder, "", Text("no risk.csv or frontier.csv"),
-                              "a folder written by allocator risk or allocator sweep")
+        raise PlanFolderError(folder, "", Text("no risk.csv, frontier.csv or tracking.csv"),
+                              "a folder written by allocator risk, sweep or track")
     return found

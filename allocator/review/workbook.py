@@ -38,7 +38,7 @@ CHART_SIZE = {"width": 640, "height": 340}
 CHART_ROWS = 19  # rows the charts take at the top of the Charts sheet
 LABEL_WIDTH = 36
 # The report's sections the Summary shows, when the plan has them (no plan: why, in the diagnosis).
-SUMMARY_SECTIONS = ("targets", "milestones", "checks", "by_channel", "shortfalls", "diagnosis", "risk", "deltas")
+SUMMARY_SECTIONS = ("targets", "tracking", "flags", "milestones", "checks", "by_channel", "shortfalls", "diagnosis", "risk", "deltas")
 VALUE_WIDTH = 16
 
 

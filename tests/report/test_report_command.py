@@ -129,3 +129,25 @@ def test_the_api_returns_what_it_wrote(plans, tmp_path):
     pack = allocator.report(plans / "q1", html=tmp_path / "r.html")
     assert pack.written == {"html": tmp_path / "r.html"} and pack.solved
     assert pack.report.section("by_channel").total["spend"] == 3_400_000
+
+
+def test_a_track_folder_shown_beside_the_plan(plans, tmp_path):
+    import csv
+    import math
+
+    actuals = REPO / "scenarios" / "actuals_q1.csv"
+    track = tmp_path / "track"
+    invoke("track", str(plans / "q1"), str(actuals), "--as-of", "2027-02-01", "--out", str(track), "--store", "none")
+    pack = allocator.report(plans / "q1", html=tmp_path / "r.html", studies=[track])
+    # revenue to date, read straight from the actuals file: rows before the as-of date, a repeated
+    # date+channel+tier+product replacing the earlier one
+    latest = {}
+    with open(actuals, newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["date"] < "2027-02-01":
+                latest[(row["date"], row["channel"], row["tier"], row.get("product", ""))] = float(row["revenue"])
+    revenue = next(r for r in pack.report.section("tracking").rows if r["name"] == "revenue")
+    assert revenue["actual_to_date"] == pytest.approx(math.fsum(latest.values()), rel=1e-12)
+    flags = pack.report.section("flags").rows
+    assert any(f["flag"] == "cut_or_fix" and f["subject"] == "marketplace" for f in flags)
+    assert "Actuals against the plan" in (tmp_path / "r.html").read_text()
