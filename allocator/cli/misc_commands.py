@@ -43,7 +43,7 @@ def init(folder, force):
     from allocator.scenario.examples import write_examples
 
     written = write_examples(folder, force=force)
-    click.echo(f"Wrote {len(written)} files to {folder}: {', '.join(p.name for p in written)}")
+    click.echo(f"Wrote {len(written)} files to {folder}: {', '.join(str(p.relative_to(folder)) for p in written)}")
 
 
 @click.command()

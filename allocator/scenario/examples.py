@@ -8,6 +8,7 @@ from allocator.errors import OutputError
 
 EXAMPLE_FILES = ("example_q1.yaml", "example_q1_livestream_push.yaml", "example_q1_budget_4m.yaml",
                  "example_q1_budget_lines.yaml", "example_q1_annual.yaml", "funnel.csv", "baseline.csv", "history.csv",
+                 "actuals_q1.csv", "incentives/rules.yaml", "incentives/people.csv", "incentives/attainment_q1.csv",
                  "README.md")
 
 
@@ -31,5 +32,6 @@ def write_examples(folder: Path, force: bool = False) -> list[Path]:
         raise OutputError(f"{folder}: would overwrite {', '.join(clashes)}; pass --force or choose another folder")
     folder.mkdir(parents=True, exist_ok=True)
     for name, target in zip(EXAMPLE_FILES, targets):
+        target.parent.mkdir(exist_ok=True)  # incentives/
         target.write_bytes((source / name).read_bytes())
     return targets

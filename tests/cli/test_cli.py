@@ -180,6 +180,8 @@ def test_init_writes_example_and_refuses_to_overwrite(tmp_path):
     for scenario in sorted(EXAMPLE.parent.glob("*.yaml")):
         assert (folder / scenario.name).read_bytes() == scenario.read_bytes()
         assert invoke("validate", folder / scenario.name).exit_code == 0, scenario.name
+    for name in ("actuals_q1.csv", "incentives/rules.yaml", "incentives/people.csv", "incentives/attainment_q1.csv"):
+        assert (folder / name).read_bytes() == (EXAMPLE.parent / name).read_bytes(), name
 
     (folder / "example_q1.yaml").write_text("edited")
     again = invoke("init", folder)
