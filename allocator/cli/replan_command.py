@@ -51,7 +51,12 @@ def replan(scenario, actuals, as_of, against, run_id, learn, out, force, solver,
                         solver=solver, set=overrides, allow_outside=allow_outside, diagnose_seconds=diagnose_seconds,
                         out=out, force=force)
     plan = result.plan
-    click.echo(explain_status(plan.solution.plan))
+    if plan.solved:  # the whole quarter: the elapsed days at their actuals, the rest as re-planned
+        from allocator.cli.summary import summary_text
+
+        click.echo(summary_text(plan.solution))
+    else:
+        click.echo(explain_status(plan.solution.plan))
     if result.softened:
         click.echo("The committed targets cannot all be met any more; the best plan with shortfalls:")
         for row in plan.tables["shortfalls"].itertuples():
