@@ -141,7 +141,7 @@ def _record(out: Path, run: dict, periods: list[str], store: str | None) -> None
 
 def summary_lines(result, plan) -> list[str]:
     """What the terminal shows: the counts, each committed target and the flags."""
-    from allocator.tracking.flags import figure_format
+    from allocator.tracking.flags import figure_format, money_scale
 
     record = result.record["actuals"]
     tracking = result.tables["tracking"]
@@ -154,7 +154,7 @@ def summary_lines(result, plan) -> list[str]:
              (f"{'target':<{width}}{'committed':>14}{'plan to date':>14}{'actual':>14}{'attained':>9}"
               f"{'run-rate':>14}{'plan-based (90% interval)':>40}{'on course':>10}")]
     for row in targets.itertuples():
-        shown = figure_format(row.unit, plan.currency)
+        shown = figure_format(row.unit, plan.currency, money_scale(tracking, plan.currency))
         attained = "-" if math.isnan(row.attainment) else f"{row.attainment:.1%}"
         interval = "" if math.isnan(row.plan_based_low) else \
             f" ({shown(row.plan_based_low)}-{shown(row.plan_based_high)})"

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from allocator.plan.display import Style, show
+
 from allocator.tracking.kpis import ALL
 
 FLAGS = ["flag", "subject", "measure", "actual_figure", "plan_figure", "relative_change", "threshold", "weeks",
@@ -80,7 +82,7 @@ def target_flags(tracking: pd.DataFrame, currency: str) -> list[dict]:
     """``target_miss`` rows from tracking.csv's target rows."""
     out = []
     for row in tracking[(tracking["level"] == "target") & (~tracking["on_course"].astype(bool))].itertuples():
-        shown = figure_format(row.unit, currency)
+        shown = figure_format(row.unit, currency, money_scale(tracking, currency))
         which = [name for name, gap in (("run-rate", row.gap_run_rate), ("plan-based", row.gap_plan_based))
                  if gap < 0 and row.sense == ">=" or gap > 0 and row.sense == "<="]  # NaN: not judged
         bound = "at least" if row.sense == ">=" else "at most"
@@ -97,13 +99,19 @@ def target_flags(tracking: pd.DataFrame, currency: str) -> list[dict]:
     return out
 
 
-def figure_format(unit: str, currency: str):
-    """How a number in `unit` reads: whole money and counts, shares as percentages, multiples to 2 decimals."""
-    if unit in (currency, "count"):
-        return lambda v: "-" if np.isnan(v) else f"{v:,.0f}"
-    if unit.startswith("share"):
-        return lambda v: "-" if np.isnan(v) else f"{v:.2%}"
-    return lambda v: "-" if np.isnan(v) else f"{v:,.2f}"
+def figure_format(unit: str, currency: str, scale: float | None = None):
+    """How a number in `unit` reads, as everywhere a person reads the plan (allocator.plan.display): money
+    to three significant digits of the plan's `scale`, counts whole, shares as percentages, ROI as 2.50x."""
+    kind = ("money" if unit == currency else "count" if unit == "count" else
+            "percent" if unit.startswith("share") else "multiple")
+    style = Style.for_plan(currency, scale or 1000.0)
+    return lambda value: show(value, kind, style)
+
+
+def money_scale(tracking: pd.DataFrame, currency: str) -> float:
+    """The plan's largest money figure (its budget or revenue), which sets how many decimals money gets."""
+    money = tracking.loc[(tracking["level"] == "target") & (tracking["unit"] == currency), "plan_total"]
+    return float(money.abs().max()) if len(money) and np.isfinite(money.abs().max()) else 0.0
 
 
 def _gap(row, which: list[str]) -> float:

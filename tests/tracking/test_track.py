@@ -227,7 +227,7 @@ def test_targets_on_a_selection_and_channel_roi_floors(tmp_path):
     assert share["forecast_plan_based"] == pytest.approx(b_forecast / (5000 + 5250 * 5000 / 6375), rel=1e-6)
     assert math.isnan(share["gap_run_rate"]) and not share["on_course"]  # 1,823.5 / 9,117.6 = 0.2 < 0.25
     flags = pd.read_csv(tmp_path / "out" / "flags.csv").set_index("subject")
-    assert "plan-based short by 5.00%" in flags.loc["mix_min_revenue[channel=b]", "statement"]
+    assert "plan-based short by 5.0%" in flags.loc["mix_min_revenue[channel=b]", "statement"]
 
 
 def test_plan_based_follows_the_plans_phasing_run_rate_does_not(tmp_path):
