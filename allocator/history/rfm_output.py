@@ -6,14 +6,13 @@ file, replaced only with --force and only when allocator wrote it.
 
 from __future__ import annotations
 
-import platform
 import time
-from importlib import metadata
 from pathlib import Path
 
 from allocator.history.rfm import KINDS, QUARTER_DAYS, SEGMENTS, Rfm, customers_table
 from allocator.history.transactions import Transactions
 from allocator.io.output import prepare_target, write_folder
+from allocator.io.provenance import versions
 from allocator.scenario.schema import Tier
 
 # The names the bundled example gives its tiers, so that tiers.yaml drops into it as it is.
@@ -120,18 +119,8 @@ def run_record(result: Rfm, transactions: Transactions, lead_conversion: float, 
         "rules": rules_record(result, lead_conversion),
         "counts": {**result.counts, "customers_by_tier": by_tier},
         "seconds": round(seconds, 3) if seconds is not None else None,
-        "versions": _versions(), "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "versions": versions(), "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-
-
-def _versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for package in ("allocator-lp", "pandas", "numpy"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found
 
 
 def readme(result: Rfm, lead_conversion: float) -> str:

@@ -152,7 +152,7 @@ def mix_rows(ctx: BuildContext, rows: RowBlocks) -> None:
 
 def phasing_rows(ctx: BuildContext, rows: RowBlocks) -> None:
     """Seasonal phasing: each period's share of total revenue within weight x (1 +/- tolerance)."""
-    season, base, M = ctx.scenario.seasonality, ctx.baseline, ctx.periods
+    season, base = ctx.scenario.seasonality, ctx.baseline
     weights = season.target_weights
     if not weights:
         return

@@ -21,7 +21,7 @@ from allocator.io.run_record import read_run_record
 from allocator.plan.display import Style
 from allocator.plan.units import COLUMN_KINDS
 from allocator.plan.verify import read_plan_table, verify
-from allocator.whatif.compare import NAME_COLUMNS, _check_rectangular, _check_run, _scenario_of
+from allocator.whatif.compare import _check_rectangular, _check_run, _scenario_of
 
 # The CSVs a report shows, in the order its sections and the workbook's sheets follow.
 PLAN_TABLES = ("allocation", "by_channel", "by_period", "weekly", "by_tier", "by_product", "targets", "milestones",

@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-import functools
 import os
-import platform
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
-from solvers import BACKENDS, OPTIONAL_EXTRAS, SolveOptions, SolveResult, SolverError, Status, describe
-from solvers.errors import DISTRIBUTION
-
 from allocator.errors import SolveFailed, UsageError
-from allocator.scenario.loader import LoadedScenario, load_scenario
+from allocator.io.provenance import versions
 from allocator.model.build import PlanModel, build_model
-from allocator.scenario.inputs import input_records
+from allocator.model.ordering import ordered_model
 from allocator.plan.tables import Plan, make_plan
+from allocator.scenario.inputs import input_records
+from allocator.scenario.loader import LoadedScenario, load_scenario
 from allocator.solving.checking import plan_checks, with_history
 from allocator.solving.goals import solve_with_goals
-from allocator.model.ordering import ordered_model
 from allocator.solving.tiebreak import refine, slices_out_of_order
+from solvers import (
+    BACKENDS,
+    OPTIONAL_EXTRAS,
+    SolveOptions,
+    SolverError,
+    SolveResult,
+    Status,
+    describe,
+)
 
 # Ordering binaries for a channel with no spend cap: bound its open last slice at this multiple of the LP
 # plan's total spend, raised tenfold (at most this many tries) while the plan's spend reaches half of it.
 UNCAPPED_BOUND_FACTOR, UNCAPPED_BOUND_TRIES = 100.0, 4
-# run.json's "versions": name shown -> distribution (this tool's own is `allocator-lp` on the index).
-VERSIONED_PACKAGES = {"allocator": DISTRIBUTION, **{name: name for name in (
-    "pulp", "pandas", "numpy", "pydantic", "click", "PyYAML", "highspy")}}
-
 
 @dataclass(frozen=True)
 class SolvedScenario:
@@ -191,19 +191,3 @@ def run_record(solved: SolvedScenario, out: str | Path | None = None) -> dict:
         "versions": versions(),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-@functools.lru_cache(maxsize=1)
-def _package_versions() -> tuple[tuple[str, str], ...]:
-    out = [("python", platform.python_version())]
-    for name, distribution in VERSIONED_PACKAGES.items():
-        try:
-            out.append((name, metadata.version(distribution)))
-        except metadata.PackageNotFoundError:
-            continue
-    return tuple(out)
-
-
-def versions() -> dict[str, str]:
-    return dict(_package_versions())
-

@@ -8,12 +8,11 @@ files, replaced only with --force and only when allocator wrote it.
 from __future__ import annotations
 
 import hashlib
-import platform
 import time
-from importlib import metadata
 from pathlib import Path
 
 from allocator.io.output import prepare_target, write_folder
+from allocator.io.provenance import versions
 from allocator.plan.units import with_units
 from allocator.plan.words import figure
 from allocator.tracking.incentive_rules import LoadedRules
@@ -93,15 +92,5 @@ def run_record(result: Incentives, loaded: LoadedRules, inputs: list[Path], seco
                                                                       "incentive_total")},
         "expected_cost_at_planned_attainment": dict(zip(result.expected["part"], result.expected["amount"].astype(float))),
         "seconds": round(seconds, 3) if seconds is not None else None,
-        "versions": _versions(), "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "versions": versions(), "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-
-
-def _versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for package in ("allocator-lp", "pandas", "pydantic"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found

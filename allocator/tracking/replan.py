@@ -9,7 +9,6 @@ the best plan is returned with its shortfalls, together with the diagnosis of wh
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, replace
 from datetime import date
@@ -18,19 +17,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solvers import SolveOptions, SolverError, Status
-
 from allocator.analysis.diagnose import Diagnosis, diagnose
 from allocator.analysis.solution import Plan
 from allocator.errors import SolveFailed
 from allocator.io.output import write_folder
-from allocator.plan.units import with_units
+from allocator.io.provenance import file_sha256
 from allocator.plan.tables import make_plan
+from allocator.plan.units import with_units
 from allocator.scenario.loader import LoadedScenario
 from allocator.solving.pipeline import SolvedScenario, solve_loaded, solve_model
 from allocator.tracking.learn import learned_scenario
 from allocator.tracking.replan_delta import delta_sentences, delta_table
 from allocator.tracking.replan_scenario import elapsed_cells, replan_model
+from solvers import SolveOptions, SolverError, Status
 
 
 @dataclass
@@ -91,7 +90,7 @@ def replan(loaded: LoadedScenario, actuals: pd.DataFrame, as_of: date, *, solver
         "kind": "replan", "as_of": as_of.isoformat(), "learned": learn, "softened": softened,
         "approved_from": approved_from,
         "actuals": {"file": None if actuals_file is None else str(Path(actuals_file).absolute()),
-                    "sha256": None if actuals_file is None else _sha256(Path(actuals_file))},
+                    "sha256": None if actuals_file is None else file_sha256(Path(actuals_file))},
         "elapsed_share": elapsed.elapsed_share,
     }
     over = {p for p, f in elapsed.elapsed_share.items() if f >= 1.0}
@@ -156,7 +155,3 @@ def write_replan(result: Replan, out: str | Path, inputs: list[Path], force: boo
     write_folder(Path(out), tables, replan_run_record(result, out), inputs=inputs,
                  extra_files={"scenario.json": result.plan.scenario_record()}, force=force)
     return [f"{stem}.csv" for stem in tables] + ["scenario.json", "run.json"]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -13,23 +13,32 @@ from the plan's first day, are the elapsed days. The plan to date: `allocator.tr
 
 from __future__ import annotations
 
-import hashlib
-import platform
 import time
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
 from allocator.errors import Text
 from allocator.history.history_table import parse_date
+from allocator.io.provenance import file_sha256, versions
 from allocator.tracking import forecast as forecast_method
 from allocator.tracking import kpis as kpi_rules
 from allocator.tracking.actuals import Actuals, ActualsError, PlanScope, read_actuals
 from allocator.tracking.flags import FlagRules, flags_table
-from allocator.tracking.kpis import daily_kpis, enrich, month_plan, monthly_kpis, weekly_kpis
-from allocator.tracking.plan_days import daily_plan, day_shares, joined, new_customer_tiers
+from allocator.tracking.kpis import (
+    daily_kpis,
+    enrich,
+    month_plan,
+    monthly_kpis,
+    weekly_kpis,
+)
+from allocator.tracking.plan_days import (
+    daily_plan,
+    day_shares,
+    joined,
+    new_customer_tiers,
+)
 from allocator.tracking.to_date import Series, tracking_table
 
 
@@ -129,7 +138,7 @@ def _record(plan: PlanSource, actuals: Actuals, moment, rules: FlagRules, skippe
         "plan": {"folder": str(plan.folder.absolute()) if plan.folder else None, "status": plan.run.get("status"),
                  "scenario": {"name": scenario.get("name"), "file": scenario.get("file"),
                               "sha256": scenario.get("sha256")}},
-        "actuals": {"path": str(Path(actuals.source).absolute()), "sha256": _sha256(actuals.source),
+        "actuals": {"path": str(Path(actuals.source).absolute()), "sha256": file_sha256(actuals.source),
                     "rows_read": actuals.rows_read, "rows_replaced": actuals.replaced,
                     "corrections": actuals.corrections, "rows_not_counted_on_or_after_as_of": not_counted,
                     "by_product": with_product, "statement": actuals.statement()},
@@ -143,23 +152,5 @@ def _record(plan: PlanSource, actuals: Actuals, moment, rules: FlagRules, skippe
             "forecast": " ".join(forecast_method.__doc__.split()),
             "kpis": " ".join(kpi_rules.__doc__.split()),
         },
-        "versions": _versions(), "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "versions": versions(), "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for package in ("allocator-lp", "pandas", "numpy"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found
