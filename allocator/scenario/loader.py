@@ -354,6 +354,8 @@ def _field_path(loc: list, data) -> str:
             else:
                 node = None
             out += f"[{label}]"
+        elif isinstance(node, dict) and node.get("curve") == part:
+            continue  # the tag of a discriminated union (a response curve's `curve:`), not a field
         else:
             out += ("." if out else "") + str(part)
             node = node.get(part) if isinstance(node, dict) else None

@@ -12,6 +12,7 @@ from datetime import date
 from allocator.errors import ScenarioError, Text
 from allocator.scenario.anchors import check_anchors
 from allocator.scenario.calendar import check_calendar
+from allocator.scenario.curves import curve_problem
 from allocator.scenario.objectives import OBJECTIVE_NAMES
 from allocator.scenario.periods import phasing_groups, value_at
 from allocator.scenario.schema import SELECTION_KEYS, STAGES, TIER_KINDS, Scenario, Selection
@@ -70,8 +71,11 @@ def _check_channels(s: Scenario, file: str) -> None:
         for field in ("max_spend", "min_spend", "max_leads"):
             _check_per_period(getattr(c, field), periods, file, f"{base}.{field}")
         _check_min_below_max(c, s.periods, file, base)
-        if c.response is not None:
+        if isinstance(c.response, list):
             _check_response(c.response, file, f"{base}.response")
+        elif c.response is not None:  # a curve still here could not become slices: say why
+            field, value, expected = curve_problem(s, c)
+            raise ScenarioError(file, f"{base}.response" + (f".{field}" if field else ""), value, expected)
         capped_every_period = c.max_spend is not None and (
             not isinstance(c.max_spend, dict) or all(p in c.max_spend for p in s.periods)
         )

@@ -10,10 +10,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 
 from allocator.scenario.anchors import AnchorFields, GrowthFields, HistoryFile
 from allocator.scenario.calendar import Calendar, Milestone
+from allocator.scenario.curves import CurveFit, ResponseCurve, with_curve_slices
 from allocator.scenario.fields import (  # noqa: F401 (re-exported: the schema's field types)
     NAME_PATTERN, NUMBER, Count, Factor, Money, Name, NameOrNames, PerPeriodCount, PerPeriodMoney, PositiveMoney,
     Rate, Share, Strict,
@@ -54,11 +55,20 @@ class Channel(Strict):
     min_spend_if_used: PositiveMoney | None = Field(
         None, description="Over the quarter the channel is either off or gets at least this much (adds a binary)."
     )
-    response: list[ResponseSegment] | None = Field(
-        None, min_length=1,
+    response: list[ResponseSegment] | ResponseCurve | None = Field(
+        None,
         description="Diminishing returns on the channel's spend per period: slices in increasing order, "
-        "efficiency non-increasing (concave).",
+        "efficiency non-increasing (concave); or a media-mix curve (hill, michaelis_menten, logistic) that "
+        "becomes such slices (allocator.scenario.curves).",
     )
+    _response_fit: CurveFit | None = PrivateAttr(None)  # set when `response` was fitted from a curve
+
+    @field_validator("response")
+    @classmethod
+    def _some_slices(cls, value):
+        if isinstance(value, list) and not value:
+            raise ValueError("at least one slice")
+        return value
 
 
 class Tier(Strict):
@@ -315,6 +325,12 @@ class Scenario(Strict):
     calendar: Calendar | None = Field(None, description="Split the plan into days and ISO weeks (weekly.csv).")
     milestones: list[Milestone] = Field(default_factory=list, description="Key dates with cumulative targets.")
     history: HistoryFile | None = Field(None, description="Past results: growth targets and target checks read it.")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _curves_as_slices(cls, data, handler) -> "Scenario":
+        """A channel's media-mix curve becomes its `response:` slices, fitted over its spend range."""
+        return with_curve_slices(handler(data), ResponseSegment)
 
 
 @cache

@@ -9,6 +9,7 @@ plan spends and earns f times as much and wins exactly the same leads and custom
 from __future__ import annotations
 
 import copy
+import types
 import typing
 from dataclasses import replace
 
@@ -46,12 +47,22 @@ def money_fields(model: type[BaseModel] = Scenario, prefix: str = "") -> list[st
         if _is_money(annotation):
             out.append(path)
             continue
-        sub = _model_of(annotation)
-        if sub is not None:
-            listed = typing.get_origin(annotation) is list or any(
-                typing.get_origin(a) is list for a in typing.get_args(annotation))
-            out.extend(money_fields(sub, f"{path}[]." if listed else f"{path}."))
+        # Each alternative of a union on its own: a response is a list of slices or a curve (a mapping).
+        for alternative in _alternatives(annotation):
+            sub = _model_of(alternative)
+            if sub is not None:
+                listed = typing.get_origin(alternative) is list
+                out.extend(f for f in money_fields(sub, f"{path}[]." if listed else f"{path}.") if f not in out)
     return out
+
+
+def _alternatives(annotation) -> list:
+    """The members of a union (through Annotated and nested unions), or the annotation itself."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _alternatives(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [leaf for arg in typing.get_args(annotation) for leaf in _alternatives(arg)]
+    return [annotation]
 
 
 def _scale_value(value, factor: float):
@@ -69,7 +80,7 @@ def _apply(node, parts: list[str], factor: float) -> None:
     if not isinstance(node, dict) or key not in node or node[key] is None:
         return
     if listed:
-        for item in node[key]:
+        for item in node[key] if isinstance(node[key], list) else ():
             _apply(item, rest, factor)
     elif rest:
         _apply(node[key], rest, factor)

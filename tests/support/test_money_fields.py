@@ -7,7 +7,9 @@ def test_every_money_field_of_the_schema_is_found():
     # Read off allocator/schema.py by hand: the fields typed Money, PositiveMoney or per-period money.
     assert sorted(money_fields()) == sorted([
         "channels[].cost_per_lead", "channels[].max_spend", "channels[].min_spend", "channels[].min_spend_if_used",
-        "channels[].response[].up_to", "tiers[].order_value", "funnel[].cost_per_lead", "funnel[].order_value",
+        "channels[].response[].up_to", "tiers[].order_value",
+        # a media-mix curve: its half-saturation spend and its effect (effective spend) are money
+        "channels[].response.half_saturation", "channels[].response.max_effect", "funnel[].cost_per_lead", "funnel[].order_value",
         "baseline[].revenue", "budget.total", "budget.limits[].min", "budget.limits[].max", "targets.revenue",
         # budget lines (spend bounds and the revenue a line promises) and absolute targets on selections
         "budget.lines[].min", "budget.lines[].max", "budget.lines[].revenue", "targets.by[].revenue",
@@ -37,3 +39,11 @@ def test_scaling_touches_money_only():
     assert out["budget"] == {"total": 1_000_000, "limits": [{"select": {"channel": "a"}, "max": 8000, "max_share": 0.5}]}
     assert out["targets"] == {"revenue": 9_000_000, "new_customers": 40, "leads": 80}
     assert data["budget"]["total"] == 1000  # the input is left as it was
+
+
+def test_scaling_a_response_curve_scales_its_spend_and_effect_only():
+    data = {"channels": [{"name": "a", "cost_per_lead": 50, "response": {
+        "curve": "hill", "half_saturation": 200, "slope": 0.7, "max_effect": 90, "max_error": 0.01}}]}
+    out = scale_money(data, 1000)
+    assert out["channels"][0]["response"] == {"curve": "hill", "half_saturation": 200_000, "slope": 0.7,
+                                              "max_effect": 90_000, "max_error": 0.01}
