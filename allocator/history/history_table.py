@@ -32,6 +32,9 @@ COUNTS = ("leads", "customers")  # whole numbers: the binomial intervals of cali
 KEY = ("date", "channel", "tier", "product")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 MAX_FILE_BYTES = 500 * 1024 * 1024
+# The largest amount one cell may hold: above any real row of spend, revenue or counts, even in rupiah or
+# dong, and far enough below the float limit that sums and the intervals' squared residuals stay finite.
+MAX_AMOUNT = 1e15
 _NAME = re.compile(NAME_PATTERN)
 _WINDOW = re.compile(r"^\s*(\d+)\s*([dwmqy])\s*$", re.IGNORECASE)
 
@@ -123,7 +126,11 @@ def history_before(frame: pd.DataFrame, as_of, window: str | None = None, option
         shown = as_of.strip() if isinstance(as_of, str) else f"{moment:%Y-%m-%d}"
         raise HistoryError(option, "", shown, f"a date after the history's first date ({first:%Y-%m-%d})")
     if window is not None:
-        kept = kept[kept["date"] >= moment - parse_window(window)]
+        try:
+            start = moment - parse_window(window)
+        except (OverflowError, ValueError):  # a window longer than the calendar: all history before as_of
+            start = pd.Timestamp.min
+        kept = kept[kept["date"] >= start]
         if kept.empty:
             raise HistoryError("--window", "", window, f"a window reaching back to the history before {moment:%Y-%m-%d}")
     kept = kept.reset_index(drop=True)
@@ -140,6 +147,12 @@ def parse_date(text, option: str = "--as-of") -> pd.Timestamp:
         raise HistoryError(option, "", text, "a date YYYY-MM-DD") from None
     if pd.isna(moment):
         raise HistoryError(option, "", text, "a date YYYY-MM-DD")
+    try:  # the tables hold nanosecond dates: a date outside their range cannot be compared with them
+        moment = moment.as_unit("ns")
+    except (OverflowError, ValueError):
+        shown = text.strip() if isinstance(text, str) else f"{moment:%Y-%m-%d}"
+        raise HistoryError(option, "", shown, f"a date YYYY-MM-DD from {pd.Timestamp.min.ceil('D'):%Y-%m-%d} to "
+                           f"{pd.Timestamp.max:%Y-%m-%d}") from None
     return moment.normalize()
 
 
@@ -212,6 +225,10 @@ def _amounts(column: pd.Series, path: Path, lines: list[str], name: str) -> pd.S
     if bad.any():
         row = np.flatnonzero(bad)[0]
         raise HistoryError(path, f"{lines[row]}, {name}", column.iat[row], f"{expected} (write 0 for none)")
+    too_large = values > MAX_AMOUNT
+    if too_large.any():
+        row = np.flatnonzero(too_large)[0]
+        raise HistoryError(path, f"{lines[row]}, {name}", column.iat[row], f"{expected}, at most {MAX_AMOUNT:.0e}")
     wrong = values < 0
     if name in COUNTS:
         wrong |= values != np.round(values)

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import Text, UsageError
-from allocator.history.history_table import HistoryError
+from allocator.history.history_table import HistoryError, parse_date
 from allocator.history.transactions import Transactions
 
 MONEY_DECIMALS = 6
@@ -105,7 +105,7 @@ def parse_cuts(texts) -> dict[str, tuple[float, ...]]:
 
 def score_customers(transactions: Transactions, as_of, rules: Rules = Rules()) -> Rfm:
     """Score every customer who purchased before `as_of` and sum the tiers (see the module's rules)."""
-    as_of = pd.Timestamp(as_of).normalize()
+    as_of = parse_date(as_of)
     frame = transactions.frame
     before = frame["date"] < as_of
     used = frame[before]

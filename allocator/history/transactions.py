@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import Text
-from allocator.history.history_table import HistoryError
+from allocator.history.history_table import MAX_AMOUNT, HistoryError
 
 REQUIRED = ("customer_id", "date", "amount")
 OPTIONAL = ("order_id", "product")
@@ -177,4 +177,9 @@ def _amounts(column: pd.Series, path: Path, lines: list[str]) -> pd.Series:
         row = int(bad[0])
         raise HistoryError(path, f"{lines[row]}, column amount", column.iat[row],
                            "a number such as 12.50 (negative for a return; no thousands separators)")
+    bad = np.flatnonzero(np.abs(values) > MAX_AMOUNT)
+    if bad.size:
+        row = int(bad[0])
+        raise HistoryError(path, f"{lines[row]}, column amount", column.iat[row],
+                           f"an amount of at most {MAX_AMOUNT:.0e} either way")
     return pd.Series(values)
