@@ -96,12 +96,16 @@ def validate(scenario, overrides, allow_outside):
     """
     from allocator import api
     from allocator.model.cells import build_cells
+    from allocator.scenario.curves import fit_rows
 
     s = api.load(scenario, set=overrides, allow_outside=allow_outside).scenario
     click.echo(
         f"{scenario}: valid. {len(s.channels)} channels, {len(s.tiers)} tiers, {len(s.products)} products, "
         f"{len(s.periods)} periods, {build_cells(s).size} eligible cells; objective {s.objective}."
     )
+    for row in fit_rows(s):  # a media-mix curve became slices: say how many and how close (response_fit.csv)
+        click.echo(f"  {row['channel']}: {row['curve']} curve as {row['slices']} slices up to {row['spend_range']:,.6g} "
+                   f"per period, within {row['achieved_error']:.3%} of max_effect (max_error {row['max_error']:.3%})")
 
 
 @click.command()

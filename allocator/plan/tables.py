@@ -18,6 +18,7 @@ from solvers import SolveResult, Status
 from allocator.model.build import PlanModel
 from allocator.model.cells import funnel_cube, select
 from allocator.scenario.anchors import derivations
+from allocator.scenario.curves import fit_rows
 from allocator.plan.calendar import day_split, weekly_table
 from allocator.plan.lines_table import by_target_rows, lines_table, target_owners
 from allocator.plan.milestones import milestones_table
@@ -79,6 +80,8 @@ def make_plan(model: PlanModel, result: SolveResult, objective_kind: str) -> Pla
         tables["shortfalls"] = shortfalls_table(model, x)
     tables["sensitivity"] = sensitivity_table(model, result, objective_kind, binding)
     tables["marginal"] = marginal_table(model, result, objective_kind)
+    if fit_rows(model.scenario):  # channels whose response was a media-mix curve: its slices' achieved error
+        tables["response_fit"] = pd.DataFrame(fit_rows(model.scenario))
     return Plan(objective=model.objective_value(result.x), tables=tables, totals=plan_totals(model, x), **common)
 
 

@@ -128,6 +128,7 @@ class CurveFit:
     """The slices a curve became, over which spend range, and how close they follow it."""
 
     curve: str
+    parameters: tuple[tuple[str, float], ...]  # the curve's numbers as given (half_saturation, slope...)
     spend_range: float  # money per period: the slices are fitted on [0, spend_range]
     breakpoints: tuple[float, ...]  # slice ends (money per period), the last one = spend_range
     efficiencies: tuple[float, ...]  # chord slopes: effective spend per unit of spend
@@ -156,7 +157,8 @@ def fit_slices(curve: _Curve, spend_range: float) -> CurveFit:
                          f"spend up to {spend_range:g}: raise max_error")
     starts = [0.0] + ends[:-1]
     efficiencies = tuple((effect(curve, b) - effect(curve, s)) / (b - s) for s, b in zip(starts, ends))
-    return CurveFit(curve.curve, spend_range, tuple(ends), efficiencies, curve.max_error,
+    parameters = tuple((k, v) for k, v in curve.model_dump().items() if k not in ("curve", "max_error"))
+    return CurveFit(curve.curve, parameters, spend_range, tuple(ends), efficiencies, curve.max_error,
                     max(gaps) / curve.max_effect)
 
 
@@ -228,3 +230,18 @@ def curve_problem(scenario, channel) -> tuple[str, object, str] | None:
             f"{fit.breakpoints[0]:.6g}, buys {fit.efficiencies[0]:.4g}): effect is money at full efficiency "
             "(leads x cost_per_lead), so express max_effect that way with cost_per_lead the best price per lead")
     return None
+
+
+def fit_rows(scenario) -> list[dict]:
+    """response_fit.csv: per channel whose response was a curve, the curve, its slices and its error."""
+    rows = []
+    for channel in scenario.channels:
+        fit = channel._response_fit
+        if fit is None:
+            continue
+        given = dict(fit.parameters)
+        rows.append({"channel": channel.name, "curve": fit.curve, "half_saturation": given["half_saturation"],
+                     "slope": given.get("slope"), "max_effect": given["max_effect"],
+                     "spend_range": fit.spend_range, "slices": len(fit.breakpoints), "max_error": fit.max_error,
+                     "achieved_error": fit.achieved_error})
+    return rows
