@@ -17,8 +17,9 @@ Construction (greedy chords): from a = 0, the next breakpoint b is the largest s
 chord stays within max_error x E of the curve on [a, b]. For a concave curve the largest gap between
 curve and chord is at the point where the curve's slope equals the chord's (found by bisection on the
 decreasing derivative), and it grows with b, so b is found by bisection too. R is the channel's spend
-range per period (its largest max_spend, or the budget total). The last slice is left open (spend
-beyond R cannot happen). The achieved error is the largest of the chords' gaps, over E.
+range per period (its largest max_spend, or the budget total). After the chords, an open slice continues
+at the curve's slope at R (spend beyond R happens only in variants built from the fitted scenario). The
+achieved error is the largest of the chords' gaps, over E; it holds on [0, R].
 """
 
 from __future__ import annotations
@@ -135,10 +136,18 @@ class CurveFit:
     max_error: float  # asked, share of max_effect
     achieved_error: float  # largest gap of the slices below the curve on [0, spend_range], share of max_effect
 
+    beyond: float  # the curve's slope at spend_range: the open last slice's efficiency (0: none)
+
     def slices(self) -> list[dict]:
-        """The `response:` list form; the last slice is left open."""
-        ends = list(self.breakpoints[:-1]) + [None]
-        return [{"up_to": end, "efficiency": eff} for end, eff in zip(ends, self.efficiencies)]
+        """The `response:` list form: the chords, then an open slice at the curve's slope at the range's end.
+
+        Spend beyond the range happens only in a variant built from the fitted scenario (a lever moved by
+        `explain`, say); there the slices follow the curve's tangent, above the curve, not the last chord."""
+        if self.beyond <= 0:  # the curve is flat to machine precision at the range's end: the last chord stays open
+            ends = list(self.breakpoints[:-1]) + [None]
+            return [{"up_to": end, "efficiency": eff} for end, eff in zip(ends, self.efficiencies)]
+        chords = [{"up_to": end, "efficiency": eff} for end, eff in zip(self.breakpoints, self.efficiencies)]
+        return chords + [{"up_to": None, "efficiency": self.beyond}]
 
 
 def fit_slices(curve: _Curve, spend_range: float) -> CurveFit:
@@ -159,7 +168,7 @@ def fit_slices(curve: _Curve, spend_range: float) -> CurveFit:
     efficiencies = tuple((effect(curve, b) - effect(curve, s)) / (b - s) for s, b in zip(starts, ends))
     parameters = tuple((k, v) for k, v in curve.model_dump().items() if k not in ("curve", "max_error"))
     return CurveFit(curve.curve, parameters, spend_range, tuple(ends), efficiencies, curve.max_error,
-                    max(gaps) / curve.max_effect)
+                    max(gaps) / curve.max_effect, min(marginal(curve, spend_range), efficiencies[-1]))
 
 
 def _farthest_end(curve: _Curve, a: float, limit: float, tolerance: float) -> float:
@@ -242,6 +251,6 @@ def fit_rows(scenario) -> list[dict]:
         given = dict(fit.parameters)
         rows.append({"channel": channel.name, "curve": fit.curve, "half_saturation": given["half_saturation"],
                      "slope": given.get("slope"), "max_effect": given["max_effect"],
-                     "spend_range": fit.spend_range, "slices": len(fit.breakpoints), "max_error": fit.max_error,
+                     "spend_range": fit.spend_range, "slices": len(fit.slices()), "max_error": fit.max_error,
                      "achieved_error": fit.achieved_error})
     return rows

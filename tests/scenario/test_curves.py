@@ -90,9 +90,10 @@ MM = {"curve": "michaelis_menten", "half_saturation": 500, "max_effect": 400, "m
 def test_a_loaded_curve_becomes_slices_over_the_budget(tmp_path):
     channel = load_scenario(write_scenario(tmp_path, _curved(MM))).scenario.channels[0]
     slices = [{"up_to": seg.up_to, "efficiency": seg.efficiency} for seg in channel.response]
-    # The last slice is open; the others end inside the budget of 1000 (the spend range), in order.
+    # The chords end at the budget of 1000 (the spend range), in order; then an open slice at the
+    # curve's slope there, 400 x 500 / (500 + 1000)^2 = 0.0889, below the last chord's.
     ends = [piece["up_to"] for piece in slices]
-    assert ends[-1] is None and ends[:-1] == sorted(ends[:-1]) and ends[-2] < 1000
+    assert ends[-1] is None and ends[:-1] == sorted(ends[:-1]) and ends[-2] == 1000
     # At the budget the slices give the curve's value exactly (a breakpoint): 400 x 1000 / 1500.
     assert slices_on(slices, np.array([1000.0]))[0] == pytest.approx(400 * 1000 / 1500, rel=1e-12)
 
