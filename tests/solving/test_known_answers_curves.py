@@ -8,8 +8,10 @@ and never above it. The analytic values are worked out here from the formulas.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
-from helpers import backends, base_scenario, solve_and_verify, spend_of, write_scenario
+from helpers import backends, base_scenario, invoke, solve_and_verify, spend_of, write_scenario
 
 BACKENDS = backends()
 RPS = 1 / 10 * 0.1 * 500  # revenue per unit of effective spend
@@ -64,3 +66,20 @@ def test_least_spend_for_a_revenue_target_is_the_curves_inverse(tmp_path, solver
     assert plan.tables["allocation"]["revenue"].sum() == pytest.approx(1000, rel=1e-7)
     fit = plan.tables["response_fit"].iloc[0]
     assert fit["spend_range"] == 5000 and fit["achieved_error"] <= 0.005
+
+
+def test_cli_solve_writes_the_achieved_error_and_verify_passes(tmp_path):
+    # Two channels from a media-mix model, one Hill and one logistic, over a quarter: solve, verify, read the fit.
+    data = base_scenario(periods=["2027-01", "2027-02", "2027-03"], budget={"total": 30000}, channels=[
+        {"name": "search", "cost_per_lead": 10, "max_spend": 8000, "response": {
+            "curve": "hill", "half_saturation": 90000, "slope": 0.6, "max_effect": 1500, "max_error": 0.004}},
+        {"name": "social", "cost_per_lead": 12, "response": {
+            "curve": "logistic", "half_saturation": 6000, "max_effect": 9000, "max_error": 0.01}}])
+    path, out = write_scenario(tmp_path, data), tmp_path / "out"
+    assert invoke("solve", path, "--out", out).exit_code == 0
+    assert invoke("verify", path, out).exit_code == 0
+    fit = pd.read_csv(out / "response_fit.csv").set_index("channel")
+    # search is capped at 8000 a month, social only by the budget of 30000.
+    assert fit.loc["search", "spend_range"] == 8000 and fit.loc["social", "spend_range"] == 30000
+    assert fit.loc["search", "slope"] == 0.6 and np.isnan(fit.loc["social", "slope"])
+    assert (fit["achieved_error"] <= fit["max_error"] * (1 + 1e-9)).all() and (fit["achieved_error"] > 0).all()
