@@ -84,7 +84,7 @@ def summary_text(solved: SolvedScenario) -> str:
     plan = solved.plan
     s = solved.loaded.scenario
     t = plan.totals
-    style = Style.for_plan(s.currency, max(abs(t["spend"]), abs(t["revenue_total"])))
+    style = Style.for_totals(s.currency, t["spend"], t["revenue_total"])
     lines = [f"{s.name}  [{s.currency}]", explain_status(plan)]
     kind = "count" if plan.objective_kind == "max_new_customers" else "money"
     lines.append(f"objective {plan.objective_kind} = {show(plan.objective, kind, style)}")

@@ -46,6 +46,15 @@ class Style:
         wanted = 2 - math.floor(math.log10(abs(scale)))
         return cls(currency, int(max(0, wanted)))
 
+    @classmethod
+    def for_totals(cls, currency: str, spend: float, revenue: float) -> "Style":
+        """The style of a plan from its totals: three significant digits of its spend, the smaller of its
+        two headline figures (revenue is several times the spend), so that a plan kept in millions reads
+        its 3.4M budget `3.40` and a channel's 0.15M `0.15`, not `3.4` and `0.1`/`0.2` as three digits of
+        a 27.9M revenue gave. The revenue sets them when nothing is spent."""
+        spend, revenue = abs(float(spend or 0.0)), abs(float(revenue or 0.0))
+        return cls.for_plan(currency, spend if spend > 0 and math.isfinite(spend) else revenue)
+
     def decimals(self, kind: str) -> int:
         return {"money": self.money_decimals, "count": 0, "percent": PERCENT_DECIMALS,
                 "multiple": MULTIPLE_DECIMALS}.get(kind, 0)

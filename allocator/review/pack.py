@@ -8,7 +8,7 @@ from pathlib import Path
 from allocator.io.output import recorded_inputs
 from allocator.review.sections import Report, build_report
 from allocator.review.source import from_plan, read_plan_folder, read_study_folder
-from allocator.review.write import DEFAULT_NAMES, check_target, render, write_atomic
+from allocator.review.write import DEFAULT_NAMES, check_target, render, write_all
 from allocator.scenario.memory import folders as allowed_folders
 from allocator.solving import arguments as check
 
@@ -84,9 +84,9 @@ def report(plan_dir: str | Path, *, compare: list[str | Path] | tuple = (), xlsx
         tables.update(read_study_folder(study))
     content = build_report(document, comparison=comparison, studies=tables)
     pack = ReportPack(content)
-    for kind, data in render(content, comparison, tuple(targets)).items():
-        write_atomic(targets[kind], data)
-        pack.written[kind] = targets[kind]
+    files = render(content, comparison, tuple(targets))
+    write_all({targets[kind]: data for kind, data in files.items()})
+    pack.written.update({kind: targets[kind] for kind in files})
     return pack
 
 

@@ -20,7 +20,8 @@ from allocator.errors import PlanFolderError, Text
 from allocator.io.run_record import read_run_record
 from allocator.plan.display import Style
 from allocator.plan.units import COLUMN_KINDS
-from allocator.plan.verify import read_plan_table, verify
+from allocator.plan.verify import read_plan_table
+from allocator.plan.verify_replan import verify_recorded
 from allocator.whatif.compare import _check_rectangular, _check_run, _scenario_of
 
 # The CSVs a report shows, in the order its sections and the workbook's sheets follow.
@@ -59,8 +60,7 @@ class PlanDocument:
     @property
     def style(self) -> Style:
         totals = self.run.get("totals") or {}
-        scale = max((abs(float(totals.get(k) or 0.0)) for k in ("spend", "revenue_total")), default=0.0)
-        return Style.for_plan(self.currency or "CNY", scale)
+        return Style.for_totals(self.currency or "CNY", totals.get("spend"), totals.get("revenue_total"))
 
     def table(self, stem: str) -> pd.DataFrame:
         return self.tables.get(stem, pd.DataFrame())
@@ -125,7 +125,7 @@ def _verification(document: PlanDocument, folder: Path, allow_outside) -> str:
     scenario, note = _scenario_of(document.run, folder, allow_outside)
     if scenario is None:
         return f"not verified: {note.replace(': its inputs are not compared', '')}"
-    report = verify(scenario, document.tables["allocation"])
+    report = verify_recorded(scenario, document.tables["allocation"], folder, document.run)  # a re-plan: against its actuals
     if not report.ok:
         raise PlanFolderError(folder / "allocation.csv", "", Text(
             f"{len(report.violations)} violation(s) of its scenario, first {report.violations[0]}"),

@@ -45,17 +45,33 @@ def check_target(kind: str, path: Path, inputs: list[Path], force: bool, ours: b
         raise OutputError(f"{path.parent}: no such folder")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target and rename over it: a reader sees the old file or the whole new one."""
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write every file atomically, and all or none: each is staged beside its target first, and only when
+    every one is staged are they renamed over their targets (a reader sees the old file or the whole new
+    one). A target that cannot be written (a missing or read-only folder) raises `OutputError` with nothing
+    written."""
+    staged: list[Path] = []
+    current = None
+    try:
+        for current, data in files.items():
+            staged.append(_stage(current, data))
+        for current, temporary in zip(files, staged):
+            os.replace(temporary, current.resolve() if current.is_symlink() else current)
+    except OSError as exc:
+        raise OutputError(f"{current}: could not write ({exc.strerror or exc})") from None
+    finally:
+        for temporary in staged:
+            temporary.unlink(missing_ok=True)
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """The bytes in a new hidden file beside `path` (its name tells whose it is)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path.resolve() if path.is_symlink() else path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"{path}: could not write ({exc.strerror or exc})") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
