@@ -15,9 +15,6 @@ import importlib
 from allocator.analysis.solution import Plan
 from allocator.api.planning import explain, load, solve, verify
 from allocator.api.whatif import compare, risk, sweep
-from allocator.api.runs import (
-    RunRecord, Store, StoreError, diff_runs, open_store, record_run, reference_plan,
-)
 from allocator.errors import (  # noqa: F401 (re-exported: the error tree is part of the API)
     AllocatorError, InputError, OutputError, PlanFolderError, ScenarioError, SolveFailed, UsageError,
 )
@@ -27,7 +24,14 @@ __all__ = ["AllocatorError", "InputError", "Plan", "RunRecord", "SolveFailed", "
            "sweep", "verify"]
 
 
-def __getattr__(name: str):  # `report` (allocator.review.pack.report) loads its stage when first asked for
-    if name == "report":
-        return importlib.import_module("allocator.review.pack").report
+# Loaded when first asked for, so that a solve does not import SQLAlchemy or the review's writers before it
+# needs them: name -> the module that defines it.
+LAZY = {"report": "allocator.review.pack",
+        **dict.fromkeys(["RunRecord", "Store", "StoreError", "diff_runs", "open_store", "record_run",
+                         "reference_plan"], "allocator.api.runs")}
+
+
+def __getattr__(name: str):
+    if name in LAZY:
+        return getattr(importlib.import_module(LAZY[name]), name)
     raise AttributeError(f"module 'allocator.api' has no attribute {name!r}")
