@@ -43,7 +43,9 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     Writes allocation.csv (one row per channel x tier x product x period),
     by_channel/by_tier/by_product/by_period.csv, targets.csv, budget_lines.csv,
     constraints.csv (slack, binding, shadow price), sensitivity.csv (what
-    binds and what relaxing it is worth), marginal.csv and run.json. When no
+    binds and what relaxing it is worth), marginal.csv and run.json, and
+    response_fit.csv when a channel's response is a media-mix curve (its
+    slices and achieved error). When no
     plan exists it writes diagnosis.csv: the demands that conflict and how far
     each must move. The folder is written whole or not at all. With --report
     it also holds plan.xlsx and report.html for the budget review.
@@ -104,8 +106,9 @@ def validate(scenario, overrides, allow_outside):
         f"{len(s.periods)} periods, {build_cells(s).size} eligible cells; objective {s.objective}."
     )
     for row in fit_rows(s):  # a media-mix curve became slices: say how many and how close (response_fit.csv)
-        click.echo(f"  {row['channel']}: {row['curve']} curve as {row['slices']} slices up to {row['spend_range']:,.6g} "
-                   f"per period, within {row['achieved_error']:.3%} of max_effect (max_error {row['max_error']:.3%})")
+        click.echo(f"  {row['channel']}: {row['curve']} curve as {row['slices']} slices, within "
+                   f"{row['achieved_error']:.3%} of max_effect (max_error {row['max_error']:.3%}) on spend up to "
+                   f"{row['spend_range']:,.6g} per period")
 
 
 @click.command()

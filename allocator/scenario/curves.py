@@ -52,7 +52,7 @@ class _Curve(Strict):
 class HillCurve(_Curve):
     """effect(x) = max_effect x^slope / (half_saturation^slope + x^slope)."""
 
-    curve: Literal["hill"]
+    curve: Literal["hill"] = Field(description="The curve's form (docs/model.md, response curves).")
     slope: Annotated[float, Field(gt=0, allow_inf_nan=False), NUMBER] = Field(
         description="Hill exponent, > 0 and at most 1 (above 1 the curve is S-shaped)."
     )
@@ -70,13 +70,13 @@ class HillCurve(_Curve):
 class MichaelisMentenCurve(_Curve):
     """effect(x) = max_effect x / (half_saturation + x)."""
 
-    curve: Literal["michaelis_menten"]
+    curve: Literal["michaelis_menten"] = Field(description="The curve's form (docs/model.md, response curves).")
 
 
 class LogisticCurve(_Curve):
     """effect(x) = max_effect (1 - 3^(-x/half_saturation)) / (1 + 3^(-x/half_saturation))."""
 
-    curve: Literal["logistic"]
+    curve: Literal["logistic"] = Field(description="The curve's form (docs/model.md, response curves).")
 
 
 ResponseCurve = Annotated[HillCurve | MichaelisMentenCurve | LogisticCurve, Field(discriminator="curve")]

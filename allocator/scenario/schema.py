@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
 from allocator.scenario.anchors import AnchorFields, GrowthFields, HistoryFile
 from allocator.scenario.calendar import Calendar, Milestone
@@ -55,20 +55,13 @@ class Channel(Strict):
     min_spend_if_used: PositiveMoney | None = Field(
         None, description="Over the quarter the channel is either off or gets at least this much (adds a binary)."
     )
-    response: list[ResponseSegment] | ResponseCurve | None = Field(
+    response: Annotated[list[ResponseSegment], Field(min_length=1)] | ResponseCurve | None = Field(
         None,
         description="Diminishing returns on the channel's spend per period: slices in increasing order, "
         "efficiency non-increasing (concave); or a media-mix curve (hill, michaelis_menten, logistic) that "
         "becomes such slices (allocator.scenario.curves).",
     )
     _response_fit: CurveFit | None = PrivateAttr(None)  # set when `response` was fitted from a curve
-
-    @field_validator("response")
-    @classmethod
-    def _some_slices(cls, value):
-        if isinstance(value, list) and not value:
-            raise ValueError("at least one slice")
-        return value
 
 
 class Tier(Strict):

@@ -101,7 +101,8 @@ def test_a_loaded_curve_becomes_slices_over_the_budget(tmp_path):
 def test_validate_states_the_achieved_error(tmp_path):
     result = invoke("validate", write_scenario(tmp_path, _curved(MM)))
     assert result.exit_code == 0, result.output
-    assert "a: michaelis_menten curve as" in result.output and "of max_effect (max_error 0.500%)" in result.output
+    assert "a: michaelis_menten curve as" in result.output
+    assert "of max_effect (max_error 0.500%) on spend up to 1,000 per period" in result.output
 
 
 @pytest.mark.parametrize("response,overrides,pieces", [
