@@ -41,7 +41,7 @@ def replan(scenario: Source, actuals: str | Path, as_of: date | str, *, against:
     >>> result.sentences[0]  # doctest: +SKIP
     '2027-02: cut 7,243 from website'
     """
-    from allocator.tracking.actuals import read_actuals
+    from allocator.history.actuals import read_actuals
     from allocator.tracking.replan import replan as run_replan, write_replan
     from allocator.plan.verify import read_allocation
 

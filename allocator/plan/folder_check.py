@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from allocator.io.run_record import read_run_record
-from allocator.plan.verify import Report, check_inputs, read_allocation, verify
+from allocator.plan.verify import Report, check_inputs, read_allocation
 from allocator.plan.verify_files import check_folder_files
+from allocator.plan.verify_replan import verify_recorded
 from allocator.scenario.loader import LoadedScenario
 
 
@@ -31,12 +32,7 @@ def verify_folder(loaded: LoadedScenario, folder: Path) -> Verification:
     objective against allocation.csv, then compare run.json's inputs with `loaded`'s."""
     allocation = read_allocation(Path(folder))
     run = read_run_record(Path(folder))
-    if isinstance(run, dict) and run.get("kind") == "replan":  # elapsed cells against the actuals, the rest as a plan
-        from allocator.plan.verify_replan import verify_replan
-
-        report = verify_replan(loaded.scenario, allocation, Path(folder), run)
-    else:
-        report = verify(loaded.scenario, allocation)
+    report = verify_recorded(loaded.scenario, allocation, Path(folder), run)  # a re-plan against its actuals
     check_folder_files(loaded.scenario, Path(folder), allocation, report)
     differences, notes = check_inputs(loaded, Path(folder))
     return Verification(report, differences, notes)

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from allocator.errors import InputError
+from allocator.history.actuals import read_actuals
 from allocator.plan.verify import Report, verify
 from allocator.scenario.periods import first_and_last_day
 from allocator.scenario.schema import FunnelRow, Scenario
@@ -32,6 +34,14 @@ CELL = ["channel", "tier", "product", "period"]
 # Checks of one cell (name[channel,tier,product,period]) and of one channel and period.
 CELL_CHECKS = ("leads", "customers", "revenue", "revenue_total", "leads_at_most_curve", "baseline")
 PERIOD_CHECKS = ("capacity_spend", "min_spend", "capacity_leads", "sales_capacity", "response_curve")
+
+
+def verify_recorded(s: Scenario, allocation: pd.DataFrame, folder: Path, run: dict | None) -> Report:
+    """The allocation checked as its run.json says it was made: a re-plan's elapsed cells against its
+    actuals (and the rest as a plan), any other plan against the scenario alone."""
+    if isinstance(run, dict) and run.get("kind") == "replan":
+        return verify_replan(s, allocation, Path(folder), run)
+    return verify(s, allocation)
 
 
 def verify_replan(s: Scenario, allocation: pd.DataFrame, folder: Path, run: dict) -> Report:
@@ -96,12 +106,13 @@ def _actuals(s: Scenario, run: dict, as_of: date) -> tuple[pd.DataFrame, str]:
     if digest != recorded.get("sha256"):
         return pd.DataFrame(), (f"actuals: {path} changed since the re-plan "
                                 f"(SHA-256 {digest[:12]}... not the recorded one)")
-    frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
-    frame = frame.rename(columns=lambda c: str(c).strip().lower())
-    if "product" not in frame:
+    try:  # the reader the re-plan used: names stripped, corrections applied (the last row of a key wins)
+        frame = read_actuals(path).table
+    except InputError as exc:
+        return pd.DataFrame(), f"actuals: {exc}"
+    if not frame["product"].astype(bool).any():
         frame["product"] = s.products[0].name
-    frame["date"] = pd.to_datetime(frame["date"]).dt.date
-    frame = frame.drop_duplicates(["date", "channel", "tier", "product"], keep="last")  # a correction replaces
+    frame["date"] = frame["date"].dt.date
     frame = frame[frame["date"] < as_of].copy()
     frame["period"] = [f"{d.year:04d}-{d.month:02d}" for d in frame["date"]]
     return frame.groupby(CELL, as_index=False)[AMOUNTS].sum(), ""

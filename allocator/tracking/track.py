@@ -24,7 +24,7 @@ from allocator.history.history_table import parse_date
 from allocator.io.provenance import file_sha256, versions
 from allocator.tracking import forecast as forecast_method
 from allocator.tracking import kpis as kpi_rules
-from allocator.tracking.actuals import Actuals, ActualsError, PlanScope, read_actuals
+from allocator.history.actuals import Actuals, ActualsError, PlanScope, read_actuals
 from allocator.tracking.flags import FlagRules, flags_table
 from allocator.tracking.kpis import (
     daily_kpis,

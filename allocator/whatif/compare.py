@@ -34,7 +34,8 @@ from allocator.model.build import build_model
 from allocator.plan.tables import DIMENSIONS, RowIndex, _ratio, breakdown, named_lines, targets_table
 from allocator.scenario.objectives import OBJECTIVE_NAMES
 from allocator.scenario.schema import Scenario
-from allocator.plan.verify import REQUIRED_COLUMNS, read_plan_table, verify
+from allocator.plan.verify import REQUIRED_COLUMNS, read_plan_table
+from allocator.plan.verify_replan import verify_recorded
 from allocator.plan.verify_files import objective_from_allocation
 from allocator.whatif.compare_text import summary_lines
 
@@ -146,7 +147,7 @@ def _read_folder(folder: Path, allow_outside: tuple | list = ()) -> PlanView:
     scenario, note = _scenario_of(run, folder, allow_outside)
     objective = None
     if scenario is not None and "allocation" in tables and has_plan:
-        report = verify(scenario, tables["allocation"])
+        report = verify_recorded(scenario, tables["allocation"], folder, run)  # a re-plan: against its actuals
         if not report.ok:
             raise PlanFolderError(folder / "allocation.csv", "", Text(
                 f"{len(report.violations)} violation(s) of its scenario, first {report.violations[0]}"),

@@ -10,7 +10,7 @@ import pytest
 
 from allocator.errors import InputError
 from allocator.history.history_table import read_history
-from allocator.tracking.actuals import ActualsError, PlanScope, read_actuals
+from allocator.history.actuals import ActualsError, PlanScope, read_actuals
 
 HEADER = "date,channel,tier,product,spend,leads,customers,revenue\n"
 SCOPE = PlanScope(channels=("web", "shop"), tiers=("new", "key"), products=("p", "q"),
