@@ -41,7 +41,7 @@ def replan(scenario: Source, actuals: str | Path, as_of: date | str, *, against:
     >>> result.sentences[0]  # doctest: +SKIP
     '2027-02: cut 7,243 from website'
     """
-    from allocator.history.actuals import read_actuals
+    from allocator.history.actuals import PlanScope, read_actuals
     from allocator.tracking.replan import replan as run_replan, write_replan
     from allocator.plan.verify import read_allocation
 
@@ -52,7 +52,7 @@ def replan(scenario: Source, actuals: str | Path, as_of: date | str, *, against:
     inputs = (run_inputs(loaded) if loaded.sources else []) + [Path(actuals)] + ([against] if against else [])
     if out is not None:
         prepare_target(Path(out), force, inputs)
-    table = read_actuals(actuals).table
+    table = read_actuals(actuals, PlanScope.from_scenario(loaded.scenario)).table  # names and days the plan has
     approved = read_allocation(against) if against is not None else None
     result = run_replan(loaded, table, day, solver=solver, approved=approved,
                         approved_from=str(against) if against is not None else "", learn=learn,

@@ -5,7 +5,8 @@ Public API:
 
 - `read_actuals(path, scope=None) -> Actuals`: the table, checked; with `scope` (`PlanScope`), checked
   against the plan too (names it knows, channels that serve the tier, dates inside its periods).
-- `PlanScope.from_allocation(allocation, periods)`: what a plan covers, read off its allocation.csv.
+- `PlanScope.from_allocation(allocation, periods)`: what a plan covers, read off its allocation.csv;
+  `PlanScope.from_scenario(scenario)`: what a scenario covers (for a re-plan).
 - `ActualsError`: the typed error every bad value raises (a `HistoryError`, so an `InputError`: the CLI
   exits 2 and writes nothing).
 
@@ -66,6 +67,15 @@ class PlanScope:
         return cls(channels=tuple(dict.fromkeys(text["channel"])), tiers=tuple(dict.fromkeys(text["tier"])),
                    products=products, served=served, first_day=first_and_last_day(periods[0])[0],
                    last_day=first_and_last_day(periods[-1])[1])
+
+    @classmethod
+    def from_scenario(cls, s) -> PlanScope:
+        """Read off a scenario (what `replan` plans): its names, each tier's channels, its periods' days."""
+        channels = tuple(c.name for c in s.channels)
+        served = frozenset((c, t.name) for t in s.tiers for c in (t.channels or channels))
+        return cls(channels=channels, tiers=tuple(t.name for t in s.tiers), products=tuple(p.name for p in s.products),
+                   served=served, first_day=first_and_last_day(s.periods[0])[0],
+                   last_day=first_and_last_day(s.periods[-1])[1])
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,11 @@ def elapsed_cells(s: Scenario, actuals: pd.DataFrame, as_of: date, source: str =
                          f"a day after {first_day} and at most the plan's last day (the first day not yet elapsed)")
     frame = actuals.copy()
     days = pd.to_datetime(frame["date"]).dt.date
-    late = frame.index[days >= as_of]
-    if len(late):
-        raise ReplanError(source, f"row {int(late[0]) + 1}: date", days[late[0]].isoformat(),
+    late = np.flatnonzero((days >= as_of).to_numpy())
+    if late.size:
+        row = int(late[0])
+        where = frame["line"].iat[row] if "line" in frame else f"row {row + 1}"  # the file's line when read from one
+        raise ReplanError(source, f"{where}, date", days.iat[row].isoformat(),
                           f"a day before --as-of {as_of} (actuals are what already happened)")
     products = [p.name for p in s.products]
     if "product" not in frame or (frame["product"].astype(str) == "").all():
