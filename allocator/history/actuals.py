@@ -35,6 +35,7 @@ from allocator.history.history_table import (AMOUNTS, KEY, NAMES, REQUIRED, Hist
 from allocator.scenario.periods import first_and_last_day, iso_week
 
 COLUMNS = ["date", "channel", "tier", "product", "spend", "leads", "customers", "revenue", "period", "week", "line"]
+USED = (*REQUIRED, "product")  # the columns the reader takes (others are ignored)
 _DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
 
@@ -113,7 +114,7 @@ def read_actuals(path: str | Path, scope: PlanScope | None = None) -> Actuals:
     """
     path = Path(path)
     raw, unit, first = _read_raw(path)
-    columns = {str(c).strip().lower(): c for c in raw.columns}
+    columns = _columns(raw, path)
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise ActualsError(path, f"column {missing[0]}", Text("missing"),
@@ -134,11 +135,32 @@ def read_actuals(path: str | Path, scope: PlanScope | None = None) -> Actuals:
                    has_product="product" in raw.columns, corrections=corrections)
 
 
+def _columns(raw: pd.DataFrame, path: Path) -> dict[str, object]:
+    """The table's columns by their name stripped and lower-cased; a column the reader uses that is there
+    twice ("Spend" and "spend", or "spend" twice, which pandas reads as "spend" and "spend.1") is refused:
+    which of the two holds the figures cannot be told."""
+    columns: dict[str, object] = {}
+    for original in raw.columns:
+        name = str(original).strip().lower()
+        base = re.sub(r"\.\d+$", "", name)  # pandas reads a repeated header "spend" as "spend.1"
+        twice = name if name in columns else base if base != name and base in columns else None
+        if twice in USED:
+            raise ActualsError(path, f"column {twice}", Text("two columns of that name"),
+                               "each of " + ", ".join(USED) + " once")
+        columns.setdefault(name, original)
+    return columns
+
+
 def _checked_rows(raw: pd.DataFrame, path: Path, lines: list[str]) -> pd.DataFrame:
     """Every row parsed and checked on its own (the history table's rules, plus: a date is one day)."""
     if not pd.api.types.is_datetime64_any_dtype(raw["date"]):
         text = raw["date"].astype(str)
         bad = np.flatnonzero(~text.str.match(_DAY).to_numpy())
+        if bad.size:
+            raise ActualsError(path, f"{lines[bad[0]]}, date", raw["date"].iat[bad[0]],
+                               "a day YYYY-MM-DD (actuals are daily)")
+        parsed = pd.to_datetime(text.str.strip(), format="%Y-%m-%d", errors="coerce")
+        bad = np.flatnonzero(parsed.isna().to_numpy())  # 2027-02-30: the shape of a day, not a day
         if bad.size:
             raise ActualsError(path, f"{lines[bad[0]]}, date", raw["date"].iat[bad[0]],
                                "a day YYYY-MM-DD (actuals are daily)")
