@@ -78,3 +78,26 @@ def test_a_huge_transaction_amount_is_refused(tmp_path):
     _one_line_error(invoke("rfm", path, "--as-of", "1998-07-01", "--out", out),
                     str(path), "line 2, column amount", "1e308")
     assert not out.exists()
+
+
+def test_calibrated_tables_of_a_channel_named_like_a_formula_drop_into_the_scenario(tmp_path):
+    # calibrate writes "@website" as "'@website" (kept from spreadsheets' formulas, io/csvsafe.py); the
+    # scenario's `funnel: {file: ...}` read it back literally and refused its own output: "got
+    # \"'@website\"; expected a channel name (one of: @website, ...)".
+    folder = tmp_path / "plan"
+    assert invoke("init", folder).exit_code == 0
+    history = folder / "history.csv"
+    history.write_text(history.read_text().replace(",website,", ",@website,"))
+    scenario = folder / "example_q1.yaml"
+    scenario.write_text(scenario.read_text().replace("name: website", 'name: "@website"'))
+    for table in ("funnel.csv", "baseline.csv"):  # the example's own tables, renamed the same way by hand
+        path = folder / table
+        path.write_text(path.read_text().replace("\nwebsite,", "\n@website,"))
+    assert invoke("calibrate", history, "--as-of", "2027-01-01", "--out", folder / "params").exit_code == 0
+    funnel = (folder / "params" / "funnel.csv").read_text()
+    assert "\n'@website,existing_customers," in funnel
+    (folder / "calibrated.yaml").write_text("extends: example_q1.yaml\nfunnel: {file: params/funnel.csv}\n"
+                                             "baseline: {file: params/baseline.csv}\n")
+    result = invoke("solve", folder / "calibrated.yaml", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "\n@website " in result.output
