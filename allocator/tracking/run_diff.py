@@ -72,12 +72,15 @@ def diff_runs(store: Store, first_id: str, second_id: str) -> RunDiff:
 
 def _compare_folders(first: RunRecord, second: RunRecord) -> tuple[list[str], str]:
     """The whatif comparison's lines for two plan folders, or why they could not be compared."""
+    notes = []  # each run's reason: a folder gone from B matters as much as an extra file in A
     for run in (first, second):
         changes = run.folder_changes()
         if changes:
-            return [], f"run {run.id}'s folder is not as recorded ({changes[0]}); totals are the store's"
-        if run.kind == "track":
-            return [], f"run {run.id} is a track run, not a plan; totals are the store's"
+            notes.append(f"run {run.id}'s folder is not as recorded ({changes[0]})")
+        elif run.kind == "track":
+            notes.append(f"run {run.id} is a track run, not a plan")
+    if notes:
+        return [], "; ".join(notes) + "; totals are the store's"
     from allocator.whatif.compare import compare_plans
 
     try:

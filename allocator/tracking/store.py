@@ -186,7 +186,7 @@ class Store:
         kept). Raises StoreError for a run without a plan (infeasible, failed) or a track run."""
         record = self.get(run_id)
         if record.kind == "track" or not record.has_plan:
-            what = f"a {record.kind} run with status {record.status}"
+            what = f"a {record.kind} run" + (f" with status {record.status}" if record.status else " (no plan)")
             raise StoreError(self.url, f"run {record.id}", Text(what),
                              "a solve or replan run with a plan (status " + " or ".join(PLAN_STATUSES) + ")")
         row = {"seq": record.seq, "quarter": record.quarter, "approved_at": utc_now(), "who": who_is_running(),
