@@ -239,7 +239,8 @@ def curve_problem(scenario, channel) -> tuple[str, object, str] | None:
         return "max_effect", channel.response.max_effect, (
             f"a curve that buys at most one unit of effective spend per unit of spend (its first slice, up to "
             f"{fit.breakpoints[0]:.6g}, buys {fit.efficiencies[0]:.4g}): effect is money at full efficiency "
-            "(leads x cost_per_lead), so express max_effect that way with cost_per_lead the best price per lead")
+            f"(leads x cost_per_lead); multiply max_effect and cost_per_lead both by {1 / fit.efficiencies[0]:.4g} "
+            "or less (the same leads, bought at most at full efficiency)")
     return None
 
 

@@ -113,7 +113,8 @@ def test_validate_states_the_achieved_error(tmp_path):
      ["channels[a].response.slope: got 2.3", "slope 2.3 > 1 makes the curve S-shaped", "give `response:` as slices"]),
     (MM, {"budget": {}}, ["channels[a].response: got 'michaelis_menten'", "a spend range", "budget.total"]),
     ({**MM, "max_effect": 4000}, {},
-     ["channels[a].response.max_effect: got 4000", "at most one unit of effective spend per unit of spend"]),
+     ["channels[a].response.max_effect: got 4000", "at most one unit of effective spend per unit of spend",
+      "multiply max_effect and cost_per_lead both by"]),
     ({**MM, "curve": "gompertz"}, {}, ["channels[a].response", "'hill', 'michaelis_menten', 'logistic'"]),
     ({**MM, "slope": 0.5}, {}, ["channels[a].response.slope", "unknown field 'slope'"]),
     ({**MM, "max_error": 0}, {}, ["channels[a].response.max_error: got 0", "greater than 0"]),
@@ -125,3 +126,17 @@ def test_a_curve_that_cannot_be_planned_is_refused_in_one_line(tmp_path, respons
         for piece in pieces:
             assert piece in text, text
     assert not (tmp_path / "out").exists()
+
+
+def test_the_scaling_the_refusal_names_keeps_the_leads(tmp_path):
+    # E x / (H + x) with E = 4000, H = 500 at cost per lead 10: the first slice buys ~6.9 per unit of spend.
+    text = assert_one_error_line(invoke("validate", write_scenario(tmp_path, _curved({**MM, "max_effect": 4000}))), 2)
+    factor = float(text.split("both by ")[1].split(" ")[0])
+    assert 0.1 < factor < 0.2
+    # Scaled by 0.1: E = 400 at cost per lead 1, valid, and still 4000 x 1000 / 1500 / 10 = 266.67 leads at 1000.
+    data = _curved({**MM, "max_effect": 400})
+    data["channels"][0]["cost_per_lead"] = 1
+    channel = load_scenario(write_scenario(tmp_path, data, "scaled.yaml")).scenario.channels[0]
+    slices = [{"up_to": seg.up_to, "efficiency": seg.efficiency} for seg in channel.response]
+    assert slices[0]["efficiency"] <= 1
+    assert slices_on(slices, np.array([1000.0]))[0] / 1 == pytest.approx(4000 * 1000 / 1500 / 10, rel=1e-12)
