@@ -357,9 +357,7 @@ def _field_path(loc: list, data) -> str:
             else:
                 node = None
             out += f"[{label}]"
-        elif isinstance(node, dict) and node.get("curve") == part:
-            continue  # the tag of a discriminated union (a response curve's `curve:`), not a field
-        else:
+        elif not (isinstance(node, dict) and node.get("curve") == part):  # a response curve's tag is no field
             out += ("." if out else "") + str(part)
             node = node.get(part) if isinstance(node, dict) else None
     return out
