@@ -66,10 +66,10 @@ def elapsed_cells(s: Scenario, actuals: pd.DataFrame, as_of: date, source: str =
 
     Only days before `as_of` count; a row on or after it is refused (the re-plan plans those days). A file
     without products is read for a scenario with one product only."""
-    first_day = first_and_last_day(s.periods[0])[0]
-    if as_of <= first_day or as_of > first_and_last_day(s.periods[-1])[1]:
-        raise UsageError("--as-of", "", as_of.isoformat(),
-                         f"a day after {first_day} and at most the plan's last day (the first day not yet elapsed)")
+    first_day, last_day = first_and_last_day(s.periods[0])[0], first_and_last_day(s.periods[-1])[1]
+    if as_of <= first_day or as_of > last_day:
+        raise UsageError("--as-of", "", as_of.isoformat(), f"a day after {first_day} and at most the plan's last "
+                         f"day, {last_day} (the first day not yet elapsed)")
     frame = actuals.copy()
     days = pd.to_datetime(frame["date"]).dt.date
     late = np.flatnonzero((days >= as_of).to_numpy())

@@ -48,3 +48,16 @@ def test_a_row_on_or_after_as_of_names_its_line_in_the_file(tmp_path):
     assert result.exit_code == 2, result.output
     assert "actuals.csv: line 2, date: got '2027-02-03'; expected a day before --as-of 2027-02-01" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("as_of", ["2027-01-01", "2027-03-01"])
+def test_an_as_of_outside_the_plan_names_both_ends(tmp_path, as_of):
+    # Nothing elapsed (the first day) or everything (after February 28): both ends are in the line.
+    path = write_scenario(tmp_path, base_scenario(periods=["2027-01", "2027-02"]))
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(HEADER + JANUARY)
+    out = tmp_path / "out"
+    result = invoke("replan", path, "--actuals", actuals, "--as-of", as_of, "--out", out, "--store", "none")
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "expected a day after 2027-01-01 and at most the plan's last day, 2027-02-28" in result.output
+    assert not out.exists()
