@@ -135,15 +135,14 @@ class CurveFit:
     efficiencies: tuple[float, ...]  # chord slopes: effective spend per unit of spend
     max_error: float  # asked, share of max_effect
     achieved_error: float  # largest gap of the slices below the curve on [0, spend_range], share of max_effect
-
-    beyond: float  # the curve's slope at spend_range: the open last slice's efficiency (0: none)
+    beyond: float  # the curve's slope at spend_range: the open last slice's efficiency (0: no such slice)
 
     def slices(self) -> list[dict]:
         """The `response:` list form: the chords, then an open slice at the curve's slope at the range's end.
 
         Spend beyond the range happens only in a variant built from the fitted scenario (a lever moved by
         `explain`, say); there the slices follow the curve's tangent, above the curve, not the last chord."""
-        if self.beyond <= 0:  # the curve is flat to machine precision at the range's end: the last chord stays open
+        if self.beyond <= 0:  # the curve is flat at the range's end (slope < 1e-9 of the first): last chord stays open
             ends = list(self.breakpoints[:-1]) + [None]
             return [{"up_to": end, "efficiency": eff} for end, eff in zip(ends, self.efficiencies)]
         chords = [{"up_to": end, "efficiency": eff} for end, eff in zip(self.breakpoints, self.efficiencies)]
@@ -165,10 +164,13 @@ def fit_slices(curve: _Curve, spend_range: float) -> CurveFit:
         raise ValueError(f"at most {MAX_SLICES} slices; max_error {curve.max_error:g} needs more over "
                          f"spend up to {spend_range:g}: raise max_error")
     starts = [0.0] + ends[:-1]
-    efficiencies = tuple((effect(curve, b) - effect(curve, s)) / (b - s) for s, b in zip(starts, ends))
+    chords = [(effect(curve, b) - effect(curve, s)) / (b - s) for s, b in zip(starts, ends)]
+    # Chord slopes of a concave curve fall; rounding must not make one rise by an ulp (the slice check refuses it).
+    efficiencies = tuple(min(chords[: k + 1]) for k in range(len(chords)))
+    beyond = min(marginal(curve, spend_range), efficiencies[-1])
     parameters = tuple((k, v) for k, v in curve.model_dump().items() if k not in ("curve", "max_error"))
     return CurveFit(curve.curve, parameters, spend_range, tuple(ends), efficiencies, curve.max_error,
-                    max(gaps) / curve.max_effect, min(marginal(curve, spend_range), efficiencies[-1]))
+                    max(gaps) / curve.max_effect, beyond if beyond > 1e-9 * efficiencies[0] else 0.0)
 
 
 def _farthest_end(curve: _Curve, a: float, limit: float, tolerance: float) -> float:

@@ -46,6 +46,8 @@ def grid_error(kind, H, E, s, max_error, reach) -> tuple[float, int, float]:
              "logistic": lambda: LogisticCurve(curve="logistic", half_saturation=H, max_effect=E,
                                                max_error=max_error)}[kind]()
     fit = fit_slices(curve, reach)
+    efficiencies = [piece["efficiency"] for piece in fit.slices()]
+    assert efficiencies == sorted(efficiencies, reverse=True) and efficiencies[-1] > 0, "concave slices"
     x = np.concatenate([np.linspace(0, reach, 20_001), np.geomspace(reach * 1e-9, reach, 5_001)])
     gap = formula(kind, x, H, E, s) - slices_on(fit.slices(), x)
     assert gap.min() >= -1e-9 * E, "a chord of a concave curve lies below it"
