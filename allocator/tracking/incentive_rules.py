@@ -142,6 +142,8 @@ class Rules(Strict):
         if len(set(counts)) < len(counts):
             raise ValueError("consequences|after_misses repeated|each consequence at its own after_misses")
         if isinstance(self.people, list):
+            if not self.people:  # as a people table with no rows is refused
+                raise ValueError("people|none|at least one payee")
             names = [p.name for p in self.people]
             if len(set(names)) < len(names):
                 raise ValueError(f"people|{next(n for n in names if names.count(n) > 1)} twice|each payee once")
