@@ -70,12 +70,16 @@ def _numeric_columns(frame_columns) -> list[str]:
     return [c for c in frame_columns if COLUMN_KINDS.get(c) in NUMERIC_KINDS]
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """One CSV, rectangular, with every column the units table calls numeric holding numbers (blank =
-    missing, as the writer leaves a ratio that does not exist)."""
+def read_table(path: Path, required: list[str] | tuple = ()) -> pd.DataFrame:
+    """One CSV, rectangular, with the `required` columns, and every column the units table calls numeric
+    holding numbers (blank = missing, as the writer leaves a ratio that does not exist)."""
     _check_rectangular(path)
-    header = pd.read_csv(path, nrows=0).columns
-    frame = read_plan_table(path, [], [], [c for c in header if c in TEXT_COLUMNS])
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise PlanFolderError(path, "", Text(f"an unreadable table ({' '.join(str(exc).split())})"),
+                              "the CSV written by `allocator solve`") from None
+    frame = read_plan_table(path, list(required), [], [c for c in header if c in TEXT_COLUMNS])
     for column in _numeric_columns(frame.columns):
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = numbers.isna() & frame[column].notna()
@@ -99,6 +103,15 @@ def _scenario_json(path: Path) -> dict:
     return value
 
 
+def _written_columns(path: Path) -> dict[str, list[str]]:
+    """Each CSV's columns as units.csv lists them (solve writes it with the tables): a table that lost one
+    by a hand edit is refused in one line, not met later as a crash while the report is built."""
+    if not path.is_file():
+        return {}
+    units = read_plan_table(path, ["file", "column"], [], ["file", "column", "kind", "unit"])
+    return {name: list(group) for name, group in units.groupby("file", sort=False)["column"]}
+
+
 def read_plan_folder(folder: str | Path, allow_outside: tuple | list = ()) -> PlanDocument:
     """A plan folder written by `allocator solve`, checked; refused in one line when it is not one."""
     folder = Path(folder)
@@ -111,7 +124,9 @@ def read_plan_folder(folder: str | Path, allow_outside: tuple | list = ()) -> Pl
     if "objective_kind" not in run or not isinstance(run.get("scenario"), dict):
         raise PlanFolderError(folder / "run.json", "", Text("the record of another command"),
                               "the run.json of a plan folder written by allocator solve")
-    tables = {stem: read_table(folder / f"{stem}.csv") for stem in PLAN_TABLES if (folder / f"{stem}.csv").is_file()}
+    columns = _written_columns(folder / "units.csv")
+    tables = {stem: read_table(folder / f"{stem}.csv", columns.get(f"{stem}.csv", ()))
+              for stem in PLAN_TABLES if (folder / f"{stem}.csv").is_file()}
     document = PlanDocument(str(run["scenario"].get("name") or folder.name), run, tables,
                             _scenario_json(folder / "scenario.json"), folder=folder)
     document.checked = _verification(document, folder, allow_outside)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
+import pandas as pd
+import pytest
 import yaml
 from helpers import EXAMPLE, invoke
 from money import scale_money
@@ -69,3 +72,39 @@ def test_an_unwritable_target_is_one_line_and_nothing_is_written(tmp_path, monke
     assert result.output.strip().splitlines() == [f"error: {locked / 'p.xlsx'}: could not write (Permission denied)"]
     assert not (tmp_path / "r.html").exists()
     assert list(locked.iterdir()) == [] and not [p for p in tmp_path.iterdir() if "partial" in p.name]
+
+
+@pytest.fixture(scope="module")
+def plain_plan(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("redteam") / "q1"
+    assert invoke("solve", str(EXAMPLE), "--out", str(folder)).exit_code == 0
+    return folder
+
+
+@pytest.mark.parametrize("table, column", [
+    ("allocation", "channel"), ("allocation", "leads"), ("by_channel", "revenue"), ("by_period", "period"),
+    ("targets", "target"), ("sensitivity", "constraint"), ("marginal", "scope"), ("budget_lines", "spend"),
+])
+def test_a_table_that_lost_a_column_is_refused_in_one_line(plain_plan, tmp_path, table, column):
+    # A hand edit that deletes a column used to end in "unexpected KeyError: 'channel'" (or an
+    # AttributeError) with exit 3, from deep inside verify or the report's sections.
+    folder = tmp_path / "q1"
+    shutil.copytree(plain_plan, folder)
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.drop(columns=[column]).to_csv(folder / f"{table}.csv", index=False)
+    result = invoke("report", str(folder))
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {folder / table}.csv: header: "), lines
+    assert column in lines[0].split("; expected columns including ")[1].split(", "), lines[0]
+    assert not (folder / "plan.xlsx").exists() and not (folder / "report.html").exists()
+
+
+def test_a_table_that_is_not_utf8_is_refused_in_one_line(plain_plan, tmp_path):
+    folder = tmp_path / "q1"
+    shutil.copytree(plain_plan, folder)
+    (folder / "by_channel.csv").write_bytes(b"channel\xff\xfe,spend\n")
+    result = invoke("report", str(folder))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {folder / 'by_channel.csv'}: got an unreadable table"), result.output
+    assert not (folder / "report.html").exists()
