@@ -75,6 +75,10 @@ def calibrate_frame(frame: pd.DataFrame, as_of, window: str | None = None, plan_
     moment = parse_date(as_of)
     grain = frame.attrs.get("grain") or detect_grain(frame["date"])
     data = history_before(frame, moment, window)
+    if not ((data["spend"] > 0) | (data["revenue"] > 0)).any():  # nothing to estimate from (no series either)
+        raise HistoryError(frame.attrs.get("source", "history"), "spend, revenue", Text(
+            f"0 in every row from {data.attrs['first']} to {data.attrs['last']}"),
+            "history with some spend or revenue before --as-of (in the --window)")
     used = dict(data.attrs)
     plan_periods = list(plan_periods or default_plan_periods(moment))
     notes: list[str] = []

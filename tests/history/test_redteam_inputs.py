@@ -101,3 +101,16 @@ def test_calibrated_tables_of_a_channel_named_like_a_formula_drop_into_the_scena
     result = invoke("solve", folder / "calibrated.yaml", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "\n@website " in result.output
+
+
+def test_a_history_of_zeros_is_refused_not_a_crash(tmp_path):
+    # Every amount 0 (a template exported before any data): the seasonal grid was built from no dates and
+    # calibrate ended in "unexpected ValueError: Neither `start` nor `end` can be NaT" (exit 3).
+    lines = HISTORY.read_text().splitlines()
+    zeroed = [",".join(line.split(",")[:4] + ["0", "0", "0", "0"]) for line in lines[1:]]
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join([lines[0], *zeroed]) + "\n")
+    out = tmp_path / "params"
+    _one_line_error(invoke("calibrate", path, "--as-of", "2027-01-01", "--out", out),
+                    str(path), "spend, revenue", "0 in every row from 2023-01-01 to 2026-12-01")
+    assert not out.exists()
