@@ -189,6 +189,11 @@ def _check_scope(frame: pd.DataFrame, scope: PlanScope, path: Path) -> None:
             expected = ("one of the plan's " + name + "s: " + ", ".join(allowed)) if allowed else \
                 "a blank product (the plan has no products)"
             raise ActualsError(path, f"{frame['line'].iat[row]}, {name}", values[row], expected)
+    blank = frame["product"].to_numpy() == ""
+    if scope.products and blank.any() and not blank.all():  # a row of no product among rows of products
+        row = np.flatnonzero(blank)[0]
+        raise ActualsError(path, f"{frame['line'].iat[row]}, product", "",
+                           "one of the plan's products: " + ", ".join(scope.products) + " (as the other rows have)")
     pairs = list(zip(frame["channel"], frame["tier"]))
     for row, pair in enumerate(pairs):
         if pair not in scope.served:
