@@ -22,7 +22,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from allocator.io.csvsafe import neutralise
+from allocator.scenario.csvsafe import neutralise
 from allocator.io.csvwrite import frame_to_csv
 from solvers import LinearProgram, Sense
 

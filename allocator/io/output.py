@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.io.atomic import discard, open_workspace, remove_stale, replace_folder
-from allocator.io.csvsafe import neutralise
+from allocator.scenario.csvsafe import neutralise
 from allocator.io.csvwrite import frame_to_csv
 from allocator.errors import OutputError, PlanFolderError
 from allocator.io.run_record import read_run_record

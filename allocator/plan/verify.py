@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.io.csvsafe import restore_frame
+from allocator.scenario.csvsafe import restore_frame
 from allocator.io.run_record import read_run_record
 from allocator.errors import PlanFolderError
 from allocator.scenario.inputs import input_differences

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.scenario.documents import MAX_NESTING, MAX_YAML_NODES, DocumentError, parse_json, parse_yaml  # noqa: F401 (re-exported)
 from allocator.errors import ScenarioError, Text
-from allocator.io.csvsafe import restore
+from allocator.scenario.csvsafe import restore
 from allocator.scenario.anchors import history_file
 from allocator.scenario.references import check_scenario
 from allocator.scenario.schema import NAME_PATTERN, BaselineRow, FunnelRow, Scenario
@@ -250,8 +250,7 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
     for line_no, row in all_rows[1:]:
         if len(row) != len(header):
             raise ScenarioError(csv_path, f"line {line_no}", Text(f"{len(row)} fields"), f"{len(header)} fields, as in the header")
-        # restore: a table our tools wrote (calibrate's funnel.csv) has names like "@shop" as "'@shop", kept
-        # from being read as formulas by spreadsheets (io/csvsafe.py); read back, they are the names again.
+        # restore: our tables (calibrate's funnel.csv) write "@shop" as "'@shop" against spreadsheet formulas.
         rows.append({k: restore(v.strip()) for k, v in zip(header, row) if v.strip() != ""})
         line_numbers.append(line_no)
     return csv_path, rows, raw, line_numbers

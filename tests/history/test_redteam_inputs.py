@@ -81,7 +81,7 @@ def test_a_huge_transaction_amount_is_refused(tmp_path):
 
 
 def test_calibrated_tables_of_a_channel_named_like_a_formula_drop_into_the_scenario(tmp_path):
-    # calibrate writes "@website" as "'@website" (kept from spreadsheets' formulas, io/csvsafe.py); the
+    # calibrate writes "@website" as "'@website" (kept from spreadsheets' formulas, scenario/csvsafe.py); the
     # scenario's `funnel: {file: ...}` read it back literally and refused its own output: "got
     # \"'@website\"; expected a channel name (one of: @website, ...)".
     folder = tmp_path / "plan"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from helpers import base_scenario, invoke, write_scenario
 
-from allocator.io.csvsafe import neutralise, restore, restore_frame
+from allocator.scenario.csvsafe import neutralise, restore, restore_frame
 
 PLAIN_NUMBERS = ["-1", "+2", "-0.5", "-.5", "-3.", "+1e5", "-2E-3", "-10"]
 FORMULAS = ["=1+1", "+1+1", "-1+1", "-2-3", "@SUM(A1)", "-", "+", "-e5", "-1e", "-1.2.3", "\t1", "\r1",

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allocator.io.csvsafe import neutralise
+from allocator.scenario.csvsafe import neutralise
 from allocator.io.csvwrite import frame_to_csv
 
 

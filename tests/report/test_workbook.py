@@ -25,7 +25,7 @@ from helpers import (
 )
 from openpyxl.utils import range_boundaries
 
-from allocator.io.csvsafe import restore
+from allocator.scenario.csvsafe import restore
 from allocator.plan.display import Style
 from allocator.review.sections import build_report
 from allocator.review.source import read_plan_folder
