@@ -19,10 +19,12 @@ def record_or_warn(kind: str, folder: Path, store: str | None, note: str = "", q
     so a store that cannot be written is a warning on stderr, not an error: the exit code is the run's.
     (A --store value that names no store at all is refused before the run, by `check_store`.) `quarter`:
     the quarter of the plan the run belongs to, when its folder has no scenario.json (a track run)."""
-    from allocator.tracking.store import open_store, resolve_target
+    from allocator.tracking.store_target import resolve_target
 
     if resolve_target(store) is None:
         return
+    from allocator.tracking.store import open_store
+
     try:
         with open_store(store) as opened:
             run_id = opened.record_folder(kind, folder, note, quarter=quarter)
@@ -32,10 +34,14 @@ def record_or_warn(kind: str, folder: Path, store: str | None, note: str = "", q
 
 
 def check_store(store: str | None) -> None:
-    """Refuse a --store value that names no store (exit 2) before the command does any work."""
-    from allocator.tracking.store import check_target
+    """Refuse a --store value that names no store (exit 2) before the command does any work. With recording
+    off (``none``) there is nothing to check, and SQLAlchemy is not even imported."""
+    from allocator.tracking.store_target import resolve_target
 
-    check_target(store)
+    if resolve_target(store) is not None:
+        from allocator.tracking.store import check_target
+
+        check_target(store)
 
 
 @click.group("runs")

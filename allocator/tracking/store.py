@@ -47,32 +47,18 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from allocator.errors import InputError, PlanFolderError, Text
 from allocator.io.run_record import read_run_record
 from allocator.tracking import store_schema as schema
+from allocator.tracking.store_target import DISABLED, ENVIRONMENT, default_location, resolve_target  # noqa: F401
 from allocator.tracking.store_records import (
     KINDS, PLAN_STATUSES, Approval, FileEntry, RunRecord, hash_folder, quarter_of, targets_in, utc_now, who_is_running,
 )
 
-ENVIRONMENT = "ALLOCATOR_STORE"
 PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")  # the password of a URL, never echoed
-DISABLED = "none"
 BUSY_SECONDS = 60
 EXPECTED_TARGET = "a file path or a SQLAlchemy URL (sqlite:///runs.sqlite, postgresql+psycopg://user@host/db), or none"
 
 
 class StoreError(InputError):
     """The run store cannot be used as asked (bad target, unreachable, too new, unknown run...): exit 2."""
-
-
-def default_location() -> Path:
-    """The SQLite file used when neither --store nor ALLOCATOR_STORE says otherwise."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "allocator" / "runs.sqlite"
-
-
-def resolve_target(target: str | Path | None = None) -> str | None:
-    """The store to use: `target`, else $ALLOCATOR_STORE, else `default_location()`; None when it is
-    ``none`` (recording off)."""
-    chosen = str(target) if target is not None else os.environ.get(ENVIRONMENT) or str(default_location())
-    return None if chosen.strip().lower() == DISABLED else chosen
 
 
 def check_target(target: str | Path | None = None) -> None:
