@@ -144,8 +144,11 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
     if diagnose and solved.plan.status is Status.INFEASIBLE:
         plan.diagnose(diagnose_seconds)
     if out is not None:
-        from allocator.review.pack import plan_files
-        plan.write(out, force=force, export_model=export_model, extra_files=plan_files(plan, out) if report else None)
+        extra = None
+        if report:  # the review pack's writers load only when asked for
+            from allocator.review.pack import plan_files
+            extra = plan_files(plan, out)
+        plan.write(out, force=force, export_model=export_model, extra_files=extra)
     return plan
 
 

@@ -41,11 +41,17 @@ def _iso_date(value):
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
-def supported_countries() -> dict[str, list[str]]:
-    """Country code -> its subdivision codes, as the `holidays` package knows them (imported when asked)."""
+def subdivisions_of(country: str) -> list[str] | None:
+    """The subdivision codes the `holidays` package knows for `country`, or None when it knows no such
+    country. Only that country's module is loaded (listing every country loads all 250)."""
     import holidays
 
-    return holidays.list_supported_countries()
+    try:
+        found = holidays.country_holidays(country, years=[])
+    except (NotImplementedError, KeyError, AttributeError):
+        return None
+    # the package also takes its class names ("China"): only the ISO code is the scenario's word for it
+    return list(found.subdivisions) if found.country == country else None
 
 
 class Calendar(Strict):
@@ -65,7 +71,7 @@ class Calendar(Strict):
     @field_validator("country")
     @classmethod
     def _known_country(cls, value: str) -> str:
-        if value not in supported_countries():
+        if subdivisions_of(value) is None:
             raise ValueError("a country code the holidays package knows (ISO 3166-1 alpha-2, e.g. CN, US, DE)")
         return value
 
@@ -73,7 +79,7 @@ class Calendar(Strict):
     @classmethod
     def _known_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
         country = info.data.get("country")  # absent when the country itself was refused
-        known = supported_countries().get(country, [])
+        known = (subdivisions_of(country) or []) if country is not None else []
         if value is not None and country is not None and value not in known:
             shown = (", ".join(known[:12]) + (", ..." if len(known) > 12 else "")) if known else "none"
             raise ValueError(f"a subdivision of {country} the holidays package knows ({shown})")
