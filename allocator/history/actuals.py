@@ -30,8 +30,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.errors import Text
-from allocator.history.history_table import (AMOUNTS, KEY, NAMES, REQUIRED, HistoryError, _amounts, _dates,
-                                             _names, _read_raw)
+from allocator.history.history_table import KEY, NAMES, REQUIRED, HistoryError, _read_raw, typed_rows
 from allocator.scenario.periods import first_and_last_day, iso_week
 
 COLUMNS = ["date", "channel", "tier", "product", "spend", "leads", "customers", "revenue", "period", "week", "line"]
@@ -164,16 +163,7 @@ def _checked_rows(raw: pd.DataFrame, path: Path, lines: list[str]) -> pd.DataFra
         if bad.size:
             raise ActualsError(path, f"{lines[bad[0]]}, date", raw["date"].iat[bad[0]],
                                "a day YYYY-MM-DD (actuals are daily)")
-    frame = pd.DataFrame({"date": _dates(raw["date"], path, lines)})
-    for name in NAMES:
-        frame[name] = _names(raw[name], path, lines, name) if name in raw else ""
-    for name in AMOUNTS:
-        frame[name] = _amounts(raw[name], path, lines, name)
-    over = np.flatnonzero(frame["customers"].to_numpy() > frame["leads"].to_numpy())
-    if over.size:
-        row = over[0]
-        raise ActualsError(path, f"{lines[row]}, customers", Text(f"{frame['customers'].iat[row]:g}"),
-                           f"at most the row's leads ({frame['leads'].iat[row]:g})")
+    frame = typed_rows(raw, path, lines, ActualsError)
     frame["line"] = lines
     return frame
 

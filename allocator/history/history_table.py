@@ -74,16 +74,7 @@ def read_history(path: str | Path) -> pd.DataFrame:
     if raw.empty:
         raise HistoryError(path, "rows", Text("none"), "at least one row of history")
     lines = [f"{unit} {n}" for n in range(first, first + len(raw))]  # CSV: the file's line; Parquet: the row
-    frame = pd.DataFrame({"date": _dates(raw["date"], path, lines)})
-    for name in NAMES:
-        frame[name] = _names(raw[name], path, lines, name) if name in raw else ""
-    for name in AMOUNTS:
-        frame[name] = _amounts(raw[name], path, lines, name)
-    over = np.flatnonzero(frame["customers"].to_numpy() > frame["leads"].to_numpy())
-    if over.size:
-        row = over[0]
-        raise HistoryError(path, f"{lines[row]}, customers", Text(_number(frame["customers"].iat[row])),
-                           f"at most the row's leads ({_number(frame['leads'].iat[row])})")
+    frame = typed_rows(raw, path, lines)
     frame = frame.groupby(list(KEY), as_index=False, sort=True)[list(AMOUNTS)].sum()
     frame["period"] = frame["date"].dt.strftime("%Y-%m")
     iso = frame["date"].dt.isocalendar()
@@ -240,3 +231,19 @@ def _amounts(column: pd.Series, path: Path, lines: list[str], name: str) -> pd.S
 
 def _number(value: float) -> str:
     return f"{value:g}"
+
+
+def typed_rows(raw: pd.DataFrame, path: Path, lines: list[str], error: type[HistoryError] = HistoryError) -> pd.DataFrame:
+    """The date, names and amounts of a history-shaped table, each checked (one line naming `lines[row]`):
+    dates, names, non-negative amounts with whole counts, and no more customers than leads."""
+    frame = pd.DataFrame({"date": _dates(raw["date"], path, lines)})
+    for name in NAMES:
+        frame[name] = _names(raw[name], path, lines, name) if name in raw else ""
+    for name in AMOUNTS:
+        frame[name] = _amounts(raw[name], path, lines, name)
+    over = np.flatnonzero(frame["customers"].to_numpy() > frame["leads"].to_numpy())
+    if over.size:
+        row = over[0]
+        raise error(path, f"{lines[row]}, customers", Text(_number(frame["customers"].iat[row])),
+                    f"at most the row's leads ({_number(frame['leads'].iat[row])})")
+    return frame

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import getpass
-import hashlib
 import os
 import socket
 from collections import Counter
@@ -13,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from allocator.io.provenance import file_sha256
 from allocator.scenario.periods import first_and_last_day
 
 KINDS = ("solve", "replan", "track")
 # The statuses under which a run holds a plan that can be approved (solvers.Status.has_solution).
 PLAN_STATUSES = ("optimal", "time_limit_with_solution")
-CHUNK = 1 << 20
 QUARTER_SHARE = 0.9  # of a plan's days, in one calendar quarter, for the plan to be that quarter's
 MAX_TARGETS = 10_000  # rows of targets.csv kept with a run (a plan has tens)
 
@@ -76,7 +75,7 @@ class RunRecord:
         """The scenario files (scenario, extends: bases, file: tables) that differ now from when the run
         was recorded, one line each."""
         recorded = {entry.path: entry.sha256 for entry in self.inputs}
-        now = {path: sha256_of(Path(path)) for path in recorded}
+        now = {path: file_sha256(Path(path)) for path in recorded}
         return _differences(recorded, {p: h for p, h in now.items() if h is not None}, str, added=False)
 
 
@@ -101,18 +100,6 @@ def _differences(recorded: dict, now: dict, name, added: bool = True) -> list[st
     return lines
 
 
-def sha256_of(path: Path) -> str | None:
-    """The file's SHA-256 (hex), or None when it cannot be read."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(CHUNK):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
 def hash_folder(folder: Path) -> list[FileEntry]:
     """Every file under `folder` (relative POSIX paths, sorted) with its SHA-256; hidden entries (the
     staging workspaces of a run being written) are left out."""
@@ -121,7 +108,7 @@ def hash_folder(folder: Path) -> list[FileEntry]:
         relative = path.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts) or not path.is_file():
             continue
-        digest = sha256_of(path)
+        digest = file_sha256(path)
         if digest is not None:
             entries.append(FileEntry("output", relative.as_posix(), digest))
     return entries
