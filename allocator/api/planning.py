@@ -144,12 +144,14 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
     if diagnose and solved.plan.status is Status.INFEASIBLE:
         plan.diagnose(diagnose_seconds)
     if out is not None:
-        extra = None
-        if report:  # the review pack's writers load only when asked for
-            from allocator.review.pack import plan_files
-            extra = plan_files(plan, out)
-        plan.write(out, force=force, export_model=export_model, extra_files=extra)
+        plan.write(out, force=force, export_model=export_model, extra_files=_review_pack(plan, out) if report else None)
     return plan
+
+
+def _review_pack(plan: Plan, out) -> dict[str, bytes]:
+    """plan.xlsx and report.html for ``solve --report``: the review's writers load only then."""
+    from allocator.review.pack import plan_files
+    return plan_files(plan, out)
 
 
 def explain(source: Source, *, solver: str = "cbc", objective: str | None = None,
