@@ -102,7 +102,9 @@ def show(value, kind: str, style: Style) -> str:
         "percent": (value * 100, PERCENT_DECIMALS, "%"),
         "multiple": (value, MULTIPLE_DECIMALS, "x"),
     }.get(kind, (value, style.decimals(kind), ""))
-    scaled = round(scaled, decimals) + 0.0  # + 0.0: a value that rounds to zero reads "0", never "-0"
+    # rounded as `rounded_column` rounds (whole units of the last decimal), so a printed total and the rows
+    # rounded to it agree even on a float tie; + 0.0: a value that rounds to zero reads "0", never "-0"
+    scaled = rounded_total(scaled, decimals) + 0.0
     return f"{scaled:,.{decimals}f}{suffix}"
 
 
@@ -119,7 +121,8 @@ def rounded_column(values: Sequence[float], decimals: int, total: float | None =
     step = 10.0 ** -decimals
     units = np.where(present, raw, 0.0) / step
     whole = np.floor(units + 1e-9)  # a value that is a whole number of units up to float noise stays one
-    target = round(float(np.sum(units)) if total is None else float(total) / step)
+    whole_total = math.fsum(raw[present].tolist()) if total is None else float(total)
+    target = round(whole_total / step)  # the same units `rounded_total` prints the total in
     short = int(target - whole.sum())
     if not 0 <= short <= int(present.sum()):
         return np.where(present, np.round(raw, decimals), np.nan)
@@ -127,6 +130,13 @@ def rounded_column(values: Sequence[float], decimals: int, total: float | None =
     order = np.argsort(-remainders, kind="stable")[:short]
     whole[order] += 1
     return np.where(present, np.round(whole * step, decimals), np.nan)
+
+
+def rounded_total(total: float, decimals: int) -> float:
+    """A total as printed above rows `rounded_column` rounded to it: the same whole number of units of the
+    last decimal (``round(total, 2)`` can fall the other way on a float tie)."""
+    step = 10.0 ** -decimals
+    return round(round(float(total) / step) * step, decimals)
 
 
 def snapped_total(values: Iterable[float], decimals: int) -> float:

@@ -3,7 +3,7 @@ target checks, actuals against the plan and their flags."""
 
 from __future__ import annotations
 
-from allocator.plan.display import rounded_column
+from allocator.plan.display import rounded_column, rounded_total
 from allocator.plan.units import target_kind
 from allocator.review.content import Column, Table, _columns, _set
 from allocator.review.source import PlanDocument
@@ -29,7 +29,7 @@ def weekly_section(document: PlanDocument) -> Table | None:
             decimals = style.decimals(kind)
             whole = float(totals.get(key) if totals.get(key) is not None else frame[key].sum())
             _set(rows, key, rounded_column(shown[key], decimals, whole))
-            total[key] = round(whole, decimals)
+            total[key] = rounded_total(whole, decimals)
     columns = _columns(frame, [("week", "ISO week", "text"), ("month", "month", "text"),
                                ("working_days", "working days", "count"), ("spend", "spend", "money"),
                                ("revenue_total", "revenue", "money"), ("new_customers", "new customers", "count"),

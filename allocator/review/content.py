@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from allocator.plan.display import Style, rounded_column, show
+from allocator.plan.display import Style, rounded_column, rounded_total, show
 from allocator.plan.units import target_kind
 from allocator.review.source import PlanDocument
 
@@ -96,7 +95,7 @@ def breakdown_table(document: PlanDocument, stem: str, name: str, title: str) ->
              "roi": totals["revenue"] / totals["spend"] if totals.get("spend") else math.nan}
     for column in columns:
         if column.key in ADDITIVE:
-            total[column.key] = round(totals[column.key], style.decimals(column.kind))
+            total[column.key] = rounded_total(totals[column.key], style.decimals(column.kind))
             _set(rows, column.key, rounded_column(frame[column.key], style.decimals(column.kind), totals[column.key]))
         elif column.key in SHARES and frame[column.key].notna().any():
             total[column.key] = 1.0
@@ -166,7 +165,7 @@ def period_spend_matrix(document: PlanDocument) -> Table | None:
     for period in pivot.columns:
         values = rounded_column(pivot[period].to_numpy(), decimals, float(period_totals.get(str(period), pivot[period].sum())))
         _set(rows, str(period), values)
-        total[str(period)] = float(np.round(values.sum(), decimals))
+        total[str(period)] = rounded_total(float(values.sum()), decimals)
     columns = [Column("channel", "channel", "text")] + [Column(str(p), str(p), "money") for p in pivot.columns]
     return Table("spend_matrix", "Spend by channel and period", columns, rows, style, total,
                  note="each period's column adds up to its total", source="allocation.csv")
@@ -205,4 +204,4 @@ def phasing_table(document: PlanDocument) -> Table | None:
     note = (f"phased target: the revenue target with its buffer x each period's weight; band: the quarter's "
             f"revenue x weight x (1 +/- {tolerance:.0%})") if weights else "no seasonal phasing in this scenario"
     return Table("phasing", "Revenue by period vs the phased target", columns, rows, style,
-                 {"period": "total", "revenue_total": round(quarter, decimals)}, note=note, source="by_period.csv")
+                 {"period": "total", "revenue_total": rounded_total(quarter, decimals)}, note=note, source="by_period.csv")
