@@ -109,9 +109,11 @@ def figure_format(unit: str, currency: str, scale: float | None = None):
 
 
 def money_scale(tracking: pd.DataFrame, currency: str) -> float:
-    """The plan's largest money figure (its budget or revenue), which sets how many decimals money gets."""
-    money = tracking.loc[(tracking["level"] == "target") & (tracking["unit"] == currency), "plan_total"]
-    return float(money.abs().max()) if len(money) and np.isfinite(money.abs().max()) else 0.0
+    """The figure that sets how many decimals money gets, chosen as for the plan's own summary and report
+    (`Style.for_totals`): the plan's total spend, or its revenue when nothing is spent."""
+    total = tracking[tracking["level"] == "all"].set_index("measure")["plan_total"]
+    spend, revenue = (float(total.get(m, 0.0)) for m in ("spend", "revenue"))
+    return abs(spend) if spend and np.isfinite(spend) else abs(revenue)
 
 
 def _gap(row, which: list[str]) -> float:
