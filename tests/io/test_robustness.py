@@ -1,4 +1,5 @@
-"""Robustness: existing --out folders, interrupted runs, CSV injection, failing solvers, unsafe YAML.
+"""Robustness: existing --out folders, interrupted runs, failing solvers, unsafe YAML (CSV injection:
+test_csv_injection.py).
 
 Tests marked ``xfail(strict=True, raises=AssertionError)`` show a defect of the
 library that is still open; the reason names where it is and a proposed fix.
