@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 import checks as C
+import mutations as M
 import strategies as S
 
 SCALE = int(os.environ.get("ALLOCATOR_FUZZ_EXAMPLES", "0") or 0)
@@ -114,7 +115,7 @@ FACTORS = st.integers(1, 200).map(lambda k: 1.0 + k / 100.0)
 @given(data=S.scenarios(objective="max_revenue", max_cells=MONOTONE_MAX_CELLS, soft_targets=False), factor=FACTORS)
 def test_more_budget_never_lowers_max_revenue(data, factor):
     note(C.dump(data))
-    bigger = S.with_budget(data, factor)
+    bigger = M.with_budget(data, factor)
     note(f"budget {data['budget']['total']!r} -> {bigger['budget']['total']!r}")
     _assert_monotone(_solve(bigger), _solve(data), "max")
 
@@ -128,7 +129,7 @@ def test_higher_channel_roi_floor_never_raises_max_revenue(data, pick, factor, s
     old = data["channels"][i].get("min_roi")
     new = S.sig((old or 0.0) * factor + step, 8)
     note(f"channels[{i}].min_roi {old!r} -> {new!r}")
-    _assert_monotone(_solve(data), _solve(S.with_channel_roi(data, i, new)), "max")
+    _assert_monotone(_solve(data), _solve(M.with_channel_roi(data, i, new)), "max")
 
 
 @settings(max_examples=MONOTONE_EXAMPLES, **SETTINGS)
@@ -136,7 +137,7 @@ def test_higher_channel_roi_floor_never_raises_max_revenue(data, pick, factor, s
                         soft_targets=False), factor=FACTORS)
 def test_higher_revenue_target_never_lowers_min_spend(data, factor):
     note(C.dump(data))
-    higher = S.with_revenue_target(data, factor)
+    higher = M.with_revenue_target(data, factor)
     note(f"targets.revenue {data['targets']['revenue']!r} -> {higher['targets']['revenue']!r}")
     _assert_monotone(_solve(data), _solve(higher), "min")
 

@@ -39,7 +39,6 @@ benchmarks/fuzz_verify.py use all of it.
 
 from __future__ import annotations
 
-import copy
 import math
 
 from hypothesis import strategies as st
@@ -381,26 +380,3 @@ def _check_sums(data: dict) -> None:
     weights = data.get("seasonality", {}).get("target_weights")
     if weights:
         assert abs(sum(weights.values()) - 1.0) <= 1e-9 and min(weights.values()) >= 0, weights
-
-
-# --------------------------------------------------------------------------
-# Mutations for the monotonicity properties
-# --------------------------------------------------------------------------
-
-
-def with_budget(data: dict, factor: float) -> dict:
-    out = copy.deepcopy(data)
-    out["budget"]["total"] = sig(out["budget"]["total"] * factor, 8)
-    return out
-
-
-def with_channel_roi(data: dict, index: int, new_roi: float) -> dict:
-    out = copy.deepcopy(data)
-    out["channels"][index]["min_roi"] = new_roi
-    return out
-
-
-def with_revenue_target(data: dict, factor: float) -> dict:
-    out = copy.deepcopy(data)
-    out["targets"]["revenue"] = sig(out["targets"]["revenue"] * factor, 8) if out["targets"]["revenue"] > 0 else 1.0
-    return out
