@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from numbers_plain import ceil_to, floor_to, money_ceil, money_floor, plain, season_position
+
 # Channel archetypes: base name, group, cost-per-lead range (money per lead).
 ARCHETYPES = [
     ("website", "owned", (70, 110)),
@@ -83,45 +85,6 @@ def periods_for(m: int, first_month: str = "2027-01") -> list[str]:
     return out
 
 
-def _season_position(period: str) -> float:
-    """Where the period sits in its year, 0-1 (for the seasonal pattern)."""
-    if "-W" in period:
-        return (int(period.split("-W")[1]) - 1) / 52.0
-    return (int(period.split("-")[1]) - 1) / 12.0
-
-
-def _floor(value: float, digits: int = 2) -> float:
-    f = 10.0 ** digits
-    return math.floor(value * f) / f
-
-
-def _ceil(value: float, digits: int = 2) -> float:
-    f = 10.0 ** digits
-    return math.ceil(value * f) / f
-
-
-def _money_floor(value: float, step: float = 1000.0) -> float:
-    return float(math.floor(value / step) * step)
-
-
-def _money_ceil(value: float, step: float = 1000.0) -> float:
-    return float(math.ceil(value / step) * step)
-
-
-def _plain(value):
-    """Plain Python scalars for YAML (no numpy types); whole numbers as int."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return int(value) if value.is_integer() and abs(value) < 1e15 else value
-    return value
-
-
 def generate(products: int, channels: int, tiers: int, periods: int, seed: int = 1,
              first_month: str = "2027-01", binaries: int = 0) -> dict:
     """The scenario as a dict ready for YAML."""
@@ -140,18 +103,18 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
         base, group, (lo, hi) = ARCHETYPES[i % len(ARCHETYPES)]
         name = base if C <= len(ARCHETYPES) else f"{base}_{i // len(ARCHETYPES) + 1:02d}"
         cpl = float(round(rng.uniform(lo, hi)))
-        cap = _money_floor(rng.lognormal(math.log(250_000), 0.5) * scale)  # per period
+        cap = money_floor(rng.lognormal(math.log(250_000), 0.5) * scale)  # per period
         cap = max(cap, 5000.0)
         chan.append({"name": name, "group": group, "cost_per_lead": cpl, "cap": cap})
     n_curved = min(MAX_CURVED_CHANNELS, math.ceil(C / 2))
     curved = set(rng.choice(C, size=n_curved, replace=False).tolist())
     for i, c in enumerate(chan):
         if i in curved:
-            e2 = _floor(rng.uniform(0.70, 0.85))
-            e3 = _floor(rng.uniform(0.40, 0.60))
+            e2 = floor_to(rng.uniform(0.70, 0.85))
+            e3 = floor_to(rng.uniform(0.40, 0.60))
             c["response"] = [
-                {"up_to": _money_floor(0.35 * c["cap"], 500), "efficiency": 1.0},
-                {"up_to": _money_floor(0.70 * c["cap"], 500), "efficiency": e2},
+                {"up_to": money_floor(0.35 * c["cap"], 500), "efficiency": 1.0},
+                {"up_to": money_floor(0.70 * c["cap"], 500), "efficiency": e2},
                 {"efficiency": e3},
             ]
 
@@ -159,9 +122,9 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
     for i in range(T):
         base, kind, (clo, chi), (vlo, vhi) = TIER_ARCHETYPES[i % len(TIER_ARCHETYPES)]
         name = base if T <= len(TIER_ARCHETYPES) else f"{base}_{i // len(TIER_ARCHETYPES) + 1:02d}"
-        tier.append({"name": name, "kind": kind, "conversion": _floor(rng.uniform(clo, chi), 3),
-                     "order_value": _money_floor(rng.uniform(vlo, vhi), 50),
-                     "value_multiplier": _floor(rng.uniform(1.5, 3.0), 1)})
+        tier.append({"name": name, "kind": kind, "conversion": floor_to(rng.uniform(clo, chi), 3),
+                     "order_value": money_floor(rng.uniform(vlo, vhi), 50),
+                     "value_multiplier": floor_to(rng.uniform(1.5, 3.0), 1)})
 
     prod = []
     for i in range(P):
@@ -169,7 +132,7 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
         base = PRODUCT_BASES[i % len(PRODUCT_BASES)]
         name = base if P <= len(PRODUCT_BASES) else f"{base}_{i // len(PRODUCT_BASES) + 1:02d}"
         lo, hi = STAGE_MARGIN[stage]
-        row = {"name": name, "stage": stage, "margin": _floor(rng.uniform(lo, hi))}
+        row = {"name": name, "stage": stage, "margin": floor_to(rng.uniform(lo, hi))}
         if STAGE_VALUE_MULTIPLIER[stage] != 1.0:
             row["order_value_multiplier"] = STAGE_VALUE_MULTIPLIER[stage]
         prod.append(row)
@@ -201,7 +164,7 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
 
     # --- Seasonality ------------------------------------------------------------------------------
     phase = rng.uniform(0, 2 * math.pi)
-    pos = np.array([_season_position(p) for p in period_names])
+    pos = np.array([season_position(p) for p in period_names])
     demand = np.round(1.0 + 0.12 * np.sin(2 * math.pi * pos + phase) + rng.normal(0, 0.03, M), 2)
     demand = np.clip(demand, 0.7, 1.3)
     spend_pattern = demand * rng.uniform(0.95, 1.05, M)
@@ -239,9 +202,9 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
         t_i = existing[0]
         for c_i in rng.choice(C, size=min(3, C), replace=False).tolist():
             p_i = int(rng.integers(P))
-            level = _money_floor(rng.uniform(20_000, 80_000) * scale, 100)
+            level = money_floor(rng.uniform(20_000, 80_000) * scale, 100)
             for m, period in enumerate(period_names):
-                amount = _money_floor(level * spend_pattern[m] * rng.uniform(0.95, 1.05), 100)
+                amount = money_floor(level * spend_pattern[m] * rng.uniform(0.95, 1.05), 100)
                 base_rev[c_i, t_i, p_i, m] = amount
                 baseline.append({"channel": chan[c_i]["name"], "tier": tier[t_i]["name"],
                                  "product": prod[p_i]["name"], "period": period, "revenue": amount})
@@ -262,12 +225,12 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
         row = {"name": c["name"], "group": c["group"], "cost_per_lead": c["cost_per_lead"]}
         roi = ch_rev[i] / ch_spend[i].sum()
         if i in floored and roi > 1.0:
-            row["min_roi"] = _floor(0.9 * roi, 1)
+            row["min_roi"] = floor_to(0.9 * roi, 1)
         row["max_spend"] = c["cap"]
         if i in lead_capped:
             row["max_leads"] = float(math.ceil(1.5 * ch_leads[i].max()))
         if i in with_binary:
-            row["min_spend_if_used"] = _money_floor(0.5 * ch_spend[i].sum(), 1000)
+            row["min_spend_if_used"] = money_floor(0.5 * ch_spend[i].sum(), 1000)
         if "response" in c:
             row["response"] = c["response"]
         channel_rows.append(row)
@@ -292,24 +255,24 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
     new_tiers = [j for j, k in enumerate(kinds) if k == "new"]
     if new_tiers:
         limits.append({"select": {"tier": tier[new_tiers[0]]["name"]},
-                       "min": _money_floor(0.8 * tier_spend[new_tiers[0]], 10_000)})
+                       "min": money_floor(0.8 * tier_spend[new_tiers[0]], 10_000)})
     if existing:
         share = tier_spend[existing[0]] / ref_spend
         if share < 0.75:
-            limits.append({"select": {"tier": tier[existing[0]]["name"]}, "max_share": _ceil(1.3 * share)})
+            limits.append({"select": {"tier": tier[existing[0]]["name"]}, "max_share": ceil_to(1.3 * share)})
     if key_acc:
         limits.append({"select": {"tier": tier[key_acc[0]]["name"]},
-                       "max": _money_ceil(1.3 * tier_spend[key_acc[0]], 10_000)})
+                       "max": money_ceil(1.3 * tier_spend[key_acc[0]], 10_000)})
     if "emerging" in group_spend and group_spend["emerging"] / ref_spend < 0.75:
-        limits.append({"select": {"group": "emerging"}, "max_share": _ceil(1.3 * group_spend["emerging"] / ref_spend)})
+        limits.append({"select": {"group": "emerging"}, "max_share": ceil_to(1.3 * group_spend["emerging"] / ref_spend)})
     if P > 1:
         if stage_spend["introduction"] > 0 and stage_spend["introduction"] / ref_spend < 0.75:
             limits.append({"select": {"stage": "introduction"},
-                           "max_share": _ceil(1.3 * stage_spend["introduction"] / ref_spend)})
+                           "max_share": ceil_to(1.3 * stage_spend["introduction"] / ref_spend)})
         if stage_spend["decline"] > 0 and stage_spend["decline"] / ref_spend < 0.75:
-            limits.append({"select": {"stage": "decline"}, "max_share": _ceil(1.3 * stage_spend["decline"] / ref_spend)})
+            limits.append({"select": {"stage": "decline"}, "max_share": ceil_to(1.3 * stage_spend["decline"] / ref_spend)})
         if stage_spend["maturity"] > 0:
-            limits.append({"select": {"stage": "maturity"}, "min_share": _floor(0.8 * stage_spend["maturity"] / ref_spend)})
+            limits.append({"select": {"stage": "maturity"}, "min_share": floor_to(0.8 * stage_spend["maturity"] / ref_spend)})
 
     # --- Targets -----------------------------------------------------------------------------------
     mix = []
@@ -317,24 +280,24 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
     new_like = [k for k in ("new", "prospect") if k in kinds]
     if new_like:
         share = float(total_rev[:, np.isin(kind_of, new_like)].sum()) / ref_total
-        mix.append({"of": "revenue", "select": {"kind": new_like}, "min_share": _floor(0.85 * share)})
+        mix.append({"of": "revenue", "select": {"kind": new_like}, "min_share": floor_to(0.85 * share)})
     if key_acc:
         share = float(total_rev[:, kind_of == "key_account"].sum()) / ref_total
-        mix.append({"of": "revenue", "select": {"kind": "key_account"}, "min_share": _floor(0.8 * share)})
+        mix.append({"of": "revenue", "select": {"kind": "key_account"}, "min_share": floor_to(0.8 * share)})
     for g in groups:
         share = float(total_rev[group_of == g].sum()) / ref_total
         if share >= 0.05:
-            mix.append({"of": "revenue", "select": {"group": g}, "min_share": _floor(0.85 * share)})
+            mix.append({"of": "revenue", "select": {"group": g}, "min_share": floor_to(0.85 * share)})
     if "paid" in group_spend:
         mix.append({"of": "spend", "select": {"group": "paid"},
-                    "max_share": min(1.0, _ceil(1.25 * group_spend["paid"] / ref_spend))})
+                    "max_share": min(1.0, ceil_to(1.25 * group_spend["paid"] / ref_spend))})
 
     leads_by_period = leads.sum(axis=(0, 1, 2))
     targets = {
-        "revenue": _money_floor(0.92 * ref_total / (1 + BUFFER), 10_000),
+        "revenue": money_floor(0.92 * ref_total / (1 + BUFFER), 10_000),
         "new_customers": float(math.floor(0.9 * new_customers / (1 + BUFFER))),
         "buffer": BUFFER,
-        "min_roi": _floor(0.9 * ref_inc / ref_spend),
+        "min_roi": floor_to(0.9 * ref_inc / ref_spend),
         "mix": mix,
     }
     if new_customers < 1:
@@ -359,11 +322,11 @@ def generate(products: int, channels: int, tiers: int, periods: int, seed: int =
             "target_weights": dict(zip(period_names, weights)),
             "tolerance": TOLERANCE,
         },
-        "budget": {"total": _money_ceil(1.15 * ref_spend, 10_000), "limits": limits},
+        "budget": {"total": money_ceil(1.15 * ref_spend, 10_000), "limits": limits},
         "targets": targets,
         "sales_capacity": float(math.ceil(1.3 * leads_by_period.max())),
     }
-    return _plain(scenario)
+    return plain(scenario)
 
 
 def dump(scenario: dict) -> str:
