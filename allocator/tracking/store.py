@@ -269,13 +269,30 @@ def _engine(target: str, create_folder: bool, check_folder: bool = True) -> Engi
     return engine
 
 
+def _retry_while_locked(step) -> None:
+    """Run `step`, again while SQLite says the database is locked: switching to WAL can fail at once, without
+    the busy timeout, while another process is creating the same store (seen in CI with two writers)."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_settings(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # the driver's own BEGIN off: `_begin` emits it
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _retry_while_locked(lambda: cursor.execute("PRAGMA journal_mode = WAL"))
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
