@@ -11,7 +11,7 @@ neither numpy nor pandas (and the command line can set numpy's BLAS threads befo
 """
 
 __version__ = "0.1.0"
-__all__ = ["AllocatorError", "InputError", "Plan", "RunRecord", "SolveFailed", "Store", "StoreError", "compare",
+__all__ = ["AllocatorError", "InputError", "Plan", "RunRecord", "Session", "SolveFailed", "Store", "StoreError", "compare",
            "diff_runs", "explain", "load", "open_store", "record_run", "reference_plan", "report", "risk", "solve",
            "sweep", "verify"]
 

@@ -151,10 +151,11 @@ def crossed_bounds(lp: LinearProgram) -> str | None:
 
 def _solve_scaled(module: ModuleType, lp: LinearProgram, options: SolveOptions) -> SolveResult:
     """One backend solve of `lp` scaled; its plan snapped, checked and unscaled."""
-    scaling = equilibrate(lp)
+    warm = options.warm if module.NAME == "highs" else None
+    scaling = equilibrate(lp) if warm is None else warm.scaling(lp)
     scaled = scaling.apply(lp)
     try:
-        result = module.solve(scaled, options)
+        result = module.solve(scaled, options) if warm is None else warm.solve(scaled, options)
     except SolverError:
         raise
     except Exception as exc:  # a backend's own bug or a library's surprise is still a solver failure, not a crash

@@ -171,6 +171,9 @@ class SolveOptions:
     # proof that no plan exists (the barrier is slow to prove that); a plan always comes from the barrier, so
     # results are the same with or without it. Off where processes already share the cores (sweep workers).
     concurrent: bool = True
+    # A solvers.warm.WarmStart: HiGHS re-solves a program of a shape it has seen from the last basis (CBC
+    # ignores it). Not part of the options' identity: two options that differ only here ask the same.
+    warm: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.lp_method not in LP_METHODS:

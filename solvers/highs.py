@@ -101,8 +101,21 @@ def _new_highs(highspy, log: bool):
 
 def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
     highspy = _import()
-    inf = highspy.kHighsInf
     h = _new_highs(highspy, options.log)
+    method = configure(h, lp, options)
+    # kWarning is fine: HiGHS only says it dropped coefficients too small to matter.
+    if h.passModel(highs_lp(highspy, lp)) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model")
+    return run(h, lp, method)
+
+
+def new_instance(log: bool = False):
+    """A Highs instance with its banner kept off stdout (for callers that keep one, solvers.warm)."""
+    return _new_highs(_import(), log)
+
+
+def configure(h, lp: LinearProgram, options: SolveOptions) -> str:
+    """Set `options` on the Highs instance `h` for solving `lp`; returns the method's name for the record."""
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap if options.mip_gap is not None else DEFAULT_MIP_GAP))
@@ -119,7 +132,12 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
         h.setOptionValue("solver", "ipm" if method == "barrier" else "simplex")
         if method == "barrier":
             h.setOptionValue("run_crossover", "on")
+    return method
 
+
+def highs_lp(highspy, lp: LinearProgram):
+    """`lp` as a HighsLp (row-wise matrix, infinite bounds as HiGHS's infinity)."""
+    inf = highspy.kHighsInf
     model = highspy.HighsLp()
     model.num_col_ = lp.n_cols
     model.num_row_ = lp.n_rows
@@ -139,17 +157,20 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
     if lp.is_mip:
         integrality = np.where(lp.col_integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
         model.integrality_ = list(integrality)
+    return model
 
+
+def run(h, lp: LinearProgram, method: str) -> SolveResult:
+    """Run the Highs instance `h`, which holds `lp` (from any starting basis), and read its answer."""
+    highspy = _import()
     started = time.perf_counter()
-    # kWarning is fine: HiGHS only says it dropped coefficients too small to matter.
-    if h.passModel(model) == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the model")
     h.run()
     model_status = h.getModelStatus()
     if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
         # Presolve could not tell which; the simplex without presolve can.
         h.setOptionValue("presolve", "off")
         h.run()
+        h.setOptionValue("presolve", "choose")
         model_status = h.getModelStatus()
     seconds = time.perf_counter() - started
     version = h.version() if hasattr(h, "version") else getattr(highspy, "__version__", "unknown")

@@ -19,14 +19,14 @@ from allocator.errors import (  # noqa: F401 (re-exported: the error tree is par
     AllocatorError, InputError, OutputError, PlanFolderError, ScenarioError, SolveFailed, UsageError,
 )
 
-__all__ = ["AllocatorError", "InputError", "Plan", "RunRecord", "SolveFailed", "Store", "StoreError", "compare",
+__all__ = ["AllocatorError", "InputError", "Plan", "RunRecord", "Session", "SolveFailed", "Store", "StoreError", "compare",
            "diff_runs", "explain", "load", "open_store", "record_run", "reference_plan", "report", "risk", "solve",
            "sweep", "verify"]
 
 
 # Loaded when first asked for, so that a solve does not import SQLAlchemy or the review's writers before it
 # needs them: name -> the module that defines it.
-LAZY = {"report": "allocator.review.pack",
+LAZY = {"report": "allocator.review.pack", "Session": "allocator.whatif.session",
         **dict.fromkeys(["RunRecord", "Store", "StoreError", "diff_runs", "open_store", "record_run",
                          "reference_plan"], "allocator.api.runs")}
 

@@ -1,0 +1,212 @@
+"""Warm starts: HiGHS instances kept between solves of programs of one shape, re-solved from the last basis.
+
+A what-if changes a number or two of a program that is otherwise the same (a budget, a cap, a cost per
+lead): the optimal basis of the last solve is then a few simplex iterations from the new optimum. A
+`WarmStart`, given to `solvers.solve` through ``SolveOptions(warm=...)``, keeps one Highs instance per
+program shape (the sparsity pattern of its matrix, its dimensions and its integer columns): a program of
+a shape seen before is written into that instance as changes (costs, bounds, matrix entries) and solved
+from where the last solve ended; a new shape gets a new instance. The plan is the program's optimum
+either way: only the starting point differs, so the answer is a cold solve's (the same optimum within
+the solver's tolerances; where optima tie, possibly another of the tied plans).
+
+A MIP whose only integer columns are a few binaries (``min_spend_if_used``) is solved as the best of the
+LPs with each combination of them fixed, each warm-started: exact (every combination is an LP solved to
+optimality) and far quicker than branch and cut from scratch. Other MIPs are solved in their instance.
+
+Programs are scaled before they reach a backend (solvers.scaling); the scaling of a shape is kept too,
+and recomputed when the program's magnitudes move by more than a factor of 16, so that a lever change
+does not re-scale (and so re-write) every entry. Scaling factors are powers of two: reusing them changes
+no value of the answer beyond round-off.
+
+CBC runs as a separate process per solve and takes no basis here: with CBC a `WarmStart` is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .base import LinearProgram, SolveOptions, SolveResult, Status
+from .errors import SolverError
+from .scaling import Scaling, equilibrate
+
+ENUMERATE_BINARIES = 3  # a MIP with at most this many binary columns is solved as 2**k warm LPs
+MAX_SHAPES = 32  # instances kept at most (the least recently used goes first)
+REWRITE_ENTRIES = 2000  # more changed matrix entries than this: pass the whole program, keep the basis
+RESCALE_LOG2 = 4.0  # magnitudes moved by more than 2**4: compute the scaling again
+
+
+@dataclass
+class _Shape:
+    highs: object  # highspy.Highs holding `lp`
+    lp: LinearProgram  # the (scaled) program last written into it
+    row_of_entry: np.ndarray
+    method: str
+    solves: int = 0
+
+
+class WarmStart:
+    """Highs instances by program shape, for re-solves from the last basis (see the module)."""
+
+    def __init__(self) -> None:
+        self._shapes: OrderedDict[tuple, _Shape] = OrderedDict()
+        self._scalings: dict[tuple, tuple[Scaling, tuple]] = {}
+        self.counts = {"cold": 0, "warm": 0, "enumerated": 0}
+
+    # A WarmStart crosses process boundaries empty (sweep workers each keep their own).
+    def __getstate__(self) -> dict:
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
+
+    def scaling(self, lp: LinearProgram) -> Scaling:
+        """The scaling kept for `lp`'s shape, or a new one when there is none or the magnitudes moved."""
+        key = shape_key(lp)
+        sizes = _magnitudes(lp)
+        kept = self._scalings.get(key)
+        if kept is not None and np.all(np.abs(np.subtract(kept[1], sizes)) <= RESCALE_LOG2):
+            return kept[0]
+        scaling = equilibrate(lp)
+        self._scalings[key] = (scaling, sizes)
+        return scaling
+
+    def solve(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:
+        """Solve `lp` (already scaled) with HiGHS, from the last basis of a program of its shape."""
+        key = shape_key(lp)
+        binaries = np.flatnonzero(lp.col_integer)
+        if 0 < binaries.size <= ENUMERATE_BINARIES and np.all(lp.col_lower[binaries] >= 0) \
+                and np.all(lp.col_upper[binaries] <= 1):
+            result = self._enumerate(lp, options, key, binaries)
+            if result is not None:
+                return result
+        return self._solve_in(lp, options, key)
+
+    def _solve_in(self, lp: LinearProgram, options: SolveOptions, key: tuple) -> SolveResult:
+        from . import highs
+
+        shape = self._shapes.get(key)
+        if shape is None:
+            h = highs.new_instance(options.log)
+            method = highs.configure(h, lp, options)
+            _pass(h, lp)
+            shape = _Shape(h, lp, np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr)), method)
+            self._shapes[key] = shape
+            self.counts["cold"] += 1
+            if len(self._shapes) > MAX_SHAPES:
+                self._shapes.popitem(last=False)
+        else:
+            self._shapes.move_to_end(key)
+            shape.method = highs.configure(shape.highs, lp, options)
+            _update(shape, lp)
+            self.counts["warm"] += 1
+        shape.lp = lp
+        shape.solves += 1
+        result = highs.run(shape.highs, lp, shape.method)
+        return replace(result, extra={**result.extra, "warm_start": shape.solves > 1})
+
+    def _enumerate(self, lp: LinearProgram, options: SolveOptions, key: tuple,
+                   binaries: np.ndarray) -> SolveResult | None:
+        """The best of the LPs with the binaries fixed each way; None when one of them has no verdict."""
+        best: SolveResult | None = None
+        seconds = 0.0
+        for combo in itertools.product((0.0, 1.0), repeat=binaries.size):
+            values = np.asarray(combo)
+            if np.any(values < lp.col_lower[binaries]) or np.any(values > lp.col_upper[binaries]):
+                continue
+            point = np.zeros(lp.n_cols)
+            point[binaries] = values
+            fixed = lp.with_fixed_integers(point)
+            result = self._solve_in(fixed, options, key + ("fixed", combo))
+            seconds += result.solve_seconds
+            if result.status is Status.INFEASIBLE:
+                continue
+            if result.status is not Status.OPTIMAL:
+                return None
+            if best is None or _better(lp, result.objective, best.objective):
+                best = result
+        self.counts["enumerated"] += 1
+        method = f"binaries enumerated ({2 ** binaries.size} LPs, warm-started)"
+        if best is None:
+            return SolveResult(status=Status.INFEASIBLE, solver="highs", solver_version="", message="Infeasible",
+                               solve_seconds=seconds, extra={"lp_method": method})
+        x = best.x.copy()
+        x[binaries] = np.round(x[binaries])
+        return replace(best, x=x, objective=lp.objective_value(x), row_duals=None, reduced_costs=None,
+                       solve_seconds=seconds, extra={**best.extra, "lp_method": method})
+
+
+def shape_key(lp: LinearProgram) -> tuple:
+    """What must match for one Highs instance to take a program as changes: dimensions, pattern, integers."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (lp.indptr, lp.indices):
+        digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+    digest.update(np.packbits(np.asarray(lp.col_integer, dtype=bool)).tobytes())
+    return (lp.n_rows, lp.n_cols, digest.hexdigest())
+
+
+def _magnitudes(lp: LinearProgram) -> tuple:
+    """log2 of the largest finite magnitude of the row bounds, column bounds, objective and matrix."""
+    def size(*arrays) -> float:
+        biggest = 0.0
+        for a in arrays:
+            finite = np.abs(a[np.isfinite(a)])
+            if finite.size:
+                biggest = max(biggest, float(finite.max()))
+        return float(np.log2(biggest)) if biggest > 0 else 0.0
+    return (size(lp.row_lower, lp.row_upper), size(lp.col_lower, lp.col_upper), size(lp.objective), size(lp.data))
+
+
+def _better(lp: LinearProgram, new: float, old: float) -> bool:
+    from .base import Sense
+
+    return new > old if lp.sense is Sense.MAXIMIZE else new < old
+
+
+def _pass(h, lp: LinearProgram) -> None:
+    from . import highs
+
+    highspy = highs._import()
+    if h.passModel(highs.highs_lp(highspy, lp)) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model")
+
+
+def _update(shape: _Shape, lp: LinearProgram) -> None:
+    """Write `lp` into the instance that holds `shape.lp` (same pattern) as changes, keeping its basis."""
+    from . import highs
+
+    highspy = highs._import()
+    h, old = shape.highs, shape.lp
+    inf = highspy.kHighsInf
+    entries = np.flatnonzero(lp.data != old.data)
+    if entries.size > REWRITE_ENTRIES:
+        basis = h.getBasis()
+        _pass(h, lp)
+        if basis.valid:
+            h.setBasis(basis)
+        return
+    if lp.sense is not old.sense:
+        h.changeObjectiveSense(highs.highs_lp(highspy, lp).sense_)
+    if lp.objective_offset != old.objective_offset:
+        h.changeObjectiveOffset(float(lp.objective_offset))
+    cols = np.flatnonzero(lp.objective != old.objective)
+    if cols.size:
+        h.changeColsCost(cols.size, cols.astype(np.int32), lp.objective[cols].astype(np.float64))
+    cols = np.flatnonzero((lp.col_lower != old.col_lower) | (lp.col_upper != old.col_upper))
+    if cols.size:
+        h.changeColsBounds(cols.size, cols.astype(np.int32), _finite(lp.col_lower[cols], inf),
+                           _finite(lp.col_upper[cols], inf))
+    rows = np.flatnonzero((lp.row_lower != old.row_lower) | (lp.row_upper != old.row_upper))
+    if rows.size:
+        h.changeRowsBounds(rows.size, rows.astype(np.int32), _finite(lp.row_lower[rows], inf),
+                           _finite(lp.row_upper[rows], inf))
+    for e in entries.tolist():
+        h.changeCoeff(int(shape.row_of_entry[e]), int(lp.indices[e]), float(lp.data[e]))
+
+
+def _finite(values: np.ndarray, inf: float) -> np.ndarray:
+    return np.where(np.isfinite(values), values, np.where(values > 0, inf, -inf)).astype(np.float64)
