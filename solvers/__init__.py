@@ -151,7 +151,7 @@ def crossed_bounds(lp: LinearProgram) -> str | None:
 
 def _solve_scaled(module: ModuleType, lp: LinearProgram, options: SolveOptions) -> SolveResult:
     """One backend solve of `lp` scaled; its plan snapped, checked and unscaled."""
-    warm = options.warm if module.NAME == "highs" else None
+    warm = options.warm if module.NAME == "highs" and options.warm else None
     scaling = equilibrate(lp) if warm is None else warm.scaling(lp)
     scaled = scaling.apply(lp)
     try:

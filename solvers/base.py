@@ -172,7 +172,8 @@ class SolveOptions:
     # results are the same with or without it. Off where processes already share the cores (sweep workers).
     concurrent: bool = True
     # A solvers.warm.WarmStart: HiGHS re-solves a program of a shape it has seen from the last basis (CBC
-    # ignores it). Not part of the options' identity: two options that differ only here ask the same.
+    # ignores it). None: cold, unless a caller that solves many variants adds one (solvers.warm.warmed);
+    # False: cold always (the user's --cold). Not part of the options' identity.
     warm: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:

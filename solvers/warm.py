@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
@@ -57,12 +58,10 @@ class WarmStart:
         self._scalings: dict[tuple, tuple[Scaling, tuple]] = {}
         self.counts = {"cold": 0, "warm": 0, "enumerated": 0}
 
-    # A WarmStart crosses process boundaries empty (sweep workers each keep their own).
-    def __getstate__(self) -> dict:
-        return {}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__init__()
+    # Sent to another process (a sweep's or a risk search's worker), a WarmStart arrives as that worker
+    # thread's own long-lived one: each worker keeps its instances from task to task.
+    def __reduce__(self):
+        return (this_thread, ())
 
     def scaling(self, lp: LinearProgram) -> Scaling:
         """The scaling kept for `lp`'s shape, or a new one when there is none or the magnitudes moved."""
@@ -138,6 +137,28 @@ class WarmStart:
         x[binaries] = np.round(x[binaries])
         return replace(best, x=x, objective=lp.objective_value(x), row_duals=None, reduced_costs=None,
                        solve_seconds=seconds, extra={**best.extra, "lp_method": method})
+
+
+_LOCAL = threading.local()
+
+
+def this_thread() -> WarmStart:
+    """The calling thread's own WarmStart (made on first use): what a pickled one becomes elsewhere."""
+    if getattr(_LOCAL, "warm", None) is None:
+        _LOCAL.warm = WarmStart()
+    return _LOCAL.warm
+
+
+def warmed(options: SolveOptions) -> SolveOptions:
+    """`options` for a caller that solves many variants: a new WarmStart, unless the caller asked for cold
+    solves (``warm=False``) or brought its own."""
+    if options.warm is not None:
+        return options
+    return replace(options, warm=WarmStart())
+
+
+def is_warm(options: SolveOptions) -> bool:
+    return isinstance(options.warm, WarmStart)
 
 
 def shape_key(lp: LinearProgram) -> tuple:

@@ -7,6 +7,8 @@ milestone is a cumulative amount the plan should reach by the end of a date, rea
 
 from __future__ import annotations
 
+import functools
+
 import re
 from datetime import date, datetime
 from typing import Annotated
@@ -41,7 +43,8 @@ def _iso_date(value):
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
-def subdivisions_of(country: str) -> list[str] | None:
+@functools.lru_cache(maxsize=64)
+def subdivisions_of(country: str) -> tuple[str, ...] | None:
     """The subdivision codes the `holidays` package knows for `country`, or None when it knows no such
     country. Only that country's module is loaded (listing every country loads all 250)."""
     import holidays
@@ -51,7 +54,7 @@ def subdivisions_of(country: str) -> list[str] | None:
     except (NotImplementedError, KeyError, AttributeError):
         return None
     # the package also takes its class names ("China"): only the ISO code is the scenario's word for it
-    return list(found.subdivisions) if found.country == country else None
+    return tuple(found.subdivisions) if found.country == country else None
 
 
 class Calendar(Strict):

@@ -15,6 +15,8 @@ The node-graph walks are iterative, so no input can exhaust Python's stack here.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 
@@ -228,3 +230,14 @@ def _timestamp_or_text(loader, node):
 
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 _SAFE_LOADER = _UniqueKeyLoader  # a module attribute so that tests can run the pure-Python loader too
+
+
+def parsed_copy(text: str, is_json: bool):
+    """`text` parsed (JSON or YAML), once per distinct text: a what-if session loads its scenario for every
+    variant. Each caller gets its own copy, free to change."""
+    return copy.deepcopy(_parsed(text, is_json))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, is_json: bool):
+    return parse_json(text) if is_json else parse_yaml(text)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from allocator.scenario.documents import MAX_NESTING, MAX_YAML_NODES, DocumentError, parse_json, parse_yaml  # noqa: F401 (re-exported)
+from allocator.scenario.documents import MAX_NESTING, MAX_YAML_NODES, DocumentError, parse_json, parse_yaml, parsed_copy  # noqa: F401
 from allocator.errors import ScenarioError, Text
 from allocator.scenario.csvsafe import restore
 from allocator.scenario.anchors import history_file
@@ -212,7 +212,7 @@ def _parse(raw: bytes, path: Path):
     if "\x00" in text:
         raise ScenarioError(path, "", Text("binary data (NUL bytes)"), "a UTF-8 YAML or JSON file")
     try:
-        return parse_json(text) if path.suffix.lower() == ".json" else parse_yaml(text)
+        return parsed_copy(text, path.suffix.lower() == ".json")
     except DocumentError as exc:
         raise ScenarioError(path, exc.where, Text(exc.what), exc.expected) from None
 

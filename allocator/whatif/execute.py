@@ -24,6 +24,9 @@ from allocator.errors import UsageError
 WORKERS_PER_CORE = 4
 
 
+DASK_SLOTS_GUESS = 16  # a cluster's size is not known before it runs: split work for about this many
+
+
 def local_workers(workers: int | None, tasks: int | None = None) -> int:
     """Processes to start: ``workers`` (default: one per core), at most 4 per core and one per task."""
     cores = os.cpu_count() or 1
@@ -65,6 +68,12 @@ class Executor:
     def parallel(self, tasks: int) -> bool:
         """Whether ``map`` over this many tasks runs them side by side (sharing the cores)."""
         return bool(self.scheduler) or (self.workers > 1 and tasks > 1)
+
+    def slots(self, tasks: int) -> int:
+        """How many tasks run at once: local workers, or a guess for a cluster (whose size may change)."""
+        if self.scheduler:
+            return DASK_SLOTS_GUESS
+        return max(1, min(self.workers, tasks))
 
     def __enter__(self) -> "Executor":
         return self

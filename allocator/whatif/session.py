@@ -102,7 +102,7 @@ class Session:
         self.base_overrides = assignments(set)
         self.allow_outside = tuple(str(folder) for folder in allow_outside)
         self.warm = WarmStart() if warm else None
-        self.options = replace(options or SolveOptions(), warm=self.warm)
+        self.options = replace(options or SolveOptions(), warm=self.warm if warm else False)
         self.changes: dict[str, str] = {}
         self._lock = threading.Lock()
         self._load = functools.lru_cache(maxsize=CACHED_VARIANTS)(self._load_uncached)

@@ -23,12 +23,14 @@ import numpy as np
 import pandas as pd
 
 from solvers import SolveOptions, SolverError, Status
+from solvers.warm import warmed
 
 from allocator.errors import AllocatorError, ScenarioError, Text, UsageError
 from allocator.scenario.variants import AmbiguousSelector, find_item, parse_path
 from allocator.whatif.execute import Executor
 
 MAX_VARIANTS = 100_000  # per sweep: each is a solve and a row
+CHUNKS_PER_WORKER = 4  # runs of neighbouring points per worker: contiguity against balance between workers
 FRONTIER_FIXED_COLUMNS = ["status", "objective", "spend", "revenue_total", "new_customers", "leads", "roi",
                           "budget_shadow_price", "channels_used", "message"]
 
@@ -172,6 +174,12 @@ def _format_value(value) -> str:
     return str(value)
 
 
+def solve_run(scenario: str, run: list, objective: str | None, solver: str, options: SolveOptions,
+              allow_outside: tuple = ()) -> list[dict]:
+    """Neighbouring grid points solved in order (each from the last one's basis, with HiGHS)."""
+    return [solve_variant(scenario, overrides, objective, solver, options, allow_outside) for overrides in run]
+
+
 def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver: str, options: SolveOptions,
                   allow_outside: tuple = ()) -> dict:
     """One grid point -> one frontier row (plain data, so it crosses process and network boundaries)."""
@@ -243,14 +251,22 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
     """
     points = grid(axes)
     jobs = [tuple(base_overrides) + variant_overrides(axes, point) for point in points]
-    options = options or SolveOptions()
+    options = warmed(options or SolveOptions())  # HiGHS re-solves each point from its neighbour's basis
     with Executor(workers, scheduler) as executor:
         # Variants solved side by side already share the cores: no second CBC process beside a barrier.
         if executor.parallel(len(jobs)):
             options = replace(options, concurrent=False)
         allowed = tuple(str(folder) for folder in allow_outside)  # plain text: it crosses process boundaries
-        args = [(str(scenario), job, objective, solver, options, allowed) for job in jobs]
-        rows = executor.map(solve_variant, args, progress)
+        # Runs of neighbouring points, each walked in order by one worker (whose warm start carries over).
+        size = max(1, math.ceil(len(jobs) / (CHUNKS_PER_WORKER * executor.slots(len(jobs)))))
+        runs = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        args = [(str(scenario), run, objective, solver, options, allowed) for run in runs]
+
+        def progress_of_runs(done: int, total: int) -> None:
+            if progress is not None:
+                progress(min(len(jobs), done * size), len(jobs))
+
+        rows = [row for chunk in executor.map(solve_run, args, progress_of_runs) for row in chunk]
     frame = pd.DataFrame(rows)
     for i, axis in enumerate(axes):
         frame.insert(i, axis_column(axis), [point[i] for point in points])
