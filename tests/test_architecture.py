@@ -40,6 +40,7 @@ LAYERS = (
     "allocator.tracking",
     "allocator.review",
     "allocator.api",
+    "allocator.web",
     "allocator.cli",
 )
 # Modules outside the stage subpackages, placed in the layer they act in.
@@ -311,7 +312,7 @@ def test_checks_find_an_upward_import_a_cycle_and_a_stray_face_import(tmp_path):
                                         "from allocator import load\n",
         "allocator/model/__init__.py": "",
         "allocator/model/build.py": "from allocator.scenario.schema import Scenario\n",
-        "allocator/web/log.py": "from allocator.errors import X\n",
+        "allocator/tui/log.py": "from allocator.errors import X\n",
     })
     imports = package_imports(tmp_path, "allocator")
     relative = [i for i in imports if i.source == "allocator.plan.prices" and i.target == "allocator.errors"]
@@ -328,7 +329,7 @@ def test_checks_find_an_upward_import_a_cycle_and_a_stray_face_import(tmp_path):
         "layer allocator.scenario to allocator.model",
         "allocator/scenario/schema.py:4: allocator.scenario.schema imports allocator: upward, from layer "
         "allocator.scenario to allocator.api",
-        "allocator/web/log.py:1: allocator.web.log imports allocator.errors: allocator.web.log is in "
+        "allocator/tui/log.py:1: allocator.tui.log imports allocator.errors: allocator.tui.log is in "
         "no layer (add it to LAYERS in test_architecture.py)",
     ]
 

@@ -22,7 +22,7 @@ from solvers.errors import DISTRIBUTION  # noqa: E402
 
 from allocator.cli import (  # noqa: E402
     calibrate_command, check_command, incentives_command, misc_commands, plan_commands, replan_command,
-    report_commands, rfm_command, runs_command, track_command, whatif_commands,
+    report_commands, rfm_command, runs_command, serve_command, track_command, whatif_commands,
 )
 from allocator.cli.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED, fail, output_closed  # noqa: E402
 
@@ -66,7 +66,7 @@ def main() -> None:
 
 
 for _module in (plan_commands, whatif_commands, report_commands, rfm_command, check_command, calibrate_command,
-                replan_command, incentives_command, runs_command, track_command, misc_commands):
+                replan_command, incentives_command, runs_command, track_command, serve_command, misc_commands):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

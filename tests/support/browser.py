@@ -144,10 +144,11 @@ class Chromium:
         self._playwright = sync_playwright().start()
         try:
             # --no-sandbox: tests run as root (CI does), where Chromium's sandbox refuses to start.
-            # The resolver rule is a second wall behind the request blocking: no host name resolves.
+            # The resolver rule is a second wall behind the request blocking: no host name resolves, and
+            # of addresses only 127.0.0.1 (where `site` finds a local server) is reached.
             self._browser = self._playwright.chromium.launch(
                 executable_path=executable, headless=True,
-                args=["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND"])
+                args=["--no-sandbox", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
         except Exception:
             self._playwright.stop()
             raise
@@ -189,8 +190,21 @@ class Chromium:
         return PdfCheck(path=path, pages=pdf_page_count(path), requests=tuple(requests))
 
     @contextmanager
-    def _page(self, url, viewport, console, page_errors, requests):
-        """A page in a context of its own, recording into the lists given; the context closes after."""
+    def site(self, origin: str, *, viewport: Viewport = DESKTOP):
+        """A page that may load only `origin` (a local server, e.g. ``http://127.0.0.1:8765``) and blobs it
+        makes: yields (page, check) for the test to drive; check collects console messages, uncaught
+        exceptions and every other request (each one blocked), as `open` does."""
+        viewport = Viewport(*viewport)
+        check = PageCheck(url=origin, viewport=viewport, media="screen")
+        prefix = origin.rstrip("/") + "/"
+        with self._page(origin, viewport, check.console, check.page_errors, check.requests,
+                        inside=lambda url: url == origin or url.startswith(prefix)) as page:
+            yield page, check
+
+    @contextmanager
+    def _page(self, url, viewport, console, page_errors, requests, inside=None):
+        """A page in a context of its own, recording into the lists given; the context closes after.
+        `inside(url)`: which URLs may load besides local data (default: `url` alone)."""
         context = self._browser.new_context(
             viewport={"width": viewport.width, "height": viewport.height},
             is_mobile=viewport.mobile, has_touch=viewport.mobile, service_workers="block")
@@ -203,7 +217,8 @@ class Chromium:
                                               f"{loc.get('url', '')}:{loc.get('lineNumber')}:{loc.get('columnNumber')}"))
 
         def is_outside(request_url: str) -> bool:
-            return request_url != url and not request_url.startswith(LOCAL_SCHEMES)
+            allowed = inside(request_url) if inside is not None else request_url == url
+            return not allowed and not request_url.startswith(LOCAL_SCHEMES)
 
         def on_request(request):
             if is_outside(request.url):
