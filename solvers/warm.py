@@ -23,7 +23,6 @@ CBC runs as a separate process per solve and takes no basis here: with CBC a `Wa
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import threading
 from collections import OrderedDict
@@ -89,10 +88,11 @@ class WarmStart:
         from . import highs
 
         shape = self._shapes.get(key)
-        if shape is None:
+        if shape is None or not same_pattern(shape.lp, lp):
             h = highs.new_instance(options.log)
-            method = highs.configure(h, lp, options)
+            method = highs.configure(h, lp, _one_thread(options))
             _pass(h, lp)
+            self._seed(h, lp)
             shape = _Shape(h, lp, np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr)), method)
             self._shapes[key] = shape
             self.counts["cold"] += 1
@@ -100,13 +100,35 @@ class WarmStart:
                 self._shapes.popitem(last=False)
         else:
             self._shapes.move_to_end(key)
-            shape.method = highs.configure(shape.highs, lp, options)
+            shape.method = highs.configure(shape.highs, lp, _one_thread(options))
             _update(shape, lp)
             self.counts["warm"] += 1
         shape.lp = lp
         shape.solves += 1
         result = highs.run(shape.highs, lp, shape.method)
         return replace(result, extra={**result.extra, "warm_start": shape.solves > 1})
+
+    def _seed(self, h, lp: LinearProgram) -> None:
+        """Start a new instance from the basis of a kept program that `lp` extends by rows (a tie-break's
+        second pass or a goal level adds a row to the program just solved): the new rows' slacks basic."""
+        for shape in reversed(self._shapes.values()):
+            old = shape.lp
+            if old.n_cols != lp.n_cols or old.n_rows > lp.n_rows or shape.solves == 0:
+                continue
+            end = int(old.indptr[-1])
+            if not (np.array_equal(lp.indptr[: old.n_rows + 1], old.indptr)
+                    and np.array_equal(lp.indices[:end], old.indices)):
+                continue
+            basis = shape.highs.getBasis()
+            if not basis.valid:
+                continue
+            from . import highs
+
+            highspy = highs._import()
+            basis.row_status = list(basis.row_status) + [highspy.HighsBasisStatus.kBasic] * (lp.n_rows - old.n_rows)
+            h.setBasis(basis)
+            self.counts["seeded"] = self.counts.get("seeded", 0) + 1
+            return
 
     def _enumerate(self, lp: LinearProgram, options: SolveOptions, key: tuple,
                    binaries: np.ndarray) -> SolveResult | None:
@@ -161,13 +183,22 @@ def is_warm(options: SolveOptions) -> bool:
     return isinstance(options.warm, WarmStart)
 
 
+def _one_thread(options: SolveOptions) -> SolveOptions:
+    """A re-solve from a basis is a serial simplex: HiGHS's worker threads would only spin beside it (and
+    slow the Python around it on a small machine). One thread unless the caller chose."""
+    return options if options.threads is not None else replace(options, threads=1)
+
+
 def shape_key(lp: LinearProgram) -> tuple:
-    """What must match for one Highs instance to take a program as changes: dimensions, pattern, integers."""
-    digest = hashlib.blake2b(digest_size=16)
-    for array in (lp.indptr, lp.indices):
-        digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
-    digest.update(np.packbits(np.asarray(lp.col_integer, dtype=bool)).tobytes())
-    return (lp.n_rows, lp.n_cols, digest.hexdigest())
+    """Which instance a program goes to: its dimensions and counts (cheap). Whether the instance can take
+    it as changes is decided by `same_pattern`, exactly."""
+    return (lp.n_rows, lp.n_cols, lp.n_nonzeros, int(np.count_nonzero(lp.col_integer)))
+
+
+def same_pattern(a: LinearProgram, b: LinearProgram) -> bool:
+    """Whether `b` is `a` with only values changed: the same matrix pattern and integer columns."""
+    return (a.n_rows == b.n_rows and a.n_cols == b.n_cols and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices) and np.array_equal(a.col_integer, b.col_integer))
 
 
 def _magnitudes(lp: LinearProgram) -> tuple:

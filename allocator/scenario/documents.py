@@ -15,7 +15,6 @@ The node-graph walks are iterative, so no input can exhaust Python's stack here.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
@@ -235,7 +234,17 @@ _SAFE_LOADER = _UniqueKeyLoader  # a module attribute so that tests can run the 
 def parsed_copy(text: str, is_json: bool):
     """`text` parsed (JSON or YAML), once per distinct text: a what-if session loads its scenario for every
     variant. Each caller gets its own copy, free to change."""
-    return copy.deepcopy(_parsed(text, is_json))
+    return plain_copy(_parsed(text, is_json))
+
+
+def plain_copy(value):
+    """A copy of a parsed document's dicts and lists (their other values, scalars and dates, are immutable
+    and shared): what copy.deepcopy gives for such data, several times faster."""
+    if isinstance(value, dict):
+        return {k: plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(v) for v in value]
+    return value
 
 
 @functools.lru_cache(maxsize=32)

@@ -17,12 +17,11 @@ names the file that holds the bad value, not only the one that was run.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from allocator.scenario.documents import DocumentError, NestingTooDeep, parse_yaml
+from allocator.scenario.documents import DocumentError, NestingTooDeep, parse_yaml, plain_copy
 from allocator.errors import ScenarioError, Text
 
 TABLE_SECTIONS = ("funnel", "baseline")
@@ -163,7 +162,7 @@ def absolutise_tables(data: dict, folder: Path) -> None:
 
 def merge_variant(base: dict, base_provenance: Provenance, child: dict, child_file: str) -> tuple[dict, Provenance]:
     """The base with the child's fields and path overrides applied (neither input is changed)."""
-    merged = copy.deepcopy(base)
+    merged = plain_copy(base)
     provenance = Provenance(base_provenance.default, dict(base_provenance.paths))
     for key, value in child.items():
         if is_path(key):
@@ -177,7 +176,7 @@ def merge_variant(base: dict, base_provenance: Provenance, child: dict, child_fi
 
 def apply_sets(data: dict, provenance: Provenance, assignments: list[str]) -> tuple[dict, Provenance]:
     """``--set path=value`` overrides; values are read as YAML scalars (3.5e6, true, 2027-02, [a, b])."""
-    merged = copy.deepcopy(data)
+    merged = plain_copy(data)
     provenance = Provenance(provenance.default, dict(provenance.paths))
     for assignment in assignments:
         path_text, sep, raw = assignment.partition("=")
