@@ -90,7 +90,7 @@ class WarmStart:
         shape = self._shapes.get(key)
         if shape is None or not same_pattern(shape.lp, lp):
             h = highs.new_instance(options.log)
-            method = highs.configure(h, lp, _one_thread(options))
+            method = highs.configure(h, lp, options)
             _pass(h, lp)
             self._seed(h, lp)
             shape = _Shape(h, lp, np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr)), method)
@@ -100,7 +100,7 @@ class WarmStart:
                 self._shapes.popitem(last=False)
         else:
             self._shapes.move_to_end(key)
-            shape.method = highs.configure(shape.highs, lp, _one_thread(options))
+            shape.method = highs.configure(shape.highs, lp, options)
             _update(shape, lp)
             self.counts["warm"] += 1
         shape.lp = lp
@@ -181,12 +181,6 @@ def warmed(options: SolveOptions) -> SolveOptions:
 
 def is_warm(options: SolveOptions) -> bool:
     return isinstance(options.warm, WarmStart)
-
-
-def _one_thread(options: SolveOptions) -> SolveOptions:
-    """A re-solve from a basis is a serial simplex: HiGHS's worker threads would only spin beside it (and
-    slow the Python around it on a small machine). One thread unless the caller chose."""
-    return options if options.threads is not None else replace(options, threads=1)
 
 
 def shape_key(lp: LinearProgram) -> tuple:
