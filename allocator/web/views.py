@@ -4,6 +4,7 @@ the base in words, and pinned variants side by side (allocator.compare)."""
 
 from __future__ import annotations
 
+import json
 import math
 
 from allocator.plan.display import Style, show
@@ -35,14 +36,42 @@ def _section(table) -> dict:
     }
 
 
-def plan_view(solved: Solved) -> dict:
-    """The variant as the page shows it (made once per variant: about 0.2 s on the example)."""
-    from allocator.review.sections import build_report
-    from allocator.review.source import from_plan
+def document(plan):
+    """The plan as the review reads it (`allocator.review.source.from_plan` without its independent
+    verification, which the exported review pack makes: it would double the time of each lever change)."""
+    from allocator.review.source import PLAN_TABLES, PlanDocument
 
+    tables = plan.tables
+    return PlanDocument(plan.scenario.name, plan.run_record(None), {s: tables[s] for s in PLAN_TABLES if s in tables},
+                        json.loads(plan.scenario_record()))
+
+
+def shown_report(doc):
+    """The review's headline, the sections the page shows (SECTIONS) and its costliest limits in words:
+    `allocator.review.sections.build_report` less the sections only the exported report has."""
+    from allocator.plan.prices import costliest
+    from allocator.plan.tolerance import RELATIVE
+    from allocator.review.content import Report, breakdown_table, period_spend_matrix, phasing_table, targets_table
+    from allocator.review.sections import binding_section, diagnosis_section, headline, marginal_section
+
+    report = Report(doc, headline(doc))
+    candidates = [targets_table(doc) if not doc.table("targets").empty else None]
+    if doc.solved:
+        candidates += [breakdown_table(doc, "by_channel", "channel", "Spend and revenue by channel"),
+                       period_spend_matrix(doc), phasing_table(doc), marginal_section(doc), binding_section(doc)]
+    report.sections = [t for t in candidates + [diagnosis_section(doc)] if t is not None]
+    sensitivity = doc.table("sensitivity")
+    objective = float(doc.run.get("objective") or 0.0)
+    report.statements["costliest"] = costliest(sensitivity, tolerance=RELATIVE * max(1.0, abs(objective))) \
+        if not sensitivity.empty else []
+    return report
+
+
+def plan_view(solved: Solved) -> dict:
+    """The variant as the page shows it (made once per variant: about 0.1 s on the example)."""
     outcome = solved.outcome
     plan = solved.plan
-    report = build_report(from_plan(plan))
+    report = shown_report(document(plan))
     style = report.sections[0].style if report.sections else Style(plan.scenario.currency, 0)
     view = {
         "scenario": solved.ref.id, "levers": solved.levers, "overrides": list(outcome.overrides),
@@ -53,7 +82,6 @@ def plan_view(solved: Solved) -> dict:
         "headline": [{"label": h.label, "text": show(h.value, h.kind, style)} for h in report.headline],
         "sections": [_section(t) for t in report.sections if t.key in SECTIONS],
         "costliest": report.statements.get("costliest", []),
-        "checked": report.statements.get("checked", []),
         "diagnosis": [],
     }
     if outcome.status == "infeasible":
