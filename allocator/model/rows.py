@@ -116,7 +116,9 @@ class RowBlocks:
         key = rows * n_cols + cols
         order = np.argsort(key, kind="stable")
         key, vals = key[order], vals[order]
-        unique_key, start = np.unique(key, return_index=True)
+        # key is sorted: where each value begins (np.unique would sort it again)
+        start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, dtype=np.int64)
+        unique_key = key[start]
         summed = np.add.reduceat(vals, start) if vals.size else vals
         # Round-off leftovers (revenue per spend minus an equal ROI floor, say) are not coefficients. Judged
         # against the terms they came from, not an absolute size: with money in the billions, a new customer
