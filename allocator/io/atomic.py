@@ -93,12 +93,35 @@ def remove_stale(target: Path) -> None:
     prefix = f".{target.name}.partial-"  # compared as text: a name may hold glob characters ("q[1]")
     for work in sorted(p for p in target.parent.iterdir() if p.name.startswith(prefix)):
         record = _record(work)
-        if record is None or record.get("target") != str(target) or not _dead(record):
+        if record is None:
+            _remove_unmarked(work, work.name[len(prefix):])
+            continue
+        if record.get("target") != str(target) or not _dead(record):
             continue
         retired = work / "old"
         if retired.is_dir() and not target.exists():
             retired.rename(target)
         discard(work)
+
+
+def _remove_unmarked(work: Path, suffix: str) -> None:
+    """A run killed between making its workspace and marking it leaves an empty folder named with its PID:
+    removed when that process is gone here. Only an empty folder is removed (rmdir refuses any other)."""
+    pid_text = suffix.split("-", 1)[0]
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return
+    try:
+        os.kill(int(pid_text), 0)
+        return  # alive (or another host's run): not ours to touch
+    except ProcessLookupError:
+        pass
+    except (PermissionError, OverflowError):
+        return
+    try:
+        if not work.is_symlink():
+            work.rmdir()
+    except OSError:
+        pass
 
 
 def _record(work: Path) -> dict | None:

@@ -176,6 +176,20 @@ def test_leftover_of_a_folder_whose_name_holds_glob_characters_is_tidied(tmp_pat
     assert sorted(os.listdir(tmp_path)) == ["q[1]"]
 
 
+def test_unmarked_workspace_of_a_run_killed_before_marking_it_is_removed_only_when_empty_and_dead(tmp_path):
+    # SIGKILL between mkdtemp and writing the marker leaves an empty folder named with the dead run's PID:
+    # nobody else would ever remove it. A live PID's, or one with contents, is left alone.
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(finished.stdout)
+    q1 = tmp_path / "q1"
+    (tmp_path / f".q1.partial-{dead_pid}-empty000").mkdir()
+    (tmp_path / f".q1.partial-{dead_pid}-full0000").mkdir()
+    (tmp_path / f".q1.partial-{dead_pid}-full0000" / "keep.txt").write_text("x")
+    (tmp_path / f".q1.partial-{os.getppid()}-alive000").mkdir()
+    atomic.remove_stale(q1.absolute())
+    assert sorted(leftovers(q1)) == [f".q1.partial-{os.getppid()}-alive000", f".q1.partial-{dead_pid}-full0000"]
+
+
 # --------------------------------------------------------------------------------------------
 # Item 8: a symlinked --out is written through
 
