@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from allocator.cli.exits import guard
-from allocator.cli.options import STORE_OPTION
 from allocator.errors import OutputError, Text, UsageError
 
 
@@ -35,7 +34,9 @@ def _check_port(host: str, port: int) -> None:
 
 @click.command("serve")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@STORE_OPTION
+@click.option("--store", metavar="PATH|URL", default=None,
+              help="A run store (SQLite file or SQLAlchemy URL): the page then shows the quarter's tracking "
+                   "(its latest track run against the approved plan) and can re-plan from those actuals.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback needs --token.")
@@ -54,6 +55,7 @@ def serve(scenarios, store, port, host, token, solver):
     Example:
       pip install 'allocator-lp[web]'
       allocator serve scenarios/example_q1.yaml
+      allocator serve my-plan/example_q1.yaml --store runs.sqlite   # with tracking
       (then open http://127.0.0.1:8765/ in a browser)
     """
     try:
@@ -71,6 +73,10 @@ def serve(scenarios, store, port, host, token, solver):
 
     for scenario in scenarios:  # a scenario that does not load is said now, in one line
         allocator.load(scenario)
+    if store is not None and store.strip().lower() != "none":
+        allocator.open_store(store).close()  # a store that cannot be opened is said now, in one line
+    else:
+        store = None
     app = make_app(list(scenarios), token=token, solver=solver, store=store)
     _check_port(host, port)
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -216,6 +216,20 @@ async def export(workspace: Workspace, body, request):
                     headers={"content-disposition": f'attachment; filename="{stem}-variant-{name}"'})
 
 
+@api
+async def tracking(workspace: Workspace, body, request):
+    from allocator.web.tracking import dashboard
+
+    return JSONResponse((await in_thread(dashboard, workspace.store))[1])
+
+
+@api
+async def replan(workspace: Workspace, body, request):
+    from allocator.web.tracking import replan_view
+
+    return JSONResponse((await in_thread(replan_view, workspace.folders, workspace.store))[1])
+
+
 async def page(request: Request):
     return HTMLResponse(request.app.state.workspace.page, headers={"cache-control": "no-store"})
 
@@ -251,7 +265,8 @@ def _host_name(host: str) -> str:
 ROUTES = [Route("/", page), Route("/api/scenarios", scenarios), Route("/api/open", open_scenario),
           Route("/api/solve", solve, methods=["POST"]), Route("/api/cancel", cancel, methods=["POST"]),
           Route("/api/compare", compare, methods=["POST"]), Route("/api/save", save, methods=["POST"]),
-          Route("/api/export", export, methods=["POST"])]
+          Route("/api/export", export, methods=["POST"]), Route("/api/tracking", tracking),
+          Route("/api/replan", replan, methods=["POST"])]
 
 
 def make_app(scenarios: list[str | Path], *, token: str | None = None, solver: str | None = None,

@@ -7,6 +7,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,22 +44,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(scenarios):
-    """The workspace served on 127.0.0.1 by uvicorn, as `allocator serve` serves it; yields its origin."""
+@contextmanager
+def served(app):
+    """`app` served on 127.0.0.1 by uvicorn in a thread, as `allocator serve` serves it; yields its origin."""
     import uvicorn
 
-    from allocator.web.app import make_app
-
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(make_app([scenarios / EXAMPLE]), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):  # until it listens (not a timing assertion: a wait for readiness)
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def live_server(scenarios):
+    from allocator.web.app import make_app
+
+    with served(make_app([scenarios / EXAMPLE])) as origin:
+        yield origin

@@ -326,12 +326,41 @@
     } catch (error) { showError(error.message); status("Not exported"); }
   }
 
+  // -- tracking (with a run store) -------------------------------------------------------------------------
+  async function loadTracking() {
+    const data = await call("/api/tracking");
+    if (!data.available) {
+      $("tracking").hidden = false;
+      $("tracking-what").textContent = "";
+      $("tracking-sections").replaceChildren(el("p", { class: "hint", text: data.reason }));
+      $("replan").hidden = true;
+      return;
+    }
+    $("tracking").hidden = false;
+    $("replan").hidden = false;
+    $("tracking-what").textContent = `(${data.quarter}: actuals before ${data.as_of} against ${data.plan}, run ${data.run})`;
+    $("tracking-sections").replaceChildren(...data.sections.map(sectionTable));
+  }
+  async function replan() {
+    status("Re-planning...");
+    $("replan").disabled = true;
+    try {
+      const result = await call("/api/replan", {});
+      $("replan-result").replaceChildren(el("h3", { text: `Re-plan from ${result.as_of}: ${result.status}, revenue ${result.revenue}` }),
+        el("ul", {}, ...result.sentences.map((s) => el("li", { text: s }))));
+      showError("");
+      status("Re-planned");
+    } catch (error) { showError(error.message); status("Not re-planned"); }
+    finally { $("replan").disabled = false; }
+  }
+
   // -- start ----------------------------------------------------------------------------------------------
   async function loadScenarios(keep) {
     const data = await call("/api/scenarios");
     const select = $("scenario");
     select.replaceChildren(...data.scenarios.map((s) => el("option", { value: s.id, text: s.file })));
     select.value = keep || data.scenarios[0].id;
+    state.store = data.store;
   }
   async function openScenario(id) {
     state.scenario = id;
@@ -358,5 +387,7 @@
   $("export-html").addEventListener("click", () => exportPack("html"));
   $("export-xlsx").addEventListener("click", () => exportPack("xlsx"));
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") cancelSolve(false); });
-  loadScenarios().then(() => openScenario($("scenario").value)).catch((error) => { showError(error.message); status("Not started"); });
+  $("replan").addEventListener("click", replan);
+  loadScenarios().then(() => openScenario($("scenario").value))
+    .then(() => (state.store ? loadTracking() : null)).catch((error) => { showError(error.message); status("Not started"); });
 })();
