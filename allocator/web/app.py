@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import json
 from importlib import resources
 from pathlib import Path
 
@@ -83,8 +84,6 @@ def api(handler):
                 raw = await request.body()
                 if len(raw) > MAX_BODY:
                     raise UsageError("request", "body", Text(f"{len(raw):,} bytes"), f"at most {MAX_BODY:,} bytes")
-                import json
-
                 try:
                     body = json.loads(raw or b"{}")
                 except ValueError:
