@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
@@ -80,7 +81,7 @@ def serve(scenarios, store, port, host, token, solver):
     app = make_app(list(scenarios), token=token, solver=solver, store=store)
     _check_port(host, port)
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    click.echo(f"Planner's workspace on http://{shown}:{port}/" + (f"?token={token}" if token else ""))
+    click.echo(f"Planner's workspace on http://{shown}:{port}/" + (f"?token={quote(token)}" if token else ""))
     click.echo("Press Ctrl+C to stop.")
     uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning")
 

@@ -17,6 +17,7 @@ import hmac
 import json
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import anyio
 from starlette.applications import Starlette
@@ -241,8 +242,8 @@ def guarded(app, token: str | None):
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
             refusal = None
             if token is not None:
-                query = dict(q.partition("=")[::2] for q in scope.get("query_string", b"").decode("latin-1").split("&"))
-                given = headers.get(TOKEN_HEADER) or query.get("token", "")
+                query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+                given = headers.get(TOKEN_HEADER) or (query.get("token") or [""])[0]
                 if not hmac.compare_digest(given.encode(), token.encode()):
                     refusal = "token: missing or wrong; open the address allocator serve printed (it carries ?token=)"
             elif _host_name(headers.get("host", "")) not in LOOPBACK_HOSTS:

@@ -36,6 +36,9 @@ def test_with_a_token_every_request_carries_it(scenarios):
     assert client.get("/api/scenarios", headers={"x-allocator-token": "s3cret-token"}).status_code == 200
     answer = client.post("/api/solve", json={"scenario": SCENARIO, "levers": {}})
     assert answer.status_code == 403 and "token" in answer.json()["error"]
+    odd = _client(make_app([scenarios / "example_q1.yaml"], token="a&b=c%d+e"), "http://192.0.2.10:8765")
+    assert odd.get("/?token=a%26b%3Dc%25d%2Be").status_code == 200  # the token as the printed address quotes it
+    assert odd.get("/?token=a&b=c%d+e").status_code == 403
 
 
 @pytest.fixture
