@@ -164,6 +164,19 @@ def axis_column(axis: Axis) -> str:
     return f"vary:{axis.path}" if axis.path in FRONTIER_FIXED_COLUMNS or axis.path == "seconds" else axis.path
 
 
+def snake_order(sizes: list[int]) -> list[int]:
+    """The grid's flat indices (row-major, as `grid` lists the points) in an order where each point is one
+    step on one axis from the one before: an inner axis is walked back and forth instead of restarting."""
+    if not sizes:
+        return [0]
+    inner = snake_order(sizes[1:])
+    block = math.prod(sizes[1:])
+    order: list[int] = []
+    for i in range(sizes[0]):
+        order.extend(i * block + j for j in (inner if i % 2 == 0 else reversed(inner)))
+    return order
+
+
 def grid(axes: list[Axis]) -> list[tuple]:
     return list(itertools.product(*(axis.values for axis in axes)))
 
@@ -257,16 +270,21 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
         if executor.parallel(len(jobs)):
             options = replace(options, concurrent=False)
         allowed = tuple(str(folder) for folder in allow_outside)  # plain text: it crosses process boundaries
-        # Runs of neighbouring points, each walked in order by one worker (whose warm start carries over).
+        # Runs of neighbouring points (in snake order: one step on one axis from each point to the next),
+        # each walked in order by one worker, whose warm start carries over from point to point.
+        order = snake_order([len(axis.values) for axis in axes])
         size = max(1, math.ceil(len(jobs) / (CHUNKS_PER_WORKER * executor.slots(len(jobs)))))
-        runs = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        runs = [[jobs[i] for i in order[k:k + size]] for k in range(0, len(order), size)]
         args = [(str(scenario), run, objective, solver, options, allowed) for run in runs]
 
         def progress_of_runs(done: int, total: int) -> None:
             if progress is not None:
                 progress(min(len(jobs), done * size), len(jobs))
 
-        rows = [row for chunk in executor.map(solve_run, args, progress_of_runs) for row in chunk]
+        walked = [row for chunk in executor.map(solve_run, args, progress_of_runs) for row in chunk]
+    rows = [None] * len(jobs)
+    for i, row in zip(order, walked):
+        rows[i] = row
     frame = pd.DataFrame(rows)
     for i, axis in enumerate(axes):
         frame.insert(i, axis_column(axis), [point[i] for point in points])

@@ -1,0 +1,27 @@
+"""The order a sweep walks its grid in: every point once, each one step on one axis from the one before
+(so that a warm-started solve starts from a neighbour's plan), and rows still come back in grid order."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from allocator.whatif.sweep import snake_order
+
+
+@pytest.mark.parametrize("sizes", [[1], [5], [3, 2], [2, 3, 4], [4, 1, 3], [2, 2, 2, 2]])
+def test_snake_order_visits_each_point_once_one_step_at_a_time(sizes):
+    order = snake_order(sizes)
+    assert sorted(order) == list(range(int(np.prod(sizes))))
+    points = [np.unravel_index(i, sizes) for i in order]
+    for before, after in itertools.pairwise(points):
+        steps = np.abs(np.subtract(after, before))
+        assert steps.sum() == 1, (before, after)
+
+
+def test_snake_order_of_two_axes_by_hand():
+    # Row-major indices of a 3 x 2 grid: (0,0)=0 (0,1)=1 (1,0)=2 (1,1)=3 (2,0)=4 (2,1)=5; the inner axis is
+    # walked forward, back, forward.
+    assert snake_order([3, 2]) == [0, 1, 3, 2, 4, 5]
