@@ -105,3 +105,22 @@ def test_screenshot_of_the_workspace(chromium, live_server, tmp_path):
     assert check.problems() == []
     if os.environ.get("ALLOCATOR_UPDATE_SCREENSHOT"):  # ALLOCATOR_UPDATE_SCREENSHOT=1 pytest ... refreshes the docs' copy
         shutil.copyfile(shot, REPO / "docs" / "workspace.png")
+
+
+def test_an_infeasible_variant_shows_its_diagnosis_and_a_pack_downloads(chromium, live_server, tmp_path):
+    with chromium.site(live_server + "/") as (page, check):
+        page.goto(live_server + "/", wait_until="load")
+        page.wait_for_selector(REVENUE, timeout=60_000)
+        page.click("summary:has-text('Targets')")
+        page.fill("[data-path='targets.revenue']", "60000000")
+        page.press("[data-path='targets.revenue']", "Enter")
+        page.wait_for_selector("#diagnosis-box:not([hidden])", timeout=60_000)
+        diagnosis = page.locator("#diagnosis").inner_text()
+        with page.expect_download() as download:
+            page.click("#export-html")
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+    assert "targets.revenue: 60,000,000 -> " in diagnosis  # how far the named demand must move
+    assert saved.name == "example_q1-variant-report.html"
+    assert "no plan meets every target" in saved.read_text(encoding="utf-8")
+    assert check.problems() == []
