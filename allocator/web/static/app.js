@@ -256,13 +256,23 @@
       svg.append(svgEl("polyline", { points: ordered.map((p) => `${x(p.spend)},${y(p.revenue)}`).join(" "), fill: "none", stroke: "#1f5fa8", "stroke-width": 2 }));
       good.forEach((p, i) => {
         svg.append(svgEl("circle", { cx: x(p.spend), cy: y(p.revenue), r: 5, fill: COLOURS[i % COLOURS.length] }));
-        const label = svgEl("text", { x: x(p.spend) + 7, y: y(p.revenue) - 7, "font-size": 11, fill: "#1d2430" });
+        const right = x(p.spend) > 260;  // labels of points on the right read leftwards, inside the chart
+        const label = svgEl("text", { x: x(p.spend) + (right ? -8 : 8), y: y(p.revenue) - 8, "font-size": 11, fill: "#1d2430",
+          "text-anchor": right ? "end" : "start" });
         label.textContent = `${p.label} (${short(p.revenue)})`;
         svg.append(label);
       });
-      const xl = svgEl("text", { x: 230, y: 222, "text-anchor": "middle", "font-size": 11, fill: "#55606f" });
+      const lo = [Math.min(...xs), Math.min(...ys)], hi = [Math.max(...xs), Math.max(...ys)];
+      const ends = [[x(lo[0]), 213, "middle", short(lo[0])], [x(hi[0]), 213, "middle", short(hi[0])],
+        [51, y(lo[1]) + 4, "end", short(lo[1])], [51, y(hi[1]) + 4, "end", short(hi[1])]];
+      for (const [ex, ey, anchor, text] of ends) {
+        const tick = svgEl("text", { x: ex, y: ey, "text-anchor": anchor, "font-size": 10, fill: "#55606f" });
+        tick.textContent = text;
+        svg.append(tick);
+      }
+      const xl = svgEl("text", { x: 230, y: 224, "text-anchor": "middle", "font-size": 11, fill: "#55606f" });
       xl.textContent = "spend";
-      const yl = svgEl("text", { x: 12, y: 110, "font-size": 11, fill: "#55606f", transform: "rotate(-90 12 110)", "text-anchor": "middle" });
+      const yl = svgEl("text", { x: 10, y: 110, "font-size": 11, fill: "#55606f", transform: "rotate(-90 10 110)", "text-anchor": "middle" });
       yl.textContent = "revenue";
       svg.append(xl, yl);
     });
