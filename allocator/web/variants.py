@@ -101,6 +101,9 @@ class Variants:
             outcome = session.solve(dict(changes))
         finally:
             self._give_back(ref, session)
+        # What is solved later from this variant (its diagnosis) runs cold: the session's warm state belongs
+        # to the session, which another request may be using by then.
+        outcome = replace(outcome, options=replace(outcome.options, warm=None))
         solved = Solved(ref, changes, outcome)
         with self._lock:
             self._kept[key] = solved
