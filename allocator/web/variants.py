@@ -36,9 +36,12 @@ def lever_text(path, value) -> tuple[str, str]:
         if not text or len(text) > MAX_TEXT:
             raise UsageError("levers", path, Text(value[:80]), "a number")
         return path.strip(), text
+    try:
+        value = float(value)
+    except OverflowError:
+        value = math.inf
     if not math.isfinite(value):
-        raise UsageError("levers", path, Text(str(value)), "a finite number")
-    value = float(value)
+        raise UsageError("levers", path, Text(str(value)[:40]), "a finite number")
     return path.strip(), f"{value:.1f}" if value.is_integer() else repr(value)
 
 

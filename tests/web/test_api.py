@@ -81,7 +81,14 @@ def test_bad_levers_get_the_command_lines_message(client, scenarios):
     assert not (scenarios / "never").exists()
     unknown = _solve(client, {"channels[tv].max_spend": 1})
     assert unknown.status_code == 400 and "\n" not in unknown.json()["error"]
-    for levers in ([1, 2], {"budget.total": True}, {"budget.total": None}, {"a=b": 1}, {"": 1}):
+    huge = client.post("/api/solve", content=b'{"scenario": "0/example_q1.yaml", "levers": {"budget.total": 1'
+                       + b"0" * 400 + b"}}", headers={"content-type": "application/json"})
+    assert huge.status_code == 400 and huge.json() == {"error": "levers: budget.total: got inf; expected a finite number"}
+    nan = client.post("/api/solve", content=b'{"scenario": "0/example_q1.yaml", "levers": {"budget.total": NaN}}',
+                      headers={"content-type": "application/json"})
+    assert nan.status_code == 400 and nan.json() == {"error": "levers: budget.total: got nan; expected a finite number"}
+    for levers in ([1, 2], {"budget.total": True}, {"budget.total": None}, {"a=b": 1}, {"": 1},
+                   {"budget.total": "x" * 500}, {f"k{i}": 1 for i in range(101)}):
         answer = _solve(client, levers)
         assert answer.status_code == 400, levers
         assert set(answer.json()) == {"error"} and "Traceback" not in answer.text
