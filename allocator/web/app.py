@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from allocator.errors import InputError, Text, UsageError
+from allocator.errors import AllocatorError, InputError, Text, UsageError
 from allocator.web import files, views
 from allocator.web.folders import Folders
 from allocator.web.levers import levers_of
@@ -67,6 +67,10 @@ def _failure(exc: BaseException) -> JSONResponse:
         return JSONResponse({"error": str(exc), "exists": True}, status_code=409)
     if isinstance(exc, InputError):
         return JSONResponse({"error": str(exc)}, status_code=400)
+    from solvers.errors import SolverError
+
+    if isinstance(exc, (AllocatorError, SolverError)):  # the solver failed: its one line, as the CLI says it
+        return JSONResponse({"error": " ".join(str(exc).split())}, status_code=500)
     message = " ".join(str(exc).split()) or type(exc).__name__
     return JSONResponse({"error": f"unexpected {type(exc).__name__}: {message}"}, status_code=500)
 

@@ -95,3 +95,22 @@ async def test_a_slow_solve_blocks_no_other_request_and_can_be_cancelled(held):
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+def test_a_solver_failure_is_one_line_and_unexpected_errors_say_their_kind(scenarios):
+    from solvers.errors import SolverError
+
+    app = make_app([scenarios / "example_q1.yaml"])
+    variants = app.state.workspace.variants
+
+    def failing(ref, changes):
+        if changes:
+            raise SolverError("HiGHS returned no status; try --solver cbc")
+        raise KeyError("allocation")
+
+    variants.solve = failing
+    client = _client(app)
+    crashed = client.post("/api/solve", json={"scenario": SCENARIO, "levers": {"budget.total": 1}})
+    assert crashed.status_code == 500 and crashed.json() == {"error": "HiGHS returned no status; try --solver cbc"}
+    bug = client.post("/api/solve", json={"scenario": SCENARIO, "levers": {}})
+    assert bug.status_code == 500 and bug.json() == {"error": "unexpected KeyError: 'allocation'"}
