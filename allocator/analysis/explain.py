@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from solvers import SolveOptions, Status
+from solvers.warm import warmed
 
 from allocator.plan.words import money
 from allocator.analysis.diagnose import Diagnosis, diagnose
@@ -25,6 +26,9 @@ class Explanation:
 
 def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: int = 5,
             diagnose_seconds: float | None = None) -> Explanation:
+    """The explanation of a solved scenario. The price ranges' probes share one warm start, so that with
+    HiGHS each starts from the last basis, unless `options` say cold (``warm=False``); so does the
+    diagnosis' (allocator.analysis.diagnose)."""
     plan = solved.plan
     model = solved.model
     if plan.status is Status.INFEASIBLE:
@@ -38,6 +42,7 @@ def explain(solved: SolvedScenario, solver: str, options: SolveOptions, ranged: 
     sensitivity["valid_to_open"] = pd.Series([pd.NA] * len(sensitivity), dtype="boolean")
     levers = {r.lever.label: r.lever for r in model.rows if r.lever is not None}  # a table row per lever
     solves = 0
+    options = warmed(options)
     for i in range(min(ranged, len(sensitivity))):
         lever = levers[sensitivity.at[i, "lever"]]
         found = price_range(model.scenario, plan.objective_kind, lever, float(sensitivity.at[i, "price_per_lever_unit"]),

@@ -5,7 +5,8 @@ over which range a price holds, the lever is moved in growing steps (1%, 2%,
 4% ... of its value) until the objective no longer changes by price x step,
 then the edge is bisected (`allocator.analysis.edge`). Each probe rebuilds the model
 from the changed scenario and solves it, so the range is in the scenario's
-own units.
+own units. The probes differ from each other by one number: with HiGHS each is
+re-solved from the last one's basis (solvers.warm), unless the options say cold.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from solvers import SolveOptions
+from solvers.warm import warmed
 
 from allocator.analysis.edge import doubling_trials, find_edge
 from allocator.model.build import build_model
@@ -36,6 +38,7 @@ class PriceRange:
 
 def price_range(scenario: Scenario, objective: str, lever: Lever, price: float, base_objective: float,
                 solver: str, options: SolveOptions) -> PriceRange:
+    options = warmed(options)  # the caller's warm start when it brought one (explain: one for every lever)
     solves = 0
 
     def holds(value: float) -> bool:

@@ -72,7 +72,7 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
           threads: int | None = None, lp_method: str = "auto", diagnose: bool = True,
           allow_outside: str | Path | Iterable[str | Path] | None = None, diagnose_seconds: float | None = None,
           log: bool = False, out: str | Path | None = None, force: bool = False, export_model: bool = False,
-          report: bool = False) -> Plan:
+          report: bool = False, cold: bool = False) -> Plan:
     """Solve a scenario: the budget and targets split across channel x tier x product x period.
 
     Parameters
@@ -89,8 +89,9 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
         Seconds each solve may run; the relative MIP gap (0-1) at which to stop; solver threads.
     lp_method : {"auto", "simplex", "barrier"}, default "auto"
         How a linear program is solved (auto: barrier from 4e8 rows x columns).
-    diagnose : bool, default True
-        When no plan exists, find the demands that conflict (``plan.diagnosis``; re-solves).
+    diagnose, cold : bool, default True, False
+        When no plan exists, find the demands that conflict (``plan.diagnosis``; re-solves, from the last
+        basis with HiGHS unless `cold`: then from scratch, as before warm starts, for comparison).
     allow_outside : path or list of paths, optional
         Folders beyond the scenario's own that ``extends:`` and ``file:`` may read.
     diagnose_seconds : float, optional
@@ -126,7 +127,7 @@ def solve(source: Source, *, solver: str = "cbc", objective: str | None = None,
     >>> round(float(plan.by_channel["spend"].sum()))
     3400000
     """
-    options = check.solve_options(solver, objective, time_limit, mip_gap, threads, lp_method, log, diagnose_seconds)
+    options = check.solve_options(solver, objective, time_limit, mip_gap, threads, lp_method, log, diagnose_seconds, cold)
     source, out, overrides = check.source(source), check.path("out", out), assignments(set)
     folders = allowed_folders(allow_outside)
     if report:  # the extra is needed: say so before any work
@@ -158,7 +159,7 @@ def explain(source: Source, *, solver: str = "cbc", objective: str | None = None
             set: Mapping | Iterable[str] | None = None, time_limit: float | None = None, lp_method: str = "auto",
             ranging: int = 5, diagnose_seconds: float | None = None,
             allow_outside: str | Path | Iterable[str | Path] | None = None, out: str | Path | None = None,
-            force: bool = False) -> tuple[Plan, Explanation]:
+            force: bool = False, cold: bool = False) -> tuple[Plan, Explanation]:
     """Solve a scenario and explain its plan: what binds, what each limit is worth and over which range.
 
     Parameters
@@ -167,6 +168,9 @@ def explain(source: Source, *, solver: str = "cbc", objective: str | None = None
         As for `solve`.
     ranging : int, default 5
         How many of the costliest limits get a price range (a few dozen re-solves each).
+    cold : bool, default False
+        Solve every variant from scratch, as before warm starts (for comparison). Otherwise, with HiGHS,
+        the re-solves of the ranging and the diagnosis start from the last basis (same results, sooner).
     out, force : optional
         Also write sensitivity.csv and marginal.csv (or diagnosis.csv) and run.json into `out`.
 
@@ -190,7 +194,7 @@ def explain(source: Source, *, solver: str = "cbc", objective: str | None = None
     if target is not None:
         prepare_target(target, force, [Path(source)] if isinstance(source, (str, Path)) else [])
     plan = solve(source, solver=solver, objective=objective, set=set, time_limit=time_limit, lp_method=lp_method,
-                 diagnose=False, allow_outside=allow_outside)
+                 diagnose=False, allow_outside=allow_outside, cold=cold)
     if target is not None:
         protect_inputs(target, plan.inputs())  # its extends: and file: inputs, before the re-solves
     explanation = plan.explain(ranging, diagnose_seconds)

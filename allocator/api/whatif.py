@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # what compare, sweep and risk return: imported when those ru
 
 def compare(*plans: str | Path | Plan, solver: str = "cbc",
             allow_outside: str | Path | Iterable[str | Path] | None = None,
-            out: str | Path | None = None, force: bool = False) -> Comparison:
+            out: str | Path | None = None, force: bool = False, cold: bool = False) -> Comparison:
     """Plans side by side: totals, attainment, breakdowns, limits that start or stop binding, inputs that differ.
 
     Parameters
@@ -32,6 +32,9 @@ def compare(*plans: str | Path | Plan, solver: str = "cbc",
         Folders beyond each scenario's own that ``extends:`` and ``file:`` may read.
     out, force : optional
         Also write comparison.csv, differences.csv and run.json into `out` (checked before any solve).
+    cold : bool, default False
+        Solve every scenario file from scratch, as before warm starts (for comparison). Otherwise, with
+        HiGHS, each starts from the last one's basis.
 
     Returns
     -------
@@ -54,7 +57,7 @@ def compare(*plans: str | Path | Plan, solver: str = "cbc",
     """
     from allocator.whatif.compare import compare_plans
     plans = [plan if isinstance(plan, Plan) else check.path("plans", plan, False) for plan in plans]
-    return compare_plans(plans, solver, check.solve_options(solver, None), allowed_folders(allow_outside),
+    return compare_plans(plans, solver, check.solve_options(solver, None, cold=cold), allowed_folders(allow_outside),
                          check.path("out", out), force)
 
 
@@ -62,7 +65,7 @@ def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Ite
           objective: str | None = None, solver: str = "cbc", time_limit: float | None = None,
           lp_method: str = "auto", workers: int | None = None, scheduler: str | None = None,
           allow_outside: str | Path | Iterable[str | Path] | None = None, out: str | Path | None = None,
-          force: bool = False, progress: Progress | None = None) -> Study:
+          force: bool = False, progress: Progress | None = None, cold: bool = False) -> Study:
     """Solve a scenario for every combination of some parameters' values: the frontier.
 
     Parameters
@@ -81,6 +84,9 @@ def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Ite
         Also write frontier.csv, frontier.png and run.json into `out` (checked before any solve).
     progress : callable, optional
         ``progress(done, total)`` as variants finish.
+    cold : bool, default False
+        Solve every variant from scratch, as before warm starts (for comparison). Otherwise, with HiGHS,
+        each worker re-solves its run of neighbouring variants from the last basis.
 
     Returns
     -------
@@ -99,7 +105,7 @@ def sweep(scenario: str | Path, vary: str | Iterable[str], *, set: Mapping | Ite
     >>> list(frontier["status"])  # doctest: +SKIP
     ['optimal', 'optimal']
     """
-    options = check.solve_options(solver, objective, time_limit, lp_method=lp_method)
+    options = check.solve_options(solver, objective, time_limit, lp_method=lp_method, cold=cold)
     check.study(workers=workers, scheduler=scheduler)
     from allocator.whatif.studies import sweep_study
     return sweep_study(check.path("scenario", scenario, False), check.texts("vary", vary), overrides=assignments(set),
@@ -112,7 +118,7 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
          solver: str = "cbc", objective: str | None = None, set: Mapping | Iterable[str] | None = None,
          time_limit: float | None = None, lp_method: str = "auto", workers: int | None = None, scheduler: str | None = None,
          allow_outside: str | Path | Iterable[str | Path] | None = None, out: str | Path | None = None,
-         force: bool = False, progress: Progress | None = None) -> RiskStudy:
+         force: bool = False, progress: Progress | None = None, cold: bool = False) -> RiskStudy:
     """Monte Carlo the optimal plan under the scenario's ``uncertainty`` entries.
 
     Parameters
@@ -133,6 +139,9 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
         Also write risk.csv (buffer_search.csv) and run.json into `out` (checked before the solve).
     progress : callable, optional
         ``progress(done, total)`` as sample blocks finish.
+    cold : bool, default False
+        Solve every buffer of the `confidence` search from scratch, as before warm starts (for comparison).
+        Otherwise, with HiGHS, each re-solve starts from the last basis.
 
     Returns
     -------
@@ -151,14 +160,15 @@ def risk(source: Source | Plan, *, samples: int = 2000, seed: int = 7, confidenc
     ['revenue_total', 'new_customers', 'leads']
     """
     check.study(workers=workers, samples=samples, seed=seed, confidence=confidence, scheduler=scheduler)
+    check.flag("cold", cold)
     target = check.path("out", out)
     if not isinstance(source, Plan):
         if target is not None:
             prepare_target(target, force, [Path(source)] if isinstance(source, (str, Path)) else [])
         source = solve(source, solver=solver, objective=objective, set=set, time_limit=time_limit,
-                       lp_method=lp_method, diagnose=False, allow_outside=allow_outside)
+                       lp_method=lp_method, diagnose=False, allow_outside=allow_outside, cold=cold)
     elif target is not None:
         prepare_target(target, force, source.inputs())
     from allocator.whatif.studies import risk_study
     return risk_study(source, samples=samples, seed=seed, confidence=confidence, objective=objective,
-                      workers=workers, scheduler=scheduler, out=target, force=force, progress=progress)
+                      workers=workers, scheduler=scheduler, out=target, force=force, progress=progress, cold=cold)

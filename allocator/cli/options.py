@@ -95,6 +95,17 @@ ALLOW_OUTSIDE_OPTION = click.option(
     type=click.Path(file_okay=False), callback=lambda ctx, param, value: tuple(Path(v) for v in value if v),
     help="Let extends: and file: read from FOLDER too (by default only from the scenario's own folder tree). "
          "Repeatable; default: the folders in ALLOCATOR_ALLOW_OUTSIDE.")
+# The commands that solve many variants of one scenario warm-start them with HiGHS (each from the last
+# basis); --cold keeps the old path. CBC runs cold either way.
+COLD_HELP = ("Solve every variant from scratch, as before warm starts; for comparison. Without it, with --solver "
+             "highs, {what} start from the last basis{note} (CBC is always cold).")
+
+
+def cold_option(what: str, note: str = ""):
+    """--cold for a command whose `what` (its re-solves) are warm-started by default."""
+    return click.option("--cold", is_flag=True, help=COLD_HELP.format(what=what, note=note))
+
+
 FORCE_OPTION = click.option("--force", is_flag=True, help="Replace an existing, non-empty --out folder.")
 
 

@@ -9,8 +9,8 @@ import click
 
 from allocator.cli.exits import EXIT_NO_PLAN, guard
 from allocator.cli.options import (
-    DIAGNOSE_SECONDS_OPTION, MIP_GAP_OPTION, STORE_OPTION, THREADS_OPTION, out_options, scenario_options,
-    solve_options,
+    DIAGNOSE_SECONDS_OPTION, MIP_GAP_OPTION, STORE_OPTION, THREADS_OPTION, cold_option, out_options,
+    scenario_options, solve_options,
 )
 
 SCENARIO_ARGUMENT = click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
@@ -29,6 +29,7 @@ SCENARIO_ARGUMENT = click.argument("scenario", type=click.Path(dir_okay=True, pa
 @click.option("--diagnose/--no-diagnose", "diagnose_infeasible", default=True, show_default=True,
               help="When no plan exists, find the conflicting demands and how far each must move (re-solves).")
 @DIAGNOSE_SECONDS_OPTION
+@cold_option("the diagnosis' sub-problems", "; the plan itself is always solved from scratch")
 @click.option("--report", "review_pack", is_flag=True,
               help="Also write plan.xlsx and report.html (the budget review pack, as `allocator report` writes "
                    "it) into --out with the rest. Needs the report extra.")
@@ -36,7 +37,7 @@ SCENARIO_ARGUMENT = click.argument("scenario", type=click.Path(dir_okay=True, pa
 @STORE_OPTION
 @guard
 def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_gap, threads, log, export_model,
-          diagnose_infeasible, diagnose_seconds, review_pack, overrides, allow_outside, store):
+          diagnose_infeasible, diagnose_seconds, cold, review_pack, overrides, allow_outside, store):
     """Solve SCENARIO and write the budget and target breakdown to --out.
 
     \b
@@ -68,7 +69,7 @@ def solve(scenario, out, force, solver, objective, time_limit, lp_method, mip_ga
     plan = api.solve(scenario, solver=solver, objective=objective, set=overrides, time_limit=time_limit,
                      mip_gap=mip_gap, threads=threads, lp_method=lp_method, diagnose=diagnose_infeasible,
                      allow_outside=allow_outside, diagnose_seconds=diagnose_seconds, log=log, out=out, force=force,
-                     export_model=export_model, report=review_pack)
+                     export_model=export_model, report=review_pack, cold=cold)
     files = plan.files(export_model)
     written = f"Wrote {out}/: " + ", ".join(files[:-1] + (["plan.xlsx", "report.html"] if review_pack else []) + files[-1:])
     if not plan.solved:
@@ -165,10 +166,11 @@ def verify(scenario, folder, overrides, allow_outside):
 @click.option("--ranging", default=5, show_default=True, type=click.IntRange(min=0),
               help="How many of the costliest limits get a price range (each takes a few dozen re-solves).")
 @DIAGNOSE_SECONDS_OPTION
+@cold_option("the price ranges' probes (or the diagnosis' sub-problems)")
 @scenario_options
 @guard
 def explain_command(scenario, out, force, solver, objective, time_limit, lp_method, ranging, diagnose_seconds,
-                    overrides, allow_outside):
+                    cold, overrides, allow_outside):
     """Explain SCENARIO's plan: what binds, what one more unit of each limit is
     worth and over which range, and each channel's return at the margin. When
     no plan exists: which demands conflict and how far each must move.
@@ -183,7 +185,7 @@ def explain_command(scenario, out, force, solver, objective, time_limit, lp_meth
     plan, explanation = api.explain(scenario, solver=solver, objective=objective, set=overrides,
                                     time_limit=time_limit, lp_method=lp_method, ranging=ranging,
                                     diagnose_seconds=diagnose_seconds, allow_outside=allow_outside, out=out,
-                                    force=force)
+                                    force=force, cold=cold)
     click.echo(f"{plan.scenario.name}: {plan.explanation}")
     for line in explanation.lines:
         click.echo(line)

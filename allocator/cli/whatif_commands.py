@@ -9,8 +9,8 @@ import click
 
 from allocator.cli.exits import EXIT_NO_PLAN, guard
 from allocator.cli.options import (
-    ALLOW_OUTSIDE_OPTION, CONFIDENCE_OPTION, SEED_OPTION, SOLVER_OPTION, out_options, parallel_options,
-    scenario_options, solve_options,
+    ALLOW_OUTSIDE_OPTION, CONFIDENCE_OPTION, SEED_OPTION, SOLVER_OPTION, cold_option, out_options,
+    parallel_options, scenario_options, solve_options,
 )
 
 SCENARIO_ARGUMENT = click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
@@ -56,9 +56,10 @@ class _Progress:
 @click.argument("plans", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
 @out_options("Write comparison.csv, differences.csv (and run.json) here.")
 @SOLVER_OPTION
+@cold_option("the scenario files after the first")
 @ALLOW_OUTSIDE_OPTION
 @guard
-def compare(plans, out, force, solver, allow_outside):
+def compare(plans, out, force, solver, cold, allow_outside):
     """Compare plans side by side: totals, target attainment, per channel /
     tier / product / period, limits that start or stop binding, and the inputs
     that differ. Each PLAN is a scenario file (solved here) or a folder written
@@ -73,7 +74,7 @@ def compare(plans, out, force, solver, allow_outside):
     """
     from allocator import api
 
-    comparison = api.compare(*plans, solver=solver, allow_outside=allow_outside, out=out, force=force)
+    comparison = api.compare(*plans, solver=solver, allow_outside=allow_outside, out=out, force=force, cold=cold)
     for line in comparison.summary():
         click.echo(line)
     if out is not None:
@@ -86,10 +87,11 @@ def compare(plans, out, force, solver, allow_outside):
               help="A parameter and its values; several --vary make a grid.")
 @out_options("Write frontier.csv (and frontier.png) here.", required=True)
 @solve_options
+@cold_option("each worker's variants")
 @parallel_options
 @scenario_options
 @guard
-def sweep(scenario, vary, out, force, solver, objective, time_limit, lp_method, workers, scheduler, overrides,
+def sweep(scenario, vary, out, force, solver, objective, time_limit, lp_method, cold, workers, scheduler, overrides,
           allow_outside):
     """Solve SCENARIO for every combination of the --vary values and write the
     frontier: one row per variant with its parameters, status, objective,
@@ -108,7 +110,7 @@ def sweep(scenario, vary, out, force, solver, objective, time_limit, lp_method, 
     with _Progress("sweep") as progress:
         study = api.sweep(scenario, vary, set=overrides, objective=objective, solver=solver, time_limit=time_limit,
                           lp_method=lp_method, workers=workers, scheduler=scheduler, allow_outside=allow_outside,
-                          out=out, force=force, progress=progress)
+                          out=out, force=force, progress=progress, cold=cold)
     record = study.record
     click.echo(f"{record['variants']} variants in {record['seconds']:.1f}s: "
                + ", ".join(f"{k} {v}" for k, v in sorted(record["statuses"].items())))
@@ -124,10 +126,11 @@ def sweep(scenario, vary, out, force, solver, objective, time_limit, lp_method, 
 @CONFIDENCE_OPTION
 @out_options("Write risk.csv (and run.json) here.")
 @solve_options
+@cold_option("the buffers of the --confidence search")
 @parallel_options
 @scenario_options
 @guard
-def risk(scenario, samples, seed, confidence, out, force, solver, objective, time_limit, lp_method, workers,
+def risk(scenario, samples, seed, confidence, out, force, solver, objective, time_limit, lp_method, cold, workers,
          scheduler, overrides, allow_outside):
     """Monte Carlo the optimal plan of SCENARIO under its `uncertainty` entries:
     P10/P50/P90 of revenue, new customers and leads, and the probability of
@@ -147,7 +150,8 @@ def risk(scenario, samples, seed, confidence, out, force, solver, objective, tim
     with _Progress("samples") as progress:
         run = api.risk(scenario, samples=samples, seed=seed, confidence=confidence, solver=solver, objective=objective,
                        set=overrides, time_limit=time_limit, lp_method=lp_method, workers=workers,
-                       scheduler=scheduler, allow_outside=allow_outside, out=out, force=force, progress=progress)
+                       scheduler=scheduler, allow_outside=allow_outside, out=out, force=force, progress=progress,
+                       cold=cold)
     for note in run.notes:
         click.echo(f"note: {note}")
     if run.study is None:

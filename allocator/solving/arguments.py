@@ -50,6 +50,13 @@ def number(keyword: str, value, low: float, high: float, *, low_open: bool = Fal
     return int(value) if integer else float(value)
 
 
+def flag(keyword: str, value) -> bool:
+    """True or False (not a truthy text such as "no")."""
+    if isinstance(value, bool):
+        return value
+    raise _bad(keyword, value, "True or False")
+
+
 def path(keyword: str, value, optional: bool = True) -> Path | None:
     """A file or folder path (str or Path, not empty), or None."""
     if value is None and optional:
@@ -83,10 +90,12 @@ def texts(keyword: str, value) -> list[str]:
 
 
 def solve_options(solver, objective, time_limit=None, mip_gap=None, threads=None, lp_method="auto",
-                  log: bool = False, diagnose_seconds=None) -> SolveOptions:
+                  log: bool = False, diagnose_seconds=None, cold=False) -> SolveOptions:
     """The solve keywords shared by solve, explain, sweep and risk, checked, as `SolveOptions` (the
-    diagnosis' time budget is checked here too, though it is not a solver option)."""
+    diagnosis' time budget is checked here too, though it is not a solver option). `cold`: every re-solve
+    from scratch (``warm=False``); otherwise the work that solves many variants warm-starts them."""
     number("diagnose_seconds", diagnose_seconds, 0, MAX_SECONDS, low_open=True)
+    flag("cold", cold)
     from allocator.solving.pipeline import require_solver
 
     choice("solver", solver, BACKENDS)
@@ -95,7 +104,8 @@ def solve_options(solver, objective, time_limit=None, mip_gap=None, threads=None
     return SolveOptions(time_limit=number("time_limit", time_limit, 0, MAX_SECONDS, low_open=True),
                         mip_gap=number("mip_gap", mip_gap, 0, 1),
                         threads=number("threads", threads, 1, MAX_THREADS, integer=True),
-                        log=bool(log), lp_method=choice("lp_method", lp_method, LP_METHODS))
+                        log=bool(log), lp_method=choice("lp_method", lp_method, LP_METHODS),
+                        warm=False if cold else None)
 
 
 def study(workers=None, samples=None, seed=None, confidence=None, scheduler=None) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from solvers import SolveOptions, Status
+from solvers.warm import warmed
 
 from allocator.analysis.solution import Plan
 from allocator.errors import InputError, PlanFolderError, Text, UsageError
@@ -98,7 +99,8 @@ def compare_plans(plans: list, solver: str = "cbc", options: SolveOptions | None
     inputs = plan_inputs(paths, allow_outside) if out is not None else []
     if out is not None:
         prepare_target(out, force, inputs + [i for p in plans if isinstance(p, Plan) for i in p.inputs()])
-    views = [view_of(p, solver, options or SolveOptions(), allow_outside) for p in plans]
+    options = warmed(options or SolveOptions())  # scenario files after the first re-solve from its basis (HiGHS)
+    views = [view_of(p, solver, options, allow_outside) for p in plans]
     labels = unique_labels(views)
     record = {"plans": [p.scenario.name if isinstance(p, Plan) else str(Path(p).absolute()) for p in plans],
               "labels": labels, "statuses": [v.status for v in views],

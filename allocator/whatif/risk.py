@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from solvers import SolveOptions
+from solvers.warm import warmed
 
 from allocator.model.cells import select
 from allocator.errors import UsageError
@@ -189,6 +190,7 @@ def smallest_buffer(s: Scenario, objective: str | None, confidence: float, sampl
     if s.targets.revenue is None:
         raise UsageError("--confidence", "targets.revenue", None,
                          "a committed revenue target in the scenario to measure the confidence against")
+    options = warmed(options)  # with HiGHS each buffer re-solves from the last basis (per worker, when parallel)
     with Executor(workers, scheduler) as executor:
         if executor.parallel(SEARCH_POINTS):  # buffers solved side by side already share the cores
             options = replace(options, concurrent=False)

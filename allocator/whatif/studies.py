@@ -7,7 +7,7 @@ checked before any solve (a refused folder costs no time) and written, whole or 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -86,9 +86,10 @@ class RiskStudy:
 
 def risk_study(plan: Plan, *, samples: int, seed: int, confidence: float | None, objective: str | None,
                workers: int | None, scheduler: str | None, out: Path | None = None, force: bool = False,
-               progress: Progress | None = None) -> RiskStudy:
+               progress: Progress | None = None, cold: bool = False) -> RiskStudy:
     """Monte Carlo the plan under its scenario's uncertainty; with `confidence`, the smallest buffer that
-    meets committed revenue with that probability. `out` must have been checked with `prepare_target`."""
+    meets committed revenue with that probability (`cold`: its re-solves from scratch, not warm-started).
+    `out` must have been checked with `prepare_target`."""
     s = plan.scenario
     if out is not None:
         protect_inputs(out, plan.inputs())  # its extends: and file: inputs, before any sampling
@@ -105,7 +106,8 @@ def risk_study(plan: Plan, *, samples: int, seed: int, confidence: float | None,
     tables = {"risk": table}
     buffer = None
     if confidence is not None:
-        buffer, trail = smallest_buffer(s, objective, confidence, samples, seed, plan.solver, plan.options,
+        options = replace(plan.options, warm=False) if cold else plan.options
+        buffer, trail = smallest_buffer(s, objective, confidence, samples, seed, plan.solver, options,
                                         workers=workers, scheduler=scheduler)
         tables["buffer_search"] = pd.DataFrame(trail)
         record["confidence"] = confidence
