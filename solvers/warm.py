@@ -14,8 +14,9 @@ LPs with each combination of them fixed, each warm-started: exact (every combina
 optimality) and far quicker than branch and cut from scratch. Other MIPs are solved in their instance.
 
 Programs are scaled before they reach a backend (solvers.scaling); the scaling of a shape is kept too,
-and recomputed when the program's magnitudes move by more than a factor of 16, so that a lever change
-does not re-scale (and so re-write) every entry. Scaling factors are powers of two: reusing them changes
+and recomputed when any one of its numbers (a bound, a cost, a matrix entry) moves by more than a factor
+of 16, or to or from zero or infinity, so that a lever change does not re-scale (and so re-write) every
+entry, while a number moved by orders of magnitude (a diagnosis' boundary search) is scaled for its size. Scaling factors are powers of two: reusing them changes
 no value of the answer beyond round-off.
 
 CBC runs as a separate process per solve and takes no basis here: with CBC a `WarmStart` is ignored.
@@ -37,7 +38,7 @@ from .scaling import Scaling, equilibrate
 ENUMERATE_BINARIES = 3  # a MIP with at most this many binary columns is solved as 2**k warm LPs
 MAX_SHAPES = 32  # instances kept at most (the least recently used goes first)
 REWRITE_ENTRIES = 2000  # more changed matrix entries than this: pass the whole program, keep the basis
-RESCALE_LOG2 = 4.0  # magnitudes moved by more than 2**4: compute the scaling again
+RESCALE_LOG2 = 4.0  # a number moved by more than a factor 2**4 (or to or from 0 or infinity): scale again
 
 
 @dataclass
@@ -54,7 +55,7 @@ class WarmStart:
 
     def __init__(self) -> None:
         self._shapes: OrderedDict[tuple, _Shape] = OrderedDict()
-        self._scalings: dict[tuple, tuple[Scaling, tuple]] = {}
+        self._scalings: dict[tuple, tuple[Scaling, LinearProgram]] = {}  # the scaling and the program it fits
         self.counts = {"cold": 0, "warm": 0, "enumerated": 0}
 
     # Sent to another process (a sweep's or a risk search's worker), a WarmStart arrives as that worker
@@ -63,14 +64,13 @@ class WarmStart:
         return (this_thread, ())
 
     def scaling(self, lp: LinearProgram) -> Scaling:
-        """The scaling kept for `lp`'s shape, or a new one when there is none or the magnitudes moved."""
+        """The scaling kept for `lp`'s shape, or a new one when there is none or a number moved too far."""
         key = shape_key(lp)
-        sizes = _magnitudes(lp)
         kept = self._scalings.get(key)
-        if kept is not None and np.all(np.abs(np.subtract(kept[1], sizes)) <= RESCALE_LOG2):
+        if kept is not None and same_pattern(kept[1], lp) and _near(kept[1], lp):
             return kept[0]
         scaling = equilibrate(lp)
-        self._scalings[key] = (scaling, sizes)
+        self._scalings[key] = (scaling, lp)
         return scaling
 
     def solve(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:
@@ -134,7 +134,7 @@ class WarmStart:
                    binaries: np.ndarray) -> SolveResult | None:
         """The best of the LPs with the binaries fixed each way; None when one of them has no verdict."""
         best: SolveResult | None = None
-        seconds = 0.0
+        seconds, started_warm = 0.0, None  # warm: the first LP started from an earlier solve's basis
         for combo in itertools.product((0.0, 1.0), repeat=binaries.size):
             values = np.asarray(combo)
             if np.any(values < lp.col_lower[binaries]) or np.any(values > lp.col_upper[binaries]):
@@ -142,8 +142,9 @@ class WarmStart:
             point = np.zeros(lp.n_cols)
             point[binaries] = values
             fixed = lp.with_fixed_integers(point)
-            result = self._solve_in(fixed, options, key + ("fixed", combo))
+            result = self._solve_in(fixed, options, shape_key(fixed))  # one instance: only bounds differ
             seconds += result.solve_seconds
+            started_warm = result.extra.get("warm_start") if started_warm is None else started_warm
             if result.status is Status.INFEASIBLE:
                 continue
             if result.status is not Status.OPTIMAL:
@@ -154,11 +155,12 @@ class WarmStart:
         method = f"binaries enumerated ({2 ** binaries.size} LPs, warm-started)"
         if best is None:
             return SolveResult(status=Status.INFEASIBLE, solver="highs", solver_version="", message="Infeasible",
-                               solve_seconds=seconds, extra={"lp_method": method})
+                               solve_seconds=seconds, extra={"lp_method": method, "warm_start": bool(started_warm)})
         x = best.x.copy()
         x[binaries] = np.round(x[binaries])
         return replace(best, x=x, objective=lp.objective_value(x), row_duals=None, reduced_costs=None,
-                       solve_seconds=seconds, extra={**best.extra, "lp_method": method})
+                       solve_seconds=seconds,
+                       extra={**best.extra, "lp_method": method, "warm_start": bool(started_warm)})
 
 
 _LOCAL = threading.local()
@@ -195,16 +197,20 @@ def same_pattern(a: LinearProgram, b: LinearProgram) -> bool:
             and np.array_equal(a.indices, b.indices) and np.array_equal(a.col_integer, b.col_integer))
 
 
-def _magnitudes(lp: LinearProgram) -> tuple:
-    """log2 of the largest finite magnitude of the row bounds, column bounds, objective and matrix."""
-    def size(*arrays) -> float:
-        biggest = 0.0
-        for a in arrays:
-            finite = np.abs(a[np.isfinite(a)])
-            if finite.size:
-                biggest = max(biggest, float(finite.max()))
-        return float(np.log2(biggest)) if biggest > 0 else 0.0
-    return (size(lp.row_lower, lp.row_upper), size(lp.col_lower, lp.col_upper), size(lp.objective), size(lp.data))
+def _near(old: LinearProgram, new: LinearProgram) -> bool:
+    """Whether every number of `new` (bound, right-hand side, cost, matrix entry) that differs from `old`'s is
+    within a factor 2**RESCALE_LOG2 of it, both finite and nonzero: the scaling made for `old` still fits."""
+    for a, b in ((old.row_lower, new.row_lower), (old.row_upper, new.row_upper), (old.col_lower, new.col_lower),
+                 (old.col_upper, new.col_upper), (old.objective, new.objective), (old.data, new.data)):
+        changed = a != b
+        if not changed.any():
+            continue
+        was, now = a[changed], b[changed]
+        if not (np.isfinite(was).all() and np.isfinite(now).all() and (was != 0).all() and (now != 0).all()):
+            return False
+        if np.abs(np.log2(np.abs(now)) - np.log2(np.abs(was))).max() > RESCALE_LOG2:
+            return False
+    return True
 
 
 def _better(lp: LinearProgram, new: float, old: float) -> bool:

@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 from solvers import LinearProgram, Sense, SolveOptions, SolverError, Status, solve
-from solvers.scaling import Scaling, equilibrate
-from solvers.warm import WarmStart
+from solvers.warm import warmed
 
 from allocator.plan.words import limit_text, money, share
 from allocator.analysis.edge import doubling_trials, find_edge
@@ -266,23 +265,10 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     return finish(conflict, searched, True, "", remarks)
 
 
-class _ScaledAfresh(WarmStart):
-    """Re-solves from the last basis, each program scaled as a cold solve scales it.
-
-    A kept scaling (solvers.warm) is kept while the program's largest magnitudes stay put; the boundary
-    search moves one right-hand side by orders of magnitude (a revenue target from 1,000 towards 0), and
-    that row, still scaled for its old bound, can then break by less than the solver's tolerance where a
-    cold solve, which scales it for its new bound, sees the conflict. Near the edge every verdict counts.
-    """
-
-    def scaling(self, lp: LinearProgram) -> Scaling:
-        return equilibrate(lp)
-
-
 def _warm(options: SolveOptions) -> SolveOptions:
     """`options` with a warm start of the diagnosis' own, unless the caller asked for cold solves
     (``warm=False``) or brought one (a sweep's, a session's)."""
-    return options if options.warm is not None else replace(options, warm=_ScaledAfresh())
+    return warmed(options)
 
 
 def _quickxplain(feasible, background: list[int], candidates: list[int],

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from solvers import SolveOptions, Status, describe
+from solvers import SolveOptions, SolverError, Status, describe
 from solvers.warm import WarmStart
 
-from allocator.errors import UsageError
+from allocator.errors import SolveFailed, UsageError
 from allocator.model.build import PlanModel, build_model
 from allocator.plan.totals import plan_totals
 from allocator.scenario.loader import LoadedScenario, load_scenario
@@ -155,7 +155,7 @@ class Session:
         """Solve the variant: the session's changes, or `changes` (which then become the session's).
 
         Raises ScenarioError (one line, as the command line says it) for a variant that is not a valid
-        scenario; the session keeps its earlier changes then.
+        scenario, SolveFailed when the solver fails; the session keeps its earlier changes then.
         """
         started = time.perf_counter()
         wanted = self.changes if changes is None else {
@@ -163,9 +163,12 @@ class Session:
         overrides = self.base_overrides + tuple(f"{p}={v}" for p, v in wanted.items())
         with self._lock:  # one solve at a time: the solver's instances are not thread-safe
             loaded = self._load(overrides)
-            self.changes = dict(wanted)
             model = build_model(loaded.scenario, self.objective)
-            result = solve_model(model, self.solver, self.options)
+            try:
+                result = solve_model(model, self.solver, self.options)
+            except SolverError as exc:
+                raise SolveFailed(f"solver {self.solver} failed: {exc}") from None
+            self.changes = dict(wanted)  # only once solved: a refused variant or a failed solve keeps the last
         return _outcome(self, loaded, model, result, tuple(wanted.items()), overrides, started)
 
     def _load_uncached(self, overrides: tuple[str, ...]) -> LoadedScenario:

@@ -219,7 +219,7 @@ def test_a_bad_store_is_one_line_exit_2_and_solve_writes_nothing(tmp_path, value
 def test_solve_records_each_run_and_store_none_records_nothing(tmp_path, monkeypatch):
     scenario, store = write_scenario(tmp_path, base_scenario()), tmp_path / "runs.sqlite"
     result = invoke("solve", scenario, "--out", tmp_path / "a", "--store", store)
-    assert result.exit_code == 0 and f"Recorded run 1-" in result.output and f"sqlite:///{store}" in result.output
+    assert result.exit_code == 0 and "Recorded run 1-" in result.output and f"sqlite:///{store}" in result.output
     assert invoke("solve", scenario, "--out", tmp_path / "b", "--store", "none").exit_code == 0
     monkeypatch.setenv("ALLOCATOR_STORE", "NONE")
     assert "Recorded" not in invoke("solve", scenario, "--out", tmp_path / "c").output

@@ -290,7 +290,7 @@ def test_numbers_are_derived_from_the_verified_allocation_not_the_other_files(tm
     assert table.loc[("targets", "revenue", "achieved"), "edited"] == pytest.approx(revenue_total, rel=1e-12)
     assert table.loc[("targets", "new_customers", "achieved"), "edited"] == pytest.approx(
         allocation["new_customers"].sum(), rel=1e-12)
-    assert (table[f"delta_edited"].abs() <= 1e-6 * table["q1"].abs()).all()  # the same plan as the original
+    assert (table["delta_edited"].abs() <= 1e-6 * table["q1"].abs()).all()  # the same plan as the original
     assert "99,000,000" not in result.output
 
 
