@@ -235,7 +235,8 @@ def _update(shape: _Shape, lp: LinearProgram) -> None:
     h, old = shape.highs, shape.lp
     inf = highspy.kHighsInf
     entries = np.flatnonzero(lp.data != old.data)
-    if entries.size > REWRITE_ENTRIES:
+    # One call per changed entry: past a tenth of the matrix (or REWRITE_ENTRIES), passing it whole is quicker.
+    if entries.size > max(64, min(REWRITE_ENTRIES, lp.n_nonzeros // 10)):
         basis = h.getBasis()
         _pass(h, lp)
         if basis.valid:
