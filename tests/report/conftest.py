@@ -1,2 +1,2 @@
-# The session's headless Chromium (tests/support/browser.py) for every test of the HTML report.
-from browser import chromium  # noqa: F401  (a pytest fixture: importing it here makes it visible)
+# The session's headless Chromium (tests/support/browser.py) comes from tests/conftest.py, one for every
+# browser test of the session (the report's and the workspace's).

@@ -6,7 +6,7 @@ browser that Playwright downloads) and collect: console errors and warnings, unc
 request other than the file itself (each one blocked, so nothing leaves the machine), the visible text,
 a full-page screenshot and whether the page is wider than the viewport. `pdf()` prints it to A4.
 
-Tests get one browser per session from the `chromium` fixture (tests/report/conftest.py exposes it):
+Tests get one browser per session from the `chromium` fixture (tests/conftest.py exposes it):
 
     def test_report_opens_clean(chromium, tmp_path):
         page = chromium.open(report_html, viewport=browser.PHONE)

@@ -15,7 +15,8 @@ import urllib.request
 from click.testing import CliRunner
 
 from allocator.cli import main
-from conftest import REPO, free_port
+from cli_numbers import REPO
+from live_server import free_port
 
 
 def _run(args):

@@ -13,7 +13,7 @@ import pytest
 
 from allocator.plan.display import Style, show
 from cli_numbers import REPO
-from conftest import served
+from live_server import served
 
 
 def _cli(folder, *args):
