@@ -51,7 +51,7 @@ def dashboard(store: str | None) -> dict:
         return {"available": False, "reason": "no run store given (allocator serve ... --store PATH)"}
     from allocator.review.calendar_sections import flags_section, tracking_section
     from allocator.review.source import read_plan_folder, read_study_folder
-    from allocator.web.views import _section
+    from allocator.web.views import section_view
 
     track, approved = _latest_track(store)
     if track is None:
@@ -66,7 +66,7 @@ def dashboard(store: str | None) -> dict:
     studies = read_study_folder(folder)
     style = document.style
     sections = [tracking_section(document, studies.get("tracking")), flags_section(document, studies.get("flags"))]
-    shown = [_section(t) for t in sections if t is not None]
+    shown = [section_view(t) for t in sections if t is not None]
     daily = pd.read_csv(folder / "kpis_daily.csv")
     weekly = pd.read_csv(folder / "kpis_weekly.csv")
     monthly = pd.read_csv(folder / "kpis_monthly.csv")

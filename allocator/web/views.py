@@ -24,7 +24,7 @@ def _number(value):
     return value if math.isfinite(value) else None
 
 
-def _section(table) -> dict:
+def section_view(table) -> dict:
     """A review Table as the page draws it: headers, printed cells and the raw numbers the charts need."""
     return {
         "key": table.key, "title": table.title, "note": table.note, "hidden": table.hidden, "source": table.source,
@@ -52,14 +52,14 @@ def shown_report(doc):
     from allocator.plan.prices import costliest
     from allocator.plan.tolerance import RELATIVE
     from allocator.review.content import Report, breakdown_table, period_spend_matrix, phasing_table, targets_table
-    from allocator.review.sections import binding_section, diagnosis_section, headline, marginal_section
+    from allocator.review.sections import binding_section, headline, marginal_section
 
     report = Report(doc, headline(doc))
     candidates = [targets_table(doc) if not doc.table("targets").empty else None]
     if doc.solved:
         candidates += [breakdown_table(doc, "by_channel", "channel", "Spend and revenue by channel"),
                        period_spend_matrix(doc), phasing_table(doc), marginal_section(doc), binding_section(doc)]
-    report.sections = [t for t in candidates + [diagnosis_section(doc)] if t is not None]
+    report.sections = [t for t in candidates if t is not None]
     sensitivity = doc.table("sensitivity")
     objective = float(doc.run.get("objective") or 0.0)
     report.statements["costliest"] = costliest(sensitivity, tolerance=RELATIVE * max(1.0, abs(objective))) \
@@ -80,7 +80,7 @@ def plan_view(solved: Solved) -> dict:
         "seconds": round(outcome.seconds, 4),
         "totals": {k: _number(v) for k, v in outcome.totals.items()},
         "headline": [{"label": h.label, "text": show(h.value, h.kind, style)} for h in report.headline],
-        "sections": [_section(t) for t in report.sections if t.key in SECTIONS],
+        "sections": [section_view(t) for t in report.sections if t.key in SECTIONS],
         "costliest": report.statements.get("costliest", []),
         "diagnosis": [],
     }
