@@ -122,6 +122,8 @@ def solve(lp: LinearProgram, solver: str = "cbc", options: SolveOptions | None =
     result = _solve_scaled(module, lp, options)
     if not (prices and lp.is_mip and result.status.has_solution and module.CAPABILITIES.duals):
         return replace(result, extra={**result.extra, "duals_from": "lp" if not lp.is_mip else "none"})
+    if result.extra.pop("duals_of_fixed_lp", False):  # a warm start solved that very LP last (solvers.warm)
+        return replace(result, extra={**result.extra, "duals_from": "lp_with_integers_fixed"})
     fixed = _solve_scaled(module, lp.with_fixed_integers(result.x), replace(options, log=False))
     if fixed.status is not Status.OPTIMAL or fixed.row_duals is None:
         return replace(result, extra={**result.extra, "duals_from": "none"})

@@ -142,7 +142,9 @@ class WarmStart:
             point = np.zeros(lp.n_cols)
             point[binaries] = values
             fixed = lp.with_fixed_integers(point)
-            result = self._solve_in(fixed, options, shape_key(fixed))  # one instance: only bounds differ
+            # One instance per assignment: each starts from the same assignment's plan of the last variant
+            # (one shared instance would start the LP with a channel off from the plan with it on).
+            result = self._solve_in(fixed, options, key + ("fixed", combo))
             seconds += result.solve_seconds
             started_warm = result.extra.get("warm_start") if started_warm is None else started_warm
             if result.status is Status.INFEASIBLE:
@@ -158,9 +160,11 @@ class WarmStart:
                                solve_seconds=seconds, extra={"lp_method": method, "warm_start": bool(started_warm)})
         x = best.x.copy()
         x[binaries] = np.round(x[binaries])
-        return replace(best, x=x, objective=lp.objective_value(x), row_duals=None, reduced_costs=None,
-                       solve_seconds=seconds,
-                       extra={**best.extra, "lp_method": method, "warm_start": bool(started_warm)})
+        # The winning LP is the MIP with its integers fixed at the plan's values: its duals are the prices
+        # solvers.solve would re-solve that LP for.
+        return replace(best, x=x, objective=lp.objective_value(x), solve_seconds=seconds,
+                       extra={**best.extra, "lp_method": method, "warm_start": bool(started_warm),
+                              "duals_of_fixed_lp": best.row_duals is not None})
 
 
 _LOCAL = threading.local()

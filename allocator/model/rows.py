@@ -70,12 +70,12 @@ class RowBlocks:
             self.names.extend([f"{form}[{','.join(a)}]" for a in args])
         else:
             self.names.extend(row_name(form, a) for a in args)
-        self._lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n,)).copy())
-        self._upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n,)).copy())
+        self._lower.append(_filled(lower, (n,)))
+        self._upper.append(_filled(upper, (n,)))
         cols = np.asarray(cols, dtype=np.int64)
         self._rows.append(np.asarray(local_row, dtype=np.int64) + offset)
         self._cols.append(cols)
-        self._vals.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), cols.shape).copy())
+        self._vals.append(_filled(vals, cols.shape))
 
     def add_one(self, family: str, form: str, args: tuple, cols, vals, lower=-INF, upper=INF, lever=None) -> None:
         cols = np.asarray(cols, dtype=np.int64)
@@ -102,7 +102,7 @@ class RowBlocks:
         cols = np.asarray(cols, dtype=np.int64)
         self._rows.append(np.asarray(rows, dtype=np.int64))
         self._cols.append(cols)
-        self._vals.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), cols.shape).copy())
+        self._vals.append(_filled(vals, cols.shape))
 
     def assemble(self, n_cols: int):
         """(indptr, indices, data, lower, upper) with duplicate entries summed and zeros dropped."""
@@ -130,6 +130,16 @@ class RowBlocks:
         indices = unique_key % n_cols
         indptr = np.concatenate(([0], np.cumsum(np.bincount(row_of, minlength=n_rows)))).astype(np.int64)
         return indptr, indices, summed, np.concatenate(self._lower), np.concatenate(self._upper)
+
+
+def _filled(values, shape: tuple) -> np.ndarray:
+    """`values` (one number, or an array of `shape`) as a new float array of `shape`."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape == shape:
+        return array.copy()
+    if array.ndim == 0:
+        return np.full(shape, float(array))
+    return np.broadcast_to(array, shape).copy()
 
 
 def spend_bounds(rows: RowBlocks, family: str, prefix: str, args: tuple, picked: np.ndarray, total_spend_col: int,

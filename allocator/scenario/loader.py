@@ -7,10 +7,8 @@ expected. YAML is loaded with the safe loader; nothing in any input is evaluated
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
 import reprlib
 import stat
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.scenario.documents import MAX_NESTING, MAX_YAML_NODES, DocumentError, parse_json, parse_yaml, parsed_copy  # noqa: F401
 from allocator.errors import ScenarioError, Text
-from allocator.scenario.csvsafe import restore
+from allocator.scenario.tables import table_rows
 from allocator.scenario.anchors import history_file
 from allocator.scenario.references import check_scenario
 from allocator.scenario.schema import NAME_PATTERN, BaselineRow, FunnelRow, Scenario
@@ -229,55 +227,8 @@ def _read_table(scenario_path: Path, section: str, spec: dict, model: type[BaseM
     if csv_path.is_dir():
         raise ScenarioError(scenario_path, f"{section}.file", spec["file"], "a CSV file, not a folder")
     raw = _read_bytes(csv_path, "CSV file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScenarioError(csv_path, "", Text("bytes that are not UTF-8 text"), "a UTF-8 CSV file") from None
-    if "\x00" in text:
-        raise ScenarioError(csv_path, "", Text("binary data (NUL bytes)"), "a UTF-8 CSV file")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        # (line number in the file, cells), blank lines skipped but counted.
-        all_rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
-        raise ScenarioError(csv_path, f"line {reader.line_num}", Text(f"malformed CSV ({exc})"),
-                            "a comma-separated table with a header row") from None
-    if not all_rows:
-        raise ScenarioError(csv_path, "", Text("an empty file"), f"a header row with columns {', '.join(required)}")
-    header = _check_header([h.strip() for h in all_rows[0][1]], csv_path, section, model, required)
-    rows = []
-    line_numbers = []
-    for line_no, row in all_rows[1:]:
-        if len(row) != len(header):
-            raise ScenarioError(csv_path, f"line {line_no}", Text(f"{len(row)} fields"), f"{len(header)} fields, as in the header")
-        # restore: our tables (calibrate's funnel.csv) write "@shop" as "'@shop" against spreadsheet formulas.
-        rows.append({k: restore(v.strip()) for k, v in zip(header, row) if v.strip() != ""})
-        line_numbers.append(line_no)
+    rows, line_numbers = table_rows(raw, csv_path, section, model, required)
     return csv_path, rows, raw, line_numbers
-
-
-def _check_header(header: list[str], csv_path: Path, section: str, model: type[BaseModel], required: tuple[str, ...]) -> list[str]:
-    """The header of a table of ours, or ScenarioError.
-
-    Until the header shows the table's key columns the file may be anything (a
-    CSV the scenario should never have named), so nothing of it is quoted.
-    """
-    keys = [c for c in required[:2] if c not in header]  # channel, tier: every table has them
-    if keys:
-        raise ScenarioError(csv_path, "header", Text(f"a first row of {len(header)} cells without the column {keys[0]}"),
-                            f"a {section} table: a header row with columns {', '.join(required)}")
-    allowed = list(model.model_fields)
-    for name in header:
-        if name not in allowed:
-            raise ScenarioError(csv_path, "header", name, f"a column among: {', '.join(allowed)}")
-    for name in header:
-        if header.count(name) > 1:
-            raise ScenarioError(csv_path, "header", Text(f"the column {name} {header.count(name)} times"),
-                                "each column once (a repeated column would silently replace the first)")
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ScenarioError(csv_path, "header", ", ".join(header), f"columns including {', '.join(missing)}")
-    return header
 
 
 def _translate(exc: ValidationError, path: Path, data: dict, tables: dict[str, Path],

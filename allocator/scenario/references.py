@@ -102,7 +102,9 @@ def _check_cell_rows(s: Scenario, names: dict[str, set], place) -> None:
         for i, row in enumerate(getattr(s, section)):
             key = tuple(getattr(row, column) for column in columns)
             for column, value in zip(columns, key):
-                if value is not None:  # a funnel row without a product is for every product
+                # a funnel row without a product is for every product; where a bad name is found is
+                # worked out only for the message (a sweep checks thousands of rows per variant)
+                if value is not None and value not in names[column]:
                     _must_be(value, names[column], *place(section, i, column), _KNOWN[column])
             if key in seen:
                 raise ScenarioError(*place(section, i), "/".join(value or "*" for value in key), once)
