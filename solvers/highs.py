@@ -103,9 +103,7 @@ def solve(lp: LinearProgram, options: SolveOptions) -> SolveResult:
     highspy = _import()
     h = _new_highs(highspy, options.log)
     method = configure(h, lp, options)
-    # kWarning is fine: HiGHS only says it dropped coefficients too small to matter.
-    if h.passModel(highs_lp(highspy, lp)) == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the model")
+    pass_program(h, lp)
     return run(h, lp, method)
 
 
@@ -135,29 +133,27 @@ def configure(h, lp: LinearProgram, options: SolveOptions) -> str:
     return method
 
 
-def highs_lp(highspy, lp: LinearProgram):
-    """`lp` as a HighsLp (row-wise matrix, infinite bounds as HiGHS's infinity)."""
+def pass_program(h, lp: LinearProgram) -> None:
+    """Give `lp` to the Highs instance `h`: the arrays in one call (row-wise matrix, infinite bounds as HiGHS's
+    infinity), which highspy takes as buffers (filling a HighsLp field by field converts them element-wise)."""
+    highspy = _import()
     inf = highspy.kHighsInf
-    model = highspy.HighsLp()
-    model.num_col_ = lp.n_cols
-    model.num_row_ = lp.n_rows
-    model.sense_ = highspy.ObjSense.kMaximize if lp.sense is Sense.MAXIMIZE else highspy.ObjSense.kMinimize
-    model.offset_ = float(lp.objective_offset)
-    model.col_cost_ = np.asarray(lp.objective, dtype=np.float64)
-    model.col_lower_ = np.where(np.isfinite(lp.col_lower), lp.col_lower, -inf)
-    model.col_upper_ = np.where(np.isfinite(lp.col_upper), lp.col_upper, inf)
-    model.row_lower_ = np.where(np.isfinite(lp.row_lower), lp.row_lower, -inf)
-    model.row_upper_ = np.where(np.isfinite(lp.row_upper), lp.row_upper, inf)
-    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    model.a_matrix_.num_col_ = lp.n_cols
-    model.a_matrix_.num_row_ = lp.n_rows
-    model.a_matrix_.start_ = np.asarray(lp.indptr, dtype=np.int32)
-    model.a_matrix_.index_ = np.asarray(lp.indices, dtype=np.int32)
-    model.a_matrix_.value_ = np.asarray(lp.data, dtype=np.float64)
-    if lp.is_mip:
-        integrality = np.where(lp.col_integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
-        model.integrality_ = list(integrality)
-    return model
+
+    def bounds(values: np.ndarray) -> np.ndarray:
+        return np.where(np.isfinite(values), values, np.where(values > 0, inf, -inf)).astype(np.float64)
+
+    sense = highspy.ObjSense.kMaximize if lp.sense is Sense.MAXIMIZE else highspy.ObjSense.kMinimize
+    integrality = np.where(lp.col_integer, int(highspy.HighsVarType.kInteger),
+                           int(highspy.HighsVarType.kContinuous)).astype(np.int32)
+    status = h.passModel(
+        lp.n_cols, lp.n_rows, lp.n_nonzeros, int(highspy.MatrixFormat.kRowwise), int(sense),
+        float(lp.objective_offset), np.asarray(lp.objective, dtype=np.float64), bounds(lp.col_lower),
+        bounds(lp.col_upper), bounds(lp.row_lower), bounds(lp.row_upper), np.asarray(lp.indptr, dtype=np.int32),
+        np.asarray(lp.indices, dtype=np.int32), np.asarray(lp.data, dtype=np.float64), integrality,
+    )
+    # kWarning is fine: HiGHS only says it dropped coefficients too small to matter.
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model")
 
 
 def run(h, lp: LinearProgram, method: str) -> SolveResult:

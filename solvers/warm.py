@@ -31,8 +31,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .base import LinearProgram, SolveOptions, SolveResult, Status
-from .errors import SolverError
+from .base import LinearProgram, Sense, SolveOptions, SolveResult, Status
 from .scaling import Scaling, equilibrate
 
 ENUMERATE_BINARIES = 3  # a MIP with at most this many binary columns is solved as 2**k warm LPs
@@ -91,7 +90,7 @@ class WarmStart:
         if shape is None or not same_pattern(shape.lp, lp):
             h = highs.new_instance(options.log)
             method = highs.configure(h, lp, options)
-            _pass(h, lp)
+            highs.pass_program(h, lp)
             self._seed(h, lp)
             shape = _Shape(h, lp, np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr)), method)
             self._shapes[key] = shape
@@ -218,17 +217,7 @@ def _near(old: LinearProgram, new: LinearProgram) -> bool:
 
 
 def _better(lp: LinearProgram, new: float, old: float) -> bool:
-    from .base import Sense
-
     return new > old if lp.sense is Sense.MAXIMIZE else new < old
-
-
-def _pass(h, lp: LinearProgram) -> None:
-    from . import highs
-
-    highspy = highs._import()
-    if h.passModel(highs.highs_lp(highspy, lp)) == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the model")
 
 
 def _update(shape: _Shape, lp: LinearProgram) -> None:
@@ -242,12 +231,12 @@ def _update(shape: _Shape, lp: LinearProgram) -> None:
     # One call per changed entry: past a tenth of the matrix (or REWRITE_ENTRIES), passing it whole is quicker.
     if entries.size > max(64, min(REWRITE_ENTRIES, lp.n_nonzeros // 10)):
         basis = h.getBasis()
-        _pass(h, lp)
+        highs.pass_program(h, lp)
         if basis.valid:
             h.setBasis(basis)
         return
     if lp.sense is not old.sense:
-        h.changeObjectiveSense(highs.highs_lp(highspy, lp).sense_)
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize if lp.sense is Sense.MAXIMIZE else highspy.ObjSense.kMinimize)
     if lp.objective_offset != old.objective_offset:
         h.changeObjectiveOffset(float(lp.objective_offset))
     cols = np.flatnonzero(lp.objective != old.objective)
