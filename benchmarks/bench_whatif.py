@@ -12,6 +12,9 @@ Prints, with PASS/FAIL against the targets:
    (a random lever moved by a random factor from the base), on the 4x50x4x12 model (target 0.1 s) and on
    the example (target 0.01 s). Every change's objective is checked against a cold solve of the same
    variant (relative difference at most 1e-9).
+3. `allocator explain --ranging` on the example, the whole command with ``--solver highs`` (warm) against
+   today's command (CBC, cold), and the ranging alone (benchmarks/bench_ranging.py has the detail):
+   target at least 5x faster.
 
 Each figure is one run on this machine: run it on a quiet machine.
 """
@@ -36,6 +39,7 @@ from allocator.whatif.session import Session  # noqa: E402
 from allocator.whatif.sweep import Axis, run_sweep, solve_variant  # noqa: E402
 from solvers import SolveOptions  # noqa: E402
 
+import bench_ranging  # noqa: E402
 import generate  # noqa: E402
 
 EXAMPLE = REPO / "scenarios" / "example_q1.yaml"
@@ -119,6 +123,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cold-samples", type=int, default=15)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--ranging-repeats", type=int, default=3)
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -147,7 +152,23 @@ def main() -> int:
             ok &= good
             print(f"  {name}: {median * 1000:.1f} ms (target < {target * 1000:.0f} ms); objective vs cold solve "
                   f"within {worst:.1e} relative (<= {AGREEMENT:g}) -> {verdict(good)}")
+        ok &= ranging_figures(Path(tmp), args.ranging_repeats)
     return 0 if ok else 1
+
+
+def ranging_figures(tmp: Path, repeats: int) -> bool:
+    print(f"3. explain --ranging on the example (medians of {repeats})")
+    cbc = bench_ranging.command_seconds(bench_ranging.MODES["cbc"], tmp / "cbc", 5, repeats)
+    warm = bench_ranging.command_seconds(bench_ranging.MODES["highs warm"], tmp / "warm", 5, repeats)
+    alone_cbc = bench_ranging.ranging_seconds("cbc", False, 5, repeats)[0]
+    alone_warm = bench_ranging.ranging_seconds("highs", False, 5, repeats)[0]
+    whole, alone = cbc / warm, alone_cbc / alone_warm
+    target = bench_ranging.TARGET
+    print(f"  whole command: CBC {cbc:.2f} s, HiGHS warm {warm:.2f} s: {whole:.1f}x (target >= {target:g}x) "
+          f"-> {verdict(whole >= target)}")
+    print(f"  the ranging alone: CBC {alone_cbc:.2f} s, HiGHS warm {alone_warm:.2f} s: {alone:.1f}x "
+          f"-> {verdict(alone >= target)}")
+    return whole >= target
 
 
 if __name__ == "__main__":
