@@ -187,7 +187,7 @@ def test_unmarked_workspace_of_a_run_killed_before_marking_it_is_removed_only_wh
     (tmp_path / f".q1.partial-{dead_pid}-full0000" / "keep.txt").write_text("x")
     (tmp_path / f".q1.partial-{os.getppid()}-alive000").mkdir()
     atomic.remove_stale(q1.absolute())
-    assert sorted(leftovers(q1)) == [f".q1.partial-{os.getppid()}-alive000", f".q1.partial-{dead_pid}-full0000"]
+    assert sorted(leftovers(q1)) == sorted([f".q1.partial-{os.getppid()}-alive000", f".q1.partial-{dead_pid}-full0000"])
 
 
 # --------------------------------------------------------------------------------------------
