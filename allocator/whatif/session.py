@@ -6,8 +6,9 @@ once per distinct set of changes), and the solver's state (solvers.warm: HiGHS k
 each program shape and starts the next solve there). A variant is the scenario with ``--set PATH=VALUE``
 changes, loaded exactly as the command line loads it, then built and solved by the same pipeline as
 `allocator solve`: the plan is a cold solve's (same objective; where optima tie, possibly another of the
-tied plans). A change that alters the model's shape (another channel, period or binary) gets a new
-solver instance, transparently.
+tied plans). The base scenario itself (no changes) is solved cold, so its plan is exactly the command
+line's, and once more warm to start the variants from. A change that alters the model's shape (another
+channel, period or binary) gets a new solver instance, transparently.
 
 Warm starts need HiGHS (the default solver of a session when it is installed); with CBC each variant is
 a cold solve, still without re-reading unchanged files.
@@ -131,6 +132,7 @@ class Session:
         self.warm = WarmStart() if warm else None
         self.options = replace(options or SolveOptions(), warm=self.warm if warm else False)
         self.changes: dict[str, str] = {}
+        self._primed = False  # whether the warm start holds the base scenario's programs
         self._lock = threading.Lock()
         self._load = functools.lru_cache(maxsize=CACHED_VARIANTS)(self._load_uncached)
         self.base = self._load(self.base_overrides)  # a bad scenario fails here, as `allocator solve` would
@@ -165,11 +167,22 @@ class Session:
             loaded = self._load(overrides)
             model = build_model(loaded.scenario, self.objective)
             try:
-                result = solve_model(model, self.solver, self.options)
+                result = self._solve(model, base=not wanted)
             except SolverError as exc:
                 raise SolveFailed(f"solver {self.solver} failed: {exc}") from None
             self.changes = dict(wanted)  # only once solved: a refused variant or a failed solve keeps the last
         return _outcome(self, loaded, model, result, tuple(wanted.items()), overrides, started)
+
+    def _solve(self, model: PlanModel, base: bool):
+        """The base scenario is solved cold, so that its plan is the one `allocator solve` gives (where
+        optima tie, a warm start may end on another of them), then warm, to give the next variants a start."""
+        if not base or self.warm is None:
+            return solve_model(model, self.solver, self.options)
+        result = solve_model(model, self.solver, replace(self.options, warm=False))
+        if not self._primed:
+            solve_model(model, self.solver, self.options)
+            self._primed = True
+        return result
 
     def _load_uncached(self, overrides: tuple[str, ...]) -> LoadedScenario:
         from allocator.history.targets import history_targets
