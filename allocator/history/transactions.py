@@ -13,7 +13,6 @@ header is line 1) or row (Parquet, from 1), the column, the value and what was e
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -25,6 +24,7 @@ import pandas as pd
 
 from allocator.errors import Text
 from allocator.history.history_table import MAX_AMOUNT, HistoryError
+from allocator.scenario.tables import csv_records
 
 REQUIRED = ("customer_id", "date", "amount")
 OPTIONAL = ("order_id", "product")
@@ -111,19 +111,7 @@ def _read_parquet(path: Path, data: bytes) -> tuple[pd.DataFrame, list[str]]:
 def _read_csv(path: Path, data: bytes) -> tuple[pd.DataFrame, list[str]]:
     """A CSV file's cells as text with each record's line (the header is line 1; blank lines are skipped
     but counted; a record of another length than the header is refused: its cells would shift)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise HistoryError(path, "", Text(f"bytes that are not UTF-8 (at byte {exc.start})"),
-                           "a UTF-8 CSV file") from None
-    if "\x00" in text:
-        raise HistoryError(path, "", Text("binary data (NUL bytes)"), "a UTF-8 CSV file")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        records = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
-        raise HistoryError(path, f"line {reader.line_num}", Text(f"malformed CSV ({exc})"),
-                           "a comma-separated table with a header row") from None
+    records = csv_records(data, path, HistoryError)
     if not records:
         raise HistoryError(path, "", Text("an empty file"), "a header row: customer_id, date, amount")
     header = records[0][1]

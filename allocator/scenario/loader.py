@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from allocator.scenario.documents import MAX_NESTING, MAX_YAML_NODES, DocumentError, parse_json, parse_yaml, parsed_copy  # noqa: F401
 from allocator.errors import ScenarioError, Text
-from allocator.scenario.tables import table_rows
+from allocator.scenario.tables import table_rows, utf8_text
 from allocator.scenario.anchors import history_file
 from allocator.scenario.references import check_scenario
 from allocator.scenario.schema import NAME_PATTERN, BaselineRow, FunnelRow, Scenario
@@ -203,12 +203,7 @@ def _read_bytes(path: Path, what: str = "scenario file") -> bytes:
 
 
 def _parse(raw: bytes, path: Path):
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(path, "", Text(f"bytes that are not UTF-8 text (at byte {exc.start})"), "a UTF-8 YAML or JSON file") from None
-    if "\x00" in text:
-        raise ScenarioError(path, "", Text("binary data (NUL bytes)"), "a UTF-8 YAML or JSON file")
+    text = utf8_text(raw, path, "a UTF-8 YAML or JSON file")
     try:
         return parsed_copy(text, path.suffix.lower() == ".json")
     except DocumentError as exc:

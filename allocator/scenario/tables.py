@@ -29,19 +29,7 @@ def table_rows(raw: bytes, csv_path: Path, section: str, model: type[BaseModel],
 @functools.lru_cache(maxsize=32)
 def _parsed(raw: bytes, name: str, section: str, model: type[BaseModel], required: tuple[str, ...]):
     csv_path = Path(name)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScenarioError(csv_path, "", Text("bytes that are not UTF-8 text"), "a UTF-8 CSV file") from None
-    if "\x00" in text:
-        raise ScenarioError(csv_path, "", Text("binary data (NUL bytes)"), "a UTF-8 CSV file")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        # (line number in the file, cells), blank lines skipped but counted.
-        all_rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
-        raise ScenarioError(csv_path, f"line {reader.line_num}", Text(f"malformed CSV ({exc})"),
-                            "a comma-separated table with a header row") from None
+    all_rows = csv_records(raw, csv_path, ScenarioError)
     if not all_rows:
         raise ScenarioError(csv_path, "", Text("an empty file"), f"a header row with columns {', '.join(required)}")
     header = _check_header([h.strip() for h in all_rows[0][1]], csv_path, section, model, required)
@@ -54,6 +42,29 @@ def _parsed(raw: bytes, name: str, section: str, model: type[BaseModel], require
         rows.append({k: restore(v.strip()) for k, v in zip(header, row) if v.strip() != ""})
         line_numbers.append(line_no)
     return rows, tuple(line_numbers)
+
+
+def utf8_text(raw: bytes, path: Path, expected: str, error: type[Exception] = ScenarioError) -> str:
+    """A file's bytes as text (a byte-order mark dropped); `error` for bytes that are not UTF-8 text."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(path, "", Text(f"bytes that are not UTF-8 text (at byte {exc.start})"), expected) from None
+    if "\x00" in text:
+        raise error(path, "", Text("binary data (NUL bytes)"), expected)
+    return text
+
+
+def csv_records(raw: bytes, path: Path, error: type[Exception] = ScenarioError) -> list[tuple[int, list[str]]]:
+    """A CSV file's records as (line number, cells), blank lines skipped but counted; `error` (ScenarioError,
+    or a kind with its arguments: file, field, value, expected) for text that is not UTF-8 or not CSV."""
+    text = utf8_text(raw, path, "a UTF-8 CSV file", error)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise error(path, f"line {reader.line_num}", Text(f"malformed CSV ({exc})"),
+                    "a comma-separated table with a header row") from None
 
 
 def _check_header(header: list[str], csv_path: Path, section: str, model: type[BaseModel], required: tuple[str, ...]) -> list[str]:

@@ -53,7 +53,7 @@ def _latin1(path: Path) -> Path:
 @pytest.mark.parametrize("make, message", [
     (lambda tmp: tmp / "missing.csv", "missing.csv: got no readable file (No such file or directory)"),
     (lambda tmp: tmp, "got a folder; expected a CSV or Parquet file of transactions"),
-    (lambda tmp: _latin1(tmp / "t.csv"), "t.csv: got bytes that are not UTF-8 (at byte 27); expected a UTF-8 CSV file"),
+    (lambda tmp: _latin1(tmp / "t.csv"), "t.csv: got bytes that are not UTF-8 text (at byte 27); expected a UTF-8 CSV file"),
 ])
 def test_an_unreadable_transactions_file_is_one_line(tmp_path, make, message):
     source = make(tmp_path)
