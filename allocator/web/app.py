@@ -29,7 +29,8 @@ from allocator.errors import AllocatorError, InputError, Text, UsageError
 from allocator.web import files, views
 from allocator.web.folders import Folders
 from allocator.web.levers import levers_of
-from allocator.web.variants import Variants, changes_of
+from allocator.web.runs import Runs, RunVariants, as_saved, is_run
+from allocator.web.variants import changes_of
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 TOKEN_HEADER = "x-allocator-token"
@@ -52,13 +53,18 @@ class Workspace:
 
     def __init__(self, scenarios: list[str | Path], solver: str | None = None, store: str | None = None):
         self.folders = Folders(scenarios)
-        self.variants = Variants(solver)
+        self.variants = RunVariants(solver)
         self.store = store
+        self.runs = Runs(self.folders, store)
         self.tickets: dict[str, anyio.Event] = {}
         self.page = page_html()
 
+    def ref(self, scenario_id):
+        """The scenario ("0/example_q1.yaml") or approved run ("run/7-3fa2c19b") the browser named."""
+        return self.runs.ref(scenario_id) if is_run(scenario_id) else self.folders.scenario(scenario_id)
+
     def solve(self, body: dict):
-        ref = self.folders.scenario(body.get("scenario"))
+        ref = self.ref(body.get("scenario"))
         return self.variants.solve(ref, changes_of(body.get("levers")))
 
 
@@ -151,9 +157,12 @@ async def scenarios(workspace: Workspace, body, request):
 @api
 async def open_scenario(workspace: Workspace, body, request):
     def work():
-        solved = workspace.variants.base(workspace.folders.scenario(request.query_params.get("scenario")))
+        named = request.query_params.get("scenario")
+        ref = workspace.runs.open(named) if is_run(named) else workspace.folders.scenario(named)
+        solved = workspace.variants.base(ref)
         return {"levers": [lever.as_dict() for lever in levers_of(solved.outcome.loaded.scenario)],
-                "base": {**workspace.variants.view(solved, "plan", views.plan_view), "moved": ["the base plan"]}}
+                "base": {**workspace.variants.view(solved, "plan", views.plan_view), "moved": ["the base plan"]},
+                "run": workspace.runs.about(ref)}
 
     return JSONResponse((await in_thread(work))[1])
 
@@ -195,7 +204,7 @@ async def compare(workspace: Workspace, body, request):
 async def save(workspace: Workspace, body, request):
     def work():
         solved = workspace.solve(body)
-        path = files.save_variant(workspace.folders, solved, body.get("file"), body.get("title"),
+        path = files.save_variant(workspace.folders, as_saved(solved), body.get("file"), body.get("title"),
                                   replace=body.get("replace") is True)
         return {"saved": path.name, "scenario": f"{workspace.folders.folders.index(path.parent)}/{path.name}",
                 "command": f"allocator solve {path.name} --out out/{path.stem}"}
@@ -215,7 +224,7 @@ async def export(workspace: Workspace, body, request):
 
     pack = (await in_thread(work))[1]
     name, media = EXPORTS[kind]
-    stem = Path(workspace.folders.scenario(body.get("scenario")).name).stem
+    stem = Path(workspace.ref(body.get("scenario")).name).stem
     return Response(pack[name], media_type=media,
                     headers={"content-disposition": f'attachment; filename="{stem}-variant-{name}"'})
 
@@ -232,6 +241,11 @@ async def replan(workspace: Workspace, body, request):
     from allocator.web.tracking import replan_view
 
     return JSONResponse((await in_thread(replan_view, workspace.folders, workspace.store))[1])
+
+
+@api
+async def approved_runs(workspace: Workspace, body, request):
+    return JSONResponse((await in_thread(workspace.runs.listing))[1])
 
 
 async def page(request: Request):
@@ -270,7 +284,7 @@ ROUTES = [Route("/", page), Route("/api/scenarios", scenarios), Route("/api/open
           Route("/api/solve", solve, methods=["POST"]), Route("/api/cancel", cancel, methods=["POST"]),
           Route("/api/compare", compare, methods=["POST"]), Route("/api/save", save, methods=["POST"]),
           Route("/api/export", export, methods=["POST"]), Route("/api/tracking", tracking),
-          Route("/api/replan", replan, methods=["POST"])]
+          Route("/api/replan", replan, methods=["POST"]), Route("/api/runs", approved_runs)]
 
 
 def make_app(scenarios: list[str | Path], *, token: str | None = None, solver: str | None = None,

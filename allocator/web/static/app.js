@@ -364,6 +364,33 @@
     finally { $("replan").disabled = false; }
   }
 
+  // -- approved runs (with a run store) ---------------------------------------------------------------------
+  async function loadRuns() {
+    const data = await call("/api/runs");
+    $("runs").hidden = false;
+    if (!data.available) { $("run-list").replaceChildren(el("li", { class: "hint", text: data.reason })); return; }
+    $("run-list").replaceChildren(...data.runs.map((r) => {
+      const open = el("button", { type: "button", text: `Open run ${r.run}`, "data-run": r.id });
+      open.disabled = !r.openable;
+      open.addEventListener("click", () => { $("scenario").value = ""; openScenario(r.id); });
+      const what = `${r.scenario_name} (${r.quarter}${r.current ? ", the approved plan" : ""}): revenue ${r.revenue}, spend ${r.spend}; ` +
+        `approved ${r.approved_at} by ${r.approved_by}` + (r.note ? `: ${r.note}` : "") +
+        `; overrides: ${r.overrides.join("; ") || "none"}`;
+      const item = el("li", { "data-run": r.id }, el("strong", { text: `run ${r.run}` }), ` ${what} `, open);
+      if (!r.openable) item.append(el("p", { class: "note", text: `cannot be opened: ${r.reason}` }));
+      if (r.warning) item.append(el("p", { class: "box bad", text: `${r.warning}: ${r.changed.join("; ")}` }));
+      return item;
+    }));
+  }
+  function showRun(run) {
+    const box = $("opened-run");
+    box.hidden = !run;
+    box.classList.toggle("bad", !!(run && run.warning));
+    box.textContent = !run ? "" : `Approved run ${run.run} (${run.file}` + (run.overrides.length ? ` with ${run.overrides.join("; ")}` : "") +
+      `), approved ${run.approved_at} by ${run.approved_by}` + (run.note ? `: ${run.note}` : "") +
+      (run.warning ? `. Warning: ${run.warning}; this plan is solved from the scenario as it is now.` : "");
+  }
+
   // -- start ----------------------------------------------------------------------------------------------
   async function loadScenarios(keep) {
     const data = await call("/api/scenarios");
@@ -379,6 +406,7 @@
       const data = await call(`/api/open?scenario=${encodeURIComponent(id)}`);
       state.levers = data.levers;
       state.base = data.base;
+      showRun(data.run);
       state.pinned = [];
       drawPinned();
       drawLevers();
@@ -399,5 +427,5 @@
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") cancelSolve(false); });
   $("replan").addEventListener("click", replan);
   loadScenarios().then(() => openScenario($("scenario").value))
-    .then(() => (state.store ? loadTracking() : null)).catch((error) => { showError(error.message); status("Not started"); });
+    .then(() => (state.store ? loadRuns().catch((error) => showError(error.message)).then(loadTracking) : null)).catch((error) => { showError(error.message); status("Not started"); });
 })();
