@@ -41,27 +41,12 @@ def is_run(scenario_id) -> bool:
 class RunVariants(Variants):
     """`Variants`, where a run's sessions are opened with the run's overrides and objective."""
 
-    def _take(self, ref: ScenarioRef):
+    def _open_session(self, ref: ScenarioRef):
         if not isinstance(ref, RunRef):
-            return super()._take(ref)
-        with self._lock:  # as Variants._take: an idle session of this run, or a new one while the pool has room
-            while True:
-                idle = self._idle.setdefault(ref.id, [])
-                if idle:
-                    return idle.pop()
-                if self._open.get(ref.id, 0) < self.pool_size:
-                    self._open[ref.id] = self._open.get(ref.id, 0) + 1
-                    break
-                self._lock.wait()
-        try:
-            from allocator.api import Session
+            return super()._open_session(ref)
+        from allocator.api import Session
 
-            return Session(ref.path, solver=self.solver, set=list(ref.overrides), objective=ref.objective)
-        except BaseException:
-            with self._lock:
-                self._open[ref.id] -= 1
-                self._lock.notify()
-            raise
+        return Session(ref.path, solver=self.solver, set=list(ref.overrides), objective=ref.objective)
 
 
 def as_saved(solved: Solved) -> Solved:

@@ -126,6 +126,12 @@ class Variants:
         with self._views_lock:
             return solved.extra.setdefault(name, value)
 
+    def _open_session(self, ref: ScenarioRef):
+        """A new what-if session of `ref`'s scenario (a subclass opens others: an approved run's)."""
+        from allocator.api import Session
+
+        return Session(ref.path, solver=self.solver)
+
     def _take(self, ref: ScenarioRef):
         with self._lock:
             while True:
@@ -137,9 +143,7 @@ class Variants:
                     break
                 self._lock.wait()
         try:
-            from allocator.api import Session
-
-            return Session(ref.path, solver=self.solver)
+            return self._open_session(ref)
         except BaseException:
             with self._lock:
                 self._open[ref.id] -= 1

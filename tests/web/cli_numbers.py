@@ -25,3 +25,11 @@ def cli_solve(scenario: Path, out: Path, sets: dict | None = None) -> dict:
     revenue_text = total.split()[2]  # total, spend, revenue, new customers, ROI, share
     return {"revenue_text": revenue_text, "totals": json.loads((out / "run.json").read_text())["totals"],
             "stdout": done.stdout}
+
+
+def run_cli(folder: Path, *args) -> str:
+    """Run ``allocator ARGS...`` in `folder` as a user would; its standard output (fails on a non-zero exit)."""
+    done = subprocess.run([sys.executable, "-m", "allocator", *args], cwd=folder, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -7,24 +7,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
-from cli_numbers import REPO
+from cli_numbers import REPO, run_cli
 from live_server import served
 
 import allocator
 from allocator.plan.display import Style, show
-
-
-def _cli(folder, *args) -> str:
-    done = subprocess.run([sys.executable, "-m", "allocator", *args], cwd=folder, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture
@@ -32,13 +22,13 @@ def store(scenarios):
     """Run 1: the example with a 3.6M budget, solved in the served folder and approved. Run 2: the example
     solved in another folder (not served) and approved after it."""
     target = str(scenarios.parent / "runs.sqlite")
-    printed = _cli(scenarios, "solve", "example_q1.yaml", "--set", "budget.total=3600000", "--out", "../out/q1",
+    printed = run_cli(scenarios, "solve", "example_q1.yaml", "--set", "budget.total=3600000", "--out", "../out/q1",
                    "--store", target)
-    _cli(scenarios, "runs", "approve", "1", "--note", "signed off by the CMO", "--store", target)
+    run_cli(scenarios, "runs", "approve", "1", "--note", "signed off by the CMO", "--store", target)
     elsewhere = scenarios.parent / "elsewhere"
     shutil.copytree(REPO / "scenarios", elsewhere)
-    _cli(elsewhere, "solve", "example_q1.yaml", "--out", "../out/other", "--store", target)
-    _cli(elsewhere, "runs", "approve", "2", "--store", target)
+    run_cli(elsewhere, "solve", "example_q1.yaml", "--out", "../out/other", "--store", target)
+    run_cli(elsewhere, "runs", "approve", "2", "--store", target)
     revenue = next(line for line in printed.splitlines() if line.startswith("total ")).split()[2]
     totals = json.loads((scenarios.parent / "out" / "q1" / "run.json").read_text())["totals"]
     return {"target": target, "revenue_text": revenue, "totals": totals}

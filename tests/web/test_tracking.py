@@ -4,32 +4,22 @@ says. Without a store the dashboard says why it is empty."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from allocator.plan.display import Style, show
-from cli_numbers import REPO
+from cli_numbers import run_cli
 from live_server import served
-
-
-def _cli(folder, *args):
-    done = subprocess.run([sys.executable, "-m", "allocator", *args], cwd=folder, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture
 def store(scenarios):
     """A store with the example approved and January's actuals tracked, as the README's steps make it."""
     target = str(scenarios.parent / "runs.sqlite")
-    _cli(scenarios, "solve", "example_q1.yaml", "--out", "../out/q1", "--store", target)
-    _cli(scenarios, "runs", "approve", "1", "--store", target)
-    _cli(scenarios, "track", "actuals_q1.csv", "--as-of", "2027-02-01", "--out", "../out/track", "--store", target)
+    run_cli(scenarios, "solve", "example_q1.yaml", "--out", "../out/q1", "--store", target)
+    run_cli(scenarios, "runs", "approve", "1", "--store", target)
+    run_cli(scenarios, "track", "actuals_q1.csv", "--as-of", "2027-02-01", "--out", "../out/track", "--store", target)
     return target
 
 
@@ -62,7 +52,7 @@ def test_the_dashboard_shows_allocator_tracks_figures(scenarios, store):
 def test_the_replan_button_says_what_allocator_replan_says(scenarios, store):
     answer = _client(scenarios, store).post("/api/replan", json={})
     assert answer.status_code == 200, answer.text
-    printed = _cli(scenarios, "replan", "example_q1.yaml", "--actuals", "actuals_q1.csv", "--as-of", "2027-02-01",
+    printed = run_cli(scenarios, "replan", "example_q1.yaml", "--actuals", "actuals_q1.csv", "--as-of", "2027-02-01",
                    "--out", "../out/replan", "--store", "none", "--against", "../out/q1")
     moved = printed.split("Against ", 1)[1].splitlines()[1:]
     moved = [line.strip() for line in moved if line.startswith("  ")]
