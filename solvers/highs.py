@@ -137,16 +137,11 @@ def pass_program(h, lp: LinearProgram) -> None:
     """Give `lp` to the Highs instance `h`: the arrays in one call (row-wise matrix, infinite bounds as HiGHS's
     infinity), which highspy takes as buffers (filling a HighsLp field by field converts them element-wise)."""
     highspy = _import()
-    inf = highspy.kHighsInf
-
-    def bounds(values: np.ndarray) -> np.ndarray:
-        return np.where(np.isfinite(values), values, np.where(values > 0, inf, -inf)).astype(np.float64)
-
-    sense = highspy.ObjSense.kMaximize if lp.sense is Sense.MAXIMIZE else highspy.ObjSense.kMinimize
+    bounds = finite_bounds
     integrality = np.where(lp.col_integer, int(highspy.HighsVarType.kInteger),
                            int(highspy.HighsVarType.kContinuous)).astype(np.int32)
     status = h.passModel(
-        lp.n_cols, lp.n_rows, lp.n_nonzeros, int(highspy.MatrixFormat.kRowwise), int(sense),
+        lp.n_cols, lp.n_rows, lp.n_nonzeros, int(highspy.MatrixFormat.kRowwise), int(objective_sense(lp)),
         float(lp.objective_offset), np.asarray(lp.objective, dtype=np.float64), bounds(lp.col_lower),
         bounds(lp.col_upper), bounds(lp.row_lower), bounds(lp.row_upper), np.asarray(lp.indptr, dtype=np.int32),
         np.asarray(lp.indices, dtype=np.int32), np.asarray(lp.data, dtype=np.float64), integrality,
@@ -154,6 +149,17 @@ def pass_program(h, lp: LinearProgram) -> None:
     # kWarning is fine: HiGHS only says it dropped coefficients too small to matter.
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model")
+
+
+def finite_bounds(values: np.ndarray) -> np.ndarray:
+    """Bounds as HiGHS takes them: an infinite bound as HiGHS's infinity."""
+    inf = _import().kHighsInf
+    return np.where(np.isfinite(values), values, np.where(values > 0, inf, -inf)).astype(np.float64)
+
+
+def objective_sense(lp: LinearProgram):
+    highspy = _import()
+    return highspy.ObjSense.kMaximize if lp.sense is Sense.MAXIMIZE else highspy.ObjSense.kMinimize
 
 
 def run(h, lp: LinearProgram, method: str) -> SolveResult:

@@ -16,8 +16,8 @@ optimality) and far quicker than branch and cut from scratch. Other MIPs are sol
 Programs are scaled before they reach a backend (solvers.scaling); the scaling of a shape is kept too,
 and recomputed when any one of its numbers (a bound, a cost, a matrix entry) moves by more than a factor
 of 16, or to or from zero or infinity, so that a lever change does not re-scale (and so re-write) every
-entry, while a number moved by orders of magnitude (a diagnosis' boundary search) is scaled for its size. Scaling factors are powers of two: reusing them changes
-no value of the answer beyond round-off.
+entry, while a number moved by orders of magnitude (a diagnosis' boundary search) is scaled for its size.
+Scaling factors are powers of two: reusing them changes no value of the answer beyond round-off.
 
 CBC runs as a separate process per solve and takes no basis here: with CBC a `WarmStart` is ignored.
 """
@@ -184,10 +184,6 @@ def warmed(options: SolveOptions) -> SolveOptions:
     return replace(options, warm=WarmStart())
 
 
-def is_warm(options: SolveOptions) -> bool:
-    return isinstance(options.warm, WarmStart)
-
-
 def shape_key(lp: LinearProgram) -> tuple:
     """Which instance a program goes to: its dimensions and counts (cheap). Whether the instance can take
     it as changes is decided by `same_pattern`, exactly."""
@@ -224,9 +220,7 @@ def _update(shape: _Shape, lp: LinearProgram) -> None:
     """Write `lp` into the instance that holds `shape.lp` (same pattern) as changes, keeping its basis."""
     from . import highs
 
-    highspy = highs._import()
     h, old = shape.highs, shape.lp
-    inf = highspy.kHighsInf
     entries = np.flatnonzero(lp.data != old.data)
     # One call per changed entry: past a tenth of the matrix (or REWRITE_ENTRIES), passing it whole is quicker.
     if entries.size > max(64, min(REWRITE_ENTRIES, lp.n_nonzeros // 10)):
@@ -236,7 +230,7 @@ def _update(shape: _Shape, lp: LinearProgram) -> None:
             h.setBasis(basis)
         return
     if lp.sense is not old.sense:
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize if lp.sense is Sense.MAXIMIZE else highspy.ObjSense.kMinimize)
+        h.changeObjectiveSense(highs.objective_sense(lp))
     if lp.objective_offset != old.objective_offset:
         h.changeObjectiveOffset(float(lp.objective_offset))
     cols = np.flatnonzero(lp.objective != old.objective)
@@ -244,15 +238,11 @@ def _update(shape: _Shape, lp: LinearProgram) -> None:
         h.changeColsCost(cols.size, cols.astype(np.int32), lp.objective[cols].astype(np.float64))
     cols = np.flatnonzero((lp.col_lower != old.col_lower) | (lp.col_upper != old.col_upper))
     if cols.size:
-        h.changeColsBounds(cols.size, cols.astype(np.int32), _finite(lp.col_lower[cols], inf),
-                           _finite(lp.col_upper[cols], inf))
+        h.changeColsBounds(cols.size, cols.astype(np.int32), highs.finite_bounds(lp.col_lower[cols]),
+                           highs.finite_bounds(lp.col_upper[cols]))
     rows = np.flatnonzero((lp.row_lower != old.row_lower) | (lp.row_upper != old.row_upper))
     if rows.size:
-        h.changeRowsBounds(rows.size, rows.astype(np.int32), _finite(lp.row_lower[rows], inf),
-                           _finite(lp.row_upper[rows], inf))
+        h.changeRowsBounds(rows.size, rows.astype(np.int32), highs.finite_bounds(lp.row_lower[rows]),
+                           highs.finite_bounds(lp.row_upper[rows]))
     for e in entries.tolist():
         h.changeCoeff(int(shape.row_of_entry[e]), int(lp.indices[e]), float(lp.data[e]))
-
-
-def _finite(values: np.ndarray, inf: float) -> np.ndarray:
-    return np.where(np.isfinite(values), values, np.where(values > 0, inf, -inf)).astype(np.float64)

@@ -217,7 +217,7 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
     PlanModel, used when a member's number is moved (default `build_model`; a re-plan passes its own, which
     keeps the actuals fixed).
     """
-    oracle = Oracle(solver=solver, options=_warm(options or SolveOptions()),
+    oracle = Oracle(solver=solver, options=warmed(options or SolveOptions()),  # its own, unless brought or cold
                     time_budget=DEFAULT_TIME_BUDGET if time_budget is None else time_budget, rebuild=rebuild)
     lp = model.lp
     candidates = sorted((i for i in range(lp.n_rows) if model.rows[i].lever is not None),
@@ -263,12 +263,6 @@ def diagnose(model: PlanModel, solver: str = "cbc", options: SolveOptions | None
         except _Stopped as stop:
             return finish(conflict, searched, True, str(stop), remarks)
     return finish(conflict, searched, True, "", remarks)
-
-
-def _warm(options: SolveOptions) -> SolveOptions:
-    """`options` with a warm start of the diagnosis' own, unless the caller asked for cold solves
-    (``warm=False``) or brought one (a sweep's, a session's)."""
-    return warmed(options)
 
 
 def _quickxplain(feasible, background: list[int], candidates: list[int],

@@ -185,9 +185,7 @@ class Session:
         return result
 
     def _load_uncached(self, overrides: tuple[str, ...]) -> LoadedScenario:
-        from allocator.history.targets import history_targets
-
-        return history_targets(load_scenario(self.path, overrides, self.allow_outside))
+        return load_variant(self.path, overrides, self.allow_outside)
 
 
 def _outcome(session: Session, loaded, model, result, changes, overrides, started) -> Outcome:
@@ -199,9 +197,7 @@ def _outcome(session: Session, loaded, model, result, changes, overrides, starte
         totals = plan_totals(model, x)
         objective = model.objective_value(x)
         price = model.budget_price(result.row_duals)
-        spend = np.bincount(model.cells.channel[model.spend.cell], weights=x[: model.spend.size],
-                            minlength=len(model.cells.dims.channels))
-        used = tuple(name for name, amount in zip(model.cells.dims.channels, spend.tolist()) if amount > 1e-6)
+        used = tuple(channels_used(model, x))
     return Outcome(
         status=result.status.value, changes=changes, overrides=overrides, objective=objective, totals=totals,
         budget_price=price, channels_used=used, message="" if result.status.has_solution else result.message,
@@ -209,6 +205,20 @@ def _outcome(session: Session, loaded, model, result, changes, overrides, starte
         model=model, result=result, solver=session.solver, options=session.options,
         objective_kind=session.objective,
     )
+
+
+def load_variant(scenario: str | Path, overrides: tuple, allow_outside: tuple = ()) -> LoadedScenario:
+    """The scenario with ``--set`` overrides, as `allocator solve` loads it: growth targets read from history."""
+    from allocator.history.targets import history_targets
+
+    return history_targets(load_scenario(scenario, list(overrides), allow_outside))
+
+
+def channels_used(model: PlanModel, x) -> list[str]:
+    """The channels that plan x spends on (more than solver noise)."""
+    spend = np.bincount(model.cells.channel[model.spend.cell], weights=x[: model.spend.size],
+                        minlength=len(model.cells.dims.channels))
+    return [name for name, amount in zip(model.cells.dims.channels, spend.tolist()) if amount > 1e-6]
 
 
 def serial_blas() -> None:

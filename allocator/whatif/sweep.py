@@ -200,6 +200,7 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
     from allocator.model.build import build_model
     from allocator.plan.totals import plan_totals
     from allocator.solving.pipeline import solve_model
+    from allocator.whatif.session import channels_used
 
     started = time.perf_counter()
     try:
@@ -221,7 +222,7 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
             "objective": model.objective_value(x),
             **{k: totals[k] for k in ("spend", "revenue_total", "new_customers", "leads", "roi")},
             "budget_shadow_price": _or_nan(model.budget_price(result.row_duals)),
-            "channels_used": ";".join(_channels_used(model, x)),
+            "channels_used": ";".join(channels_used(model, x)),
         })
     elif result.status is Status.INFEASIBLE:
         try:
@@ -236,20 +237,13 @@ def solve_variant(scenario: str, overrides: tuple, objective: str | None, solver
 
 @functools.lru_cache(maxsize=64)
 def _load(scenario: str, overrides: tuple, allow_outside: tuple = ()):
-    from allocator.history.targets import history_targets
-    from allocator.scenario.loader import load_scenario
+    from allocator.whatif.session import load_variant
 
-    return history_targets(load_scenario(scenario, list(overrides), allow_outside))  # growth targets from history
+    return load_variant(scenario, overrides, allow_outside)
 
 
 def _or_nan(value: float | None) -> float:
     return float("nan") if value is None else value
-
-
-def _channels_used(model, x) -> list[str]:
-    spend = np.bincount(model.cells.channel[model.spend.cell], weights=x[: model.spend.size],
-                        minlength=len(model.cells.dims.channels))
-    return [name for name, amount in zip(model.cells.dims.channels, spend.tolist()) if amount > 1e-6]
 
 
 def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), objective: str | None = None,
