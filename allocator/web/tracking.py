@@ -9,6 +9,7 @@ scenario and the actuals must lie in the folders the workspace serves (or the tr
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -49,19 +50,28 @@ def dashboard(store: str | None) -> dict:
     """What the dashboard shows, or why there is none."""
     if not store:
         return {"available": False, "reason": "no run store given (allocator serve ... --store PATH)"}
+    track, approved = _latest_track(store)
+    if track is None:
+        return {"available": False, "reason": "the run store holds no track run yet (allocator track ... --store)"}
+    return _dashboard_of(str(track.folder), track.id, track.quarter, approved.id if approved else None,
+                         str(approved.folder) if approved else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _dashboard_of(track_folder: str, track_id: str, quarter: str, approved_id: str | None,
+                  approved_folder: str | None) -> dict:
+    """The dashboard of one track run against one approved plan: made (the plan folder read back and
+    verified) once, not on every request; a new track run or approval is another key."""
     from allocator.review.calendar_sections import flags_section, tracking_section
     from allocator.review.source import read_plan_folder, read_study_folder
     from allocator.web.views import section_view
 
-    track, approved = _latest_track(store)
-    if track is None:
-        return {"available": False, "reason": "the run store holds no track run yet (allocator track ... --store)"}
-    folder = Path(track.folder)
+    folder = Path(track_folder)
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     plan_folder = Path(run["plan"]["folder"]) if run.get("plan", {}).get("folder") else (
-        Path(approved.folder) if approved else None)
+        Path(approved_folder) if approved_folder else None)
     if plan_folder is None:
-        return {"available": False, "reason": f"track run {track.id} names no plan folder"}
+        return {"available": False, "reason": f"track run {track_id} names no plan folder"}
     document = read_plan_folder(plan_folder)
     studies = read_study_folder(folder)
     style = document.style
@@ -71,8 +81,8 @@ def dashboard(store: str | None) -> dict:
     weekly = pd.read_csv(folder / "kpis_weekly.csv")
     monthly = pd.read_csv(folder / "kpis_monthly.csv")
     shown += [_by(daily, "date", style), _by(weekly, "week", style), _by(monthly, "month", style)]
-    return {"available": True, "run": track.id, "quarter": track.quarter, "as_of": run.get("as_of"),
-            "approved": approved.id if approved else None, "plan": document.name, "sections": shown,
+    return {"available": True, "run": track_id, "quarter": quarter, "as_of": run.get("as_of"),
+            "approved": approved_id, "plan": document.name, "sections": shown,
             "actuals": Path(run.get("actuals", {}).get("path", "")).name}
 
 

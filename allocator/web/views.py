@@ -8,6 +8,7 @@ import json
 import math
 
 from allocator.plan.display import Style, show
+from allocator.whatif.compare import binding_names
 from allocator.web.variants import Solved
 
 # The review's sections the page shows, in its order (the rest are in the exported report).
@@ -105,7 +106,9 @@ def _binding(plan) -> dict[str, str]:
     if constraints.empty:
         return {}
     words = dict(zip(plan.sensitivity["constraint"], plan.sensitivity["limit"])) if not plan.sensitivity.empty else {}
-    names = constraints.loc[constraints["binding"].astype(bool), "name"]
+    # the rule `allocator compare` uses, so that the page and the command agree on what starts binding
+    binding = binding_names(constraints)
+    names = [name for name in constraints["name"] if name in binding]
     return {name: str(words.get(name, name)) for name in names}
 
 

@@ -323,8 +323,11 @@ def _lookup(view: PlanView, stem: str, key: str, name: str, metric: str):
 
 def _binding(view: PlanView) -> set[str]:
     table = view.tables.get("constraints")
-    if table is None:
-        return set()
+    return set() if table is None else binding_names(table)
+
+
+def binding_names(table: pd.DataFrame) -> set[str]:
+    """The binding limits of a constraints table by name (rows that only define a total are no limit)."""
     flags = table["binding"].astype(str).str.lower() == "true"
     kinds = table["kind"] if "kind" in table.columns else pd.Series("", index=table.index)
     return set(table.loc[flags & (kinds != "definition"), "name"])
