@@ -85,6 +85,10 @@ class Folders:
             raise UsageError(what, "", Text(str(scenario_id)[:80]), "one of the scenarios the workspace lists")
         return self.folders[int(number)], name
 
+    def holds(self, path: Path, also: Path | None = None) -> bool:
+        """True when `path` is a file directly in one of the served folders (or in `also`), not a link."""
+        return path.is_file() and any(self._inside(folder, path) for folder in (*self.folders, *([also] if also else [])))
+
     @staticmethod
     def _inside(folder: Path, path: Path) -> bool:
         """True when `path`, links followed, is a file directly in `folder` (a link out of it is not)."""

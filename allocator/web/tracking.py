@@ -86,11 +86,6 @@ def _dashboard_of(track_folder: str, track_id: str, quarter: str, approved_id: s
             "actuals": Path(run.get("actuals", {}).get("path", "")).name}
 
 
-def _inside(folders: Folders, path: Path, also: Path | None = None) -> bool:
-    resolved = path.resolve()
-    return resolved.is_file() and (resolved.parent in folders.folders or (also is not None and resolved.parent == also.resolve()))
-
-
 def replan_view(folders: Folders, store: str | None) -> dict:
     """Re-plan the approved plan's scenario from the latest track run's actuals and day: what moves, in words."""
     from allocator.api.tracking_replan import replan
@@ -106,7 +101,7 @@ def replan_view(folders: Folders, store: str | None) -> dict:
     scenario = Path(str((approved_run.get("scenario") or {}).get("file") or ""))
     actuals = Path(str(run.get("actuals", {}).get("path") or ""))
     for what, path, also in (("scenario", scenario, None), ("actuals", actuals, Path(track.folder))):
-        if not _inside(folders, path, also):
+        if not folders.holds(path, also):
             raise UsageError("replan", what, Text(path.name or "none"), "a file in a folder the workspace serves")
     result = replan(scenario, actuals, run["as_of"], against=approved.folder)  # CBC, as `allocator replan`
     totals = result.plan.totals if result.plan.solved else {}
