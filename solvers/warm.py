@@ -13,10 +13,14 @@ A MIP whose only integer columns are a few binaries (``min_spend_if_used``) is s
 LPs with each combination of them fixed, each warm-started: exact (every combination is an LP solved to
 optimality) and far quicker than branch and cut from scratch. Other MIPs are solved in their instance.
 
-Programs are scaled before they reach a backend (solvers.scaling); the scaling of a shape is kept too,
-and recomputed when any one of its numbers (a bound, a cost, a matrix entry) moves by more than a factor
-of 16, or to or from zero or infinity, so that a lever change does not re-scale (and so re-write) every
-entry, while a number moved by orders of magnitude (a diagnosis' boundary search) is scaled for its size.
+Programs are scaled before they reach a backend (solvers.scaling); the scaling of a shape is kept too, so
+that a lever change does not re-scale (and so re-write) every entry. It is computed again when a bound moves
+by more than a factor of 16, or any number to or from zero or infinity (a bound moved by orders of magnitude,
+as in a diagnosis' boundary search, is scaled for its size), or when a cost or matrix entry, scaled, falls
+outside the span of its own row's scaled entries (the objective is a row here) widened by a factor of 16.
+A matrix entry may move far on its own: a revenue coefficient less an ROI floor nearly cancels, and a 10%
+change of an order value moves it by 2**8; what matters to the solver is the spread of its row, which
+the rule keeps within 16 times the spread the scaling was made for.
 Scaling factors are powers of two: reusing them changes no value of the answer beyond round-off.
 
 CBC runs as a separate process per solve and takes no basis here: with CBC a `WarmStart` is ignored.
@@ -37,7 +41,7 @@ from .scaling import Scaling, equilibrate
 ENUMERATE_BINARIES = 3  # a MIP with at most this many binary columns is solved as 2**k warm LPs
 MAX_SHAPES = 32  # instances kept at most (the least recently used goes first)
 REWRITE_ENTRIES = 2000  # more changed matrix entries than this: pass the whole program, keep the basis
-RESCALE_LOG2 = 4.0  # a number moved by more than a factor 2**4 (or to or from 0 or infinity): scale again
+RESCALE_LOG2 = 4.0  # a bound moved by more than a factor 2**4, an entry 2**4 out of its row's span: scale again
 
 
 @dataclass
@@ -47,6 +51,7 @@ class _Shape:
     row_of_entry: np.ndarray
     method: str
     solves: int = 0
+    anchor: tuple | None = None  # (program, basis) of the first solve in this instance: a variant's base
 
 
 class WarmStart:
@@ -54,7 +59,7 @@ class WarmStart:
 
     def __init__(self) -> None:
         self._shapes: OrderedDict[tuple, _Shape] = OrderedDict()
-        self._scalings: dict[tuple, tuple[Scaling, LinearProgram]] = {}  # the scaling and the program it fits
+        self._scalings: dict[tuple, _Kept] = {}  # the scaling and the program it was made for
         self.counts = {"cold": 0, "warm": 0, "enumerated": 0}
 
     # Sent to another process (a sweep's or a risk search's worker), a WarmStart arrives as that worker
@@ -66,10 +71,10 @@ class WarmStart:
         """The scaling kept for `lp`'s shape, or a new one when there is none or a number moved too far."""
         key = shape_key(lp)
         kept = self._scalings.get(key)
-        if kept is not None and same_pattern(kept[1], lp) and _near(kept[1], lp):
-            return kept[0]
+        if kept is not None and same_pattern(kept.lp, lp) and kept.fits(lp):
+            return kept.scaling
         scaling = equilibrate(lp)
-        self._scalings[key] = (scaling, lp)
+        self._scalings[key] = _Kept(scaling, lp)
         return scaling
 
     def solve(self, lp: LinearProgram, options: SolveOptions) -> SolveResult:
@@ -100,11 +105,19 @@ class WarmStart:
         else:
             self._shapes.move_to_end(key)
             shape.method = highs.configure(shape.highs, lp, options)
+            from_anchor = shape.anchor is not None and _distance(shape.anchor[0], lp) < _distance(shape.lp, lp)
             _update(shape, lp)
+            if from_anchor:
+                shape.highs.setBasis(shape.anchor[1])
+                self.counts["from_anchor"] = self.counts.get("from_anchor", 0) + 1
             self.counts["warm"] += 1
         shape.lp = lp
         shape.solves += 1
         result = highs.run(shape.highs, lp, shape.method)
+        if shape.anchor is None and result.status is Status.OPTIMAL:
+            basis = shape.highs.getBasis()
+            if basis.valid:
+                shape.anchor = (lp, basis)
         return replace(result, extra={**result.extra, "warm_start": shape.solves > 1})
 
     def _seed(self, h, lp: LinearProgram) -> None:
@@ -196,20 +209,63 @@ def same_pattern(a: LinearProgram, b: LinearProgram) -> bool:
             and np.array_equal(a.indices, b.indices) and np.array_equal(a.col_integer, b.col_integer))
 
 
-def _near(old: LinearProgram, new: LinearProgram) -> bool:
-    """Whether every number of `new` (bound, right-hand side, cost, matrix entry) that differs from `old`'s is
-    within a factor 2**RESCALE_LOG2 of it, both finite and nonzero: the scaling made for `old` still fits."""
-    for a, b in ((old.row_lower, new.row_lower), (old.row_upper, new.row_upper), (old.col_lower, new.col_lower),
-                 (old.col_upper, new.col_upper), (old.objective, new.objective), (old.data, new.data)):
-        changed = a != b
-        if not changed.any():
-            continue
-        was, now = a[changed], b[changed]
-        if not (np.isfinite(was).all() and np.isfinite(now).all() and (was != 0).all() and (now != 0).all()):
-            return False
-        if np.abs(np.log2(np.abs(now)) - np.log2(np.abs(was))).max() > RESCALE_LOG2:
-            return False
-    return True
+class _Kept:
+    """A shape's scaling, the program it was made for, and the span of each row's scaled entries (log2)."""
+
+    def __init__(self, scaling: Scaling, lp: LinearProgram) -> None:
+        self.scaling, self.lp = scaling, lp
+        self.row_of_entry = np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr))
+        logs = self._logs(lp.data, self.row_of_entry, lp.indices)
+        starts = lp.indptr[:-1][np.diff(lp.indptr) > 0]
+        self.low, self.high = np.full(lp.n_rows, np.inf), np.full(lp.n_rows, -np.inf)
+        filled = np.diff(lp.indptr) > 0
+        if logs.size:
+            self.low[filled] = np.minimum.reduceat(logs, starts)
+            self.high[filled] = np.maximum.reduceat(logs, starts)
+        cost = self._cost_logs(lp.objective, np.arange(lp.n_cols))
+        cost = cost[np.isfinite(cost)]
+        self.cost_span = (cost.min(), cost.max()) if cost.size else (np.inf, -np.inf)
+
+    def _logs(self, values, rows, cols) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log2(np.abs(values) * self.scaling.row[rows] * self.scaling.col[cols])
+
+    def _cost_logs(self, values, cols) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log2(np.abs(values) * self.scaling.col[cols] * self.scaling.objective)
+
+    def fits(self, new: LinearProgram) -> bool:
+        """Whether the scaling made for `self.lp` still fits `new` (same pattern; see the module)."""
+        old = self.lp
+        for a, b in ((old.row_lower, new.row_lower), (old.row_upper, new.row_upper), (old.col_lower, new.col_lower),
+                     (old.col_upper, new.col_upper), (old.objective, new.objective), (old.data, new.data)):
+            changed = a != b
+            if not changed.any():
+                continue
+            was, now = a[changed], b[changed]
+            if not (np.isfinite(was).all() and np.isfinite(now).all() and (was != 0).all() and (now != 0).all()):
+                return False
+            if b is new.data:
+                entries = np.flatnonzero(changed)
+                rows = self.row_of_entry[entries]
+                logs = self._logs(now, rows, new.indices[entries])
+                if (logs < self.low[rows] - RESCALE_LOG2).any() or (logs > self.high[rows] + RESCALE_LOG2).any():
+                    return False
+            elif b is new.objective:
+                logs = self._cost_logs(now, np.flatnonzero(changed))
+                low, high = self.cost_span
+                if (logs < low - RESCALE_LOG2).any() or (logs > high + RESCALE_LOG2).any():
+                    return False
+            elif np.abs(np.log2(np.abs(now)) - np.log2(np.abs(was))).max() > RESCALE_LOG2:
+                return False
+        return True
+
+
+def _distance(a: LinearProgram, b: LinearProgram) -> int:
+    """How many numbers of two programs of one pattern differ (bounds, costs, matrix entries)."""
+    return sum(int(np.count_nonzero(x != y)) for x, y in (
+        (a.row_lower, b.row_lower), (a.row_upper, b.row_upper), (a.col_lower, b.col_lower),
+        (a.col_upper, b.col_upper), (a.objective, b.objective), (a.data, b.data)))
 
 
 def _better(lp: LinearProgram, new: float, old: float) -> bool:

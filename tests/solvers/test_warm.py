@@ -118,3 +118,46 @@ def test_a_few_binaries_are_enumerated_warm_and_agree_with_branch_and_cut():
         assert warm.counts["enumerated"] == step + 1
     # From the second budget on, each of the four fixed LPs is re-solved in its own instance.
     assert warm.counts["warm"] >= 4 * (len(BINARY_CASES) - 1)
+
+
+# max x + 3y  s.t.  r0: x + a y <= 20,  r1: x + y <= 10,  x, y >= 0.  Along r1 the objective is 10 + 2y:
+#   a = 256:  r0 holds (10 - y) + 256 y <= 20 up to y = 10/255             -> 10 + 20/255.
+#   a = 4:    (10 - y) + 4 y <= 20 up to y = 10/3 (x = 20/3)               -> 10 + 20/3.
+#   a = 1/16: r0 never binds on r1: y = 10, x = 0                         -> 30.
+# Scaled for a = 256 (equilibrate): R = (2^-6, 2^-2), C = (2^4, 2^0); r0's scaled entries are 2^-2 and 2^2.
+# a = 4 (moved by 2^-6) scales to 2^-4: inside r0's span widened by 2^4 ([2^-6, 2^6]), so the scaling is
+# kept; a = 1/16 scales to 2^-10, outside: scaled again. A bound moved by 2^5 is scaled again too.
+SPAN_CASES = [(256.0, 10 + 20 / 255, True), (4.0, 10 + 20 / 3, True), (1 / 16, 30.0, False)]
+
+
+def _span_program(a: float, r0: float = 20.0):
+    return program(Sense.MAXIMIZE, [1, 3], [[1, a], [1, 1]], [-INF, -INF], [r0, 10], col_upper=[INF, INF])
+
+
+def test_scaling_is_kept_while_a_moved_entry_stays_within_its_rows_span():
+    warm = WarmStart()
+    first = warm.scaling(_span_program(256.0))
+    assert list(first.row) == [2.0 ** -6, 2.0 ** -2] and list(first.col) == [2.0 ** 4, 1.0]
+    for a, objective, kept in SPAN_CASES:
+        lp = _span_program(a)
+        assert (warm.scaling(lp) is first) is kept, a
+        result = _warm_solve(lp, warm)
+        assert result.objective == pytest.approx(objective, rel=1e-12)
+        assert result.objective == pytest.approx(solve(lp, "highs").objective, rel=1e-12)  # scaled afresh
+    fresh = WarmStart()
+    base = fresh.scaling(_span_program(256.0))
+    assert fresh.scaling(_span_program(256.0, r0=20.0 * 2 ** 4)) is base  # a bound within 2^4: kept
+    assert fresh.scaling(_span_program(256.0, r0=20.0 * 2 ** 5)) is not base  # beyond: scaled for its size
+
+
+def test_a_variant_nearer_the_first_program_starts_from_its_basis():
+    # The base (u = 4, r1 = 9: 11), then r1 moved to 12 (x = 3, y = 1: still 11, r1 slack), then the base
+    # with u = 3.5 (10, as in ROW_BOUND_CASES): one number from the base, two from the variant before it,
+    # so it starts from the base's basis. Then u = 2 with r1 = 12: one number from the last, two from the base.
+    base = program(Sense.MAXIMIZE, [3, 2], [[1, 1], [1, 3]], [-INF, -INF], [4, 9], col_upper=[3, INF])
+    warm = WarmStart()
+    steps = [([4, 9], 11.0, 0), ([4, 12], 11.0, 0), ([3.5, 9], 10.0, 1), ([3.5, 12], 10.0, 1), ([2, 12], 6.0, 1)]
+    for upper, objective, from_base in steps:
+        result = _warm_solve(_rows(base, upper), warm)
+        assert result.objective == pytest.approx(objective, rel=1e-12)
+        assert warm.counts.get("from_anchor", 0) == from_base, upper
