@@ -9,6 +9,7 @@ the name: a channel called ``web, app`` stays one argument.
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -112,24 +113,55 @@ class RowBlocks:
             return np.zeros(n_rows + 1, dtype=np.int64), empty_i, np.zeros(0), np.zeros(0), np.zeros(0)
         rows = np.concatenate(self._rows)
         cols = np.concatenate(self._cols)
-        vals = np.concatenate(self._vals)
-        key = rows * n_cols + cols
-        order = np.argsort(key, kind="stable")
-        key, vals = key[order], vals[order]
-        # key is sorted: where each value begins (np.unique would sort it again)
-        start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, dtype=np.int64)
-        unique_key = key[start]
+        order, start, indices, indptr = _PATTERNS.sorted(rows, cols, n_cols, n_rows)
+        vals = np.concatenate(self._vals)[order]
         summed = np.add.reduceat(vals, start) if vals.size else vals
         # Round-off leftovers (revenue per spend minus an equal ROI floor, say) are not coefficients. Judged
         # against the terms they came from, not an absolute size: with money in the billions, a new customer
         # per unit of spend (1e-14) is a real coefficient.
         magnitude = np.add.reduceat(np.abs(vals), start) if vals.size else vals
         keep = np.abs(summed) > ROUND_OFF * magnitude
-        unique_key, summed = unique_key[keep], summed[keep]
-        row_of = unique_key // n_cols
-        indices = unique_key % n_cols
-        indptr = np.concatenate(([0], np.cumsum(np.bincount(row_of, minlength=n_rows)))).astype(np.int64)
+        if not keep.all():
+            row_of = np.repeat(np.arange(n_rows), np.diff(indptr))[keep]
+            indices, summed = indices[keep], summed[keep]
+            indptr = np.concatenate(([0], np.cumsum(np.bincount(row_of, minlength=n_rows)))).astype(np.int64)
         return indptr, indices, summed, np.concatenate(self._lower), np.concatenate(self._upper)
+
+
+class _Patterns:
+    """The sorted layout of the last few entry patterns: a what-if rebuilds a model whose entries sit where
+    the last build's did (only their values differ), and sorting them is most of assembling the matrix."""
+
+    KEPT = 8
+
+    def __init__(self) -> None:
+        self._kept: list[tuple] = []
+        self._lock = threading.Lock()
+
+    def sorted(self, rows: np.ndarray, cols: np.ndarray, n_cols: int, n_rows: int):
+        """(order of the entries by row then column, where each distinct (row, column) starts in that
+        order, the distinct entries' columns, the CSR row pointer of the distinct entries)."""
+        with self._lock:
+            for i, kept in enumerate(self._kept):
+                if kept[0] == (n_cols, n_rows) and np.array_equal(kept[1], rows) and np.array_equal(kept[2], cols):
+                    self._kept.append(self._kept.pop(i))
+                    return kept[3]
+        key = rows * n_cols + cols
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        # key is sorted: where each value begins (np.unique would sort it again)
+        start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, dtype=np.int64)
+        unique_key = key[start]
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(unique_key // n_cols, minlength=n_rows))))
+        layout = (order, start, unique_key % n_cols, indptr.astype(np.int64))
+        for array in layout:
+            array.setflags(write=False)
+        with self._lock:
+            self._kept = [*self._kept[-(self.KEPT - 1):], ((n_cols, n_rows), rows, cols, layout)]
+        return layout
+
+
+_PATTERNS = _Patterns()
 
 
 def _filled(values, shape: tuple) -> np.ndarray:
