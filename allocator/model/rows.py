@@ -114,13 +114,17 @@ class RowBlocks:
         rows = np.concatenate(self._rows)
         cols = np.concatenate(self._cols)
         order, start, indices, indptr = _PATTERNS.sorted(rows, cols, n_cols, n_rows)
-        vals = np.concatenate(self._vals)[order]
-        summed = np.add.reduceat(vals, start) if vals.size else vals
-        # Round-off leftovers (revenue per spend minus an equal ROI floor, say) are not coefficients. Judged
-        # against the terms they came from, not an absolute size: with money in the billions, a new customer
-        # per unit of spend (1e-14) is a real coefficient.
-        magnitude = np.add.reduceat(np.abs(vals), start) if vals.size else vals
-        keep = np.abs(summed) > ROUND_OFF * magnitude
+        vals = np.concatenate(self._vals)
+        vals = vals if order is None else vals[order]
+        if start is None:  # no two entries share a place: nothing to sum, only zeros to drop
+            summed, keep = vals, vals != 0
+        else:
+            summed = np.add.reduceat(vals, start) if vals.size else vals
+            # Round-off leftovers (revenue per spend minus an equal ROI floor, say) are not coefficients.
+            # Judged against the terms they came from, not an absolute size: with money in the billions, a
+            # new customer per unit of spend (1e-14) is a real coefficient.
+            magnitude = np.add.reduceat(np.abs(vals), start) if vals.size else vals
+            keep = np.abs(summed) > ROUND_OFF * magnitude
         if not keep.all():
             row_of = np.repeat(np.arange(n_rows), np.diff(indptr))[keep]
             indices, summed = indices[keep], summed[keep]
@@ -140,7 +144,8 @@ class _Patterns:
 
     def sorted(self, rows: np.ndarray, cols: np.ndarray, n_cols: int, n_rows: int):
         """(order of the entries by row then column, where each distinct (row, column) starts in that
-        order, the distinct entries' columns, the CSR row pointer of the distinct entries)."""
+        order, the distinct entries' columns, the CSR row pointer of the distinct entries); the order is
+        None when the entries are in order already, the starts None when no two share a place."""
         with self._lock:
             for i, kept in enumerate(self._kept):
                 if kept[0] == (n_cols, n_rows) and np.array_equal(kept[1], rows) and np.array_equal(kept[2], cols):
@@ -153,9 +158,11 @@ class _Patterns:
         start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else np.zeros(0, dtype=np.int64)
         unique_key = key[start]
         indptr = np.concatenate(([0], np.cumsum(np.bincount(unique_key // n_cols, minlength=n_rows))))
-        layout = (order, start, unique_key % n_cols, indptr.astype(np.int64))
+        layout = (None if np.array_equal(order, np.arange(order.size)) else order,
+                  None if start.size == key.size else start, unique_key % n_cols, indptr.astype(np.int64))
         for array in layout:
-            array.setflags(write=False)
+            if array is not None:
+                array.setflags(write=False)
         with self._lock:
             self._kept = [*self._kept[-(self.KEPT - 1):], ((n_cols, n_rows), rows, cols, layout)]
         return layout

@@ -35,3 +35,13 @@ def test_each_assembly_sums_its_own_values_on_a_kept_layout(order):
         got_indptr, got_indices, got_data, lower, upper = _assembled(values)
         assert got_indptr.tolist() == indptr and got_indices.tolist() == indices and got_data.tolist() == data
         assert lower.tolist() == [-np.inf, 0.0] and upper.tolist() == [9.0, np.inf]
+
+
+def test_entries_without_duplicates_keep_their_values_and_drop_zeros():
+    # Entries (1,0) 2.0, (0,1) 0.0, (0,0) 3.0 out of order, no two at one place: row 0 holds (0,0) 3 only
+    # (the zero is no coefficient), row 1 holds (1,0) 2.
+    for _ in range(2):  # the second time on the kept layout
+        blocks = RowBlocks()
+        blocks.add("budget", "pair", [("a",), ("b",)], [1, 0, 0], [0, 1, 0], [2.0, 0.0, 3.0], [0.0, 0.0], [1.0, 1.0])
+        indptr, indices, data, _, _ = blocks.assemble(2)
+        assert indptr.tolist() == [0, 1, 2] and indices.tolist() == [0, 0] and data.tolist() == [3.0, 2.0]
