@@ -17,3 +17,5 @@ from browser import chromium  # noqa: E402, F401  (a pytest fixture: importing i
 _STORE_FOLDER = tempfile.mkdtemp(prefix="allocator-test-store-")
 atexit.register(shutil.rmtree, _STORE_FOLDER, True)
 os.environ["ALLOCATOR_STORE"] = str(Path(_STORE_FOLDER) / "runs.sqlite")
+# Likewise the cache of the `holidays` package's answers (allocator.scenario.holiday_cache): this session's.
+os.environ["ALLOCATOR_CACHE_DIR"] = str(Path(_STORE_FOLDER) / "cache")

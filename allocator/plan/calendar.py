@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.scenario.calendar import Calendar
+from allocator.scenario.holiday_cache import public_days
 from allocator.scenario.periods import first_and_last_day, iso_week
 
 # The amounts a period's plan is split into (by_period.csv's), each in its own unit (money or a count).
@@ -43,8 +44,6 @@ class DaySplit:
 
 def day_split(calendar: Calendar, periods: list[str] | tuple[str, ...]) -> DaySplit:
     """The days of `periods` (months or ISO weeks) and each day's share of its period, by `calendar`."""
-    import holidays  # only a plan with a calendar needs it
-
     days: list[date] = []
     period_of: list[int] = []
     for i, period in enumerate(periods):
@@ -52,8 +51,8 @@ def day_split(calendar: Calendar, periods: list[str] | tuple[str, ...]) -> DaySp
         span = (last - first).days + 1
         days += [first + timedelta(days=k) for k in range(span)]
         period_of += [i] * span
-    public = holidays.country_holidays(calendar.country, subdiv=calendar.subdivision,
-                                       years=sorted({d.year for d in days}))
+    # `holidays.country_holidays(...)`'s answers for the years, kept between runs (scenario.holiday_cache)
+    public = public_days(calendar.country, calendar.subdivision, sorted({d.year for d in days}))
     working = np.array([public.is_working_day(d) for d in days], dtype=bool)
     holiday = np.array([d in public for d in days], dtype=bool)
     weight = np.where(working, 1.0, np.where(holiday, calendar.holiday_weight, calendar.weekend_weight))

@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from allocator.errors import ScenarioError, Text
+from allocator.scenario import holiday_cache
 from allocator.scenario.fields import Count, Factor, Money, Name, Share, Strict
 from allocator.scenario.periods import first_and_last_day
 
@@ -46,15 +47,9 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 @functools.lru_cache(maxsize=64)
 def subdivisions_of(country: str) -> tuple[str, ...] | None:
     """The subdivision codes the `holidays` package knows for `country`, or None when it knows no such
-    country. Only that country's module is loaded (listing every country loads all 250)."""
-    import holidays
-
-    try:
-        found = holidays.country_holidays(country, years=[])
-    except (NotImplementedError, KeyError, AttributeError):
-        return None
-    # the package also takes its class names ("China"): only the ISO code is the scenario's word for it
-    return tuple(found.subdivisions) if found.country == country else None
+    country: from the cache file of `allocator.scenario.holiday_cache` when it holds the answer (the
+    package is then not imported), else from the package."""
+    return holiday_cache.subdivisions(country)
 
 
 class Calendar(Strict):
