@@ -10,6 +10,17 @@ import time
 from pathlib import Path
 
 
+def compiled(repo: Path) -> None:
+    """Compile the project's modules to bytecode, as `pip install .` does for an installed copy. A command
+    timed from a source checkout with PYTHONDONTWRITEBYTECODE set (so that no bytecode is ever written)
+    would otherwise compile every module of the project again at each start: about 0.3 s on this machine,
+    which no installed copy pays."""
+    import compileall
+
+    for package in ("allocator", "solvers"):
+        compileall.compile_dir(str(repo / package), quiet=1)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
