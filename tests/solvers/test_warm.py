@@ -161,3 +161,46 @@ def test_a_variant_nearer_the_first_program_starts_from_its_basis():
         result = _warm_solve(_rows(base, upper), warm)
         assert result.objective == pytest.approx(objective, rel=1e-12)
         assert warm.counts.get("from_anchor", 0) == from_base, upper
+
+
+# Four on/off channels (more than the three enumerated): spend s_i in [50 u_i, 100 u_i], u_i binary,
+# max 5 s_a + 4 s_b + 3 s_c + 2 s_d  s.t.  s_a + s_b + s_c + s_d <= B.
+#   B = 250: a, b full, c 50 -> 1050 (d: 50 at 2 < c's 50 at 3).            First MIP: branch and cut.
+#   B = 260: a, b full, c 60 -> 1080; the relaxation reaches 1080 too, so the last choices (a, b, c on)
+#            are proven optimal by two warm LPs.
+#   B = 320: with a, b, c on only: 1200 (20 unspent); the relaxation takes d = 20 at u_d = 0.2 -> 1240,
+#            so nothing is proven: branch and cut finds d on: a, b 100, c 70, d 50 -> 1210.
+#   B = 330: the last choices (all on) give a, b 100, c 80, d 50 -> 1240; the relaxation 1260 (c 100,
+#            d 30): branch and cut again -> 1240.
+# In each, c is the channel between its floor and its cap: the budget's price is c's 3.
+FOUR_CHANNEL_CASES = [(250.0, 1050.0, 0), (260.0, 1080.0, 1), (320.0, 1210.0, 1), (330.0, 1240.0, 1)]
+
+
+def _four_channels(budget: float):
+    n = 4
+    objective = [5, 4, 3, 2] + [0] * n
+    rows = [[1] * n + [0] * n]
+    lower, upper = [-INF], [budget]
+    for i in range(n):
+        cap = [0] * (2 * n)
+        cap[i], cap[n + i] = 1, -100
+        floor = [0] * (2 * n)
+        floor[i], floor[n + i] = 1, -50
+        rows += [cap, floor]
+        lower += [-INF, 0]
+        upper += [0, INF]
+    return program(Sense.MAXIMIZE, objective, rows, lower, upper, col_upper=[INF] * n + [1] * n,
+                   integer=[False] * n + [True] * n)
+
+
+def test_last_integer_choices_proven_optimal_by_the_relaxation_skip_branch_and_cut():
+    warm = WarmStart()
+    for budget, objective, proven in FOUR_CHANNEL_CASES:
+        lp = _four_channels(budget)
+        result = _warm_solve(lp, warm)
+        assert result.objective == pytest.approx(objective, rel=1e-9)
+        assert solve(lp, "highs").objective == pytest.approx(objective, rel=1e-9)
+        assert warm.counts.get("proven", 0) == proven, budget
+        # prices as solvers.solve gives them after branch and cut: from the LP with the integers fixed
+        assert result.extra["duals_from"] == "lp_with_integers_fixed"
+        assert result.row_duals[0] == pytest.approx(3.0, rel=1e-9)  # one more unit of budget goes to c, at 3
