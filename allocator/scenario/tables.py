@@ -16,14 +16,13 @@ from pydantic import BaseModel
 
 from allocator.errors import ScenarioError, Text
 from allocator.scenario.csvsafe import restore
-from allocator.scenario.documents import plain_copy
 
 
 def table_rows(raw: bytes, csv_path: Path, section: str, model: type[BaseModel],
                required: tuple[str, ...]) -> tuple[list[dict], list[int]]:
     """The table's rows (column -> text, empty cells left out) and the line number of each, or ScenarioError."""
     rows, line_numbers = _parsed(raw, str(csv_path), section, model, tuple(required))
-    return plain_copy(rows), list(line_numbers)
+    return [dict(row) for row in rows], list(line_numbers)  # each row's own dict; its values are text
 
 
 @functools.lru_cache(maxsize=32)

@@ -77,8 +77,11 @@ def _split_dots(text: str) -> list[str]:
     return parts
 
 
-def apply_override(data: dict, path_text: str, value, source: str) -> tuple:
-    """Set the value at `path_text` in `data` (in place); returns the concrete path (keys and indices)."""
+def apply_override(data: dict, path_text: str, value, source: str, copy_path: bool = False) -> tuple:
+    """Set the value at `path_text` in `data` (in place); returns the concrete path (keys and indices).
+
+    ``copy_path``: every list and mapping on the way to the value is replaced by a copy of itself first,
+    so that containers `data` shares with another document (a cached parse) are never changed."""
     try:
         steps = parse_path(path_text)
     except ValueError as exc:
@@ -102,7 +105,7 @@ def apply_override(data: dict, path_text: str, value, source: str) -> tuple:
             if last:
                 node[index] = value
             else:
-                node = node[index]
+                node = _own(node, index) if copy_path else node[index]
         else:
             if not isinstance(node, dict):
                 raise ScenarioError(source, path_text, Text(f"{_show(concrete)} is not a mapping"), "a path through mappings and lists")
@@ -112,8 +115,17 @@ def apply_override(data: dict, path_text: str, value, source: str) -> tuple:
             else:
                 if node.get(step) is None:
                     node[step] = {}
-                node = node[step]
+                node = _own(node, step) if copy_path else node[step]
     return tuple(concrete)
+
+
+def _own(parent, key):
+    """parent[key], replaced by a shallow copy of itself when it is a list or a mapping."""
+    child = parent[key]
+    if isinstance(child, (dict, list)):
+        child = type(child)(child)
+        parent[key] = child
+    return child
 
 
 def find_item(items: list, selector: tuple) -> int | None:
@@ -175,8 +187,9 @@ def merge_variant(base: dict, base_provenance: Provenance, child: dict, child_fi
 
 
 def apply_sets(data: dict, provenance: Provenance, assignments: list[str]) -> tuple[dict, Provenance]:
-    """``--set path=value`` overrides; values are read as YAML scalars (3.5e6, true, 2027-02, [a, b])."""
-    merged = plain_copy(data)
+    """``--set path=value`` overrides; values are read as YAML scalars (3.5e6, true, 2027-02, [a, b]).
+    `data` is not changed: only the lists and mappings on each override's path are copied."""
+    merged = dict(data)
     provenance = Provenance(provenance.default, dict(provenance.paths))
     for assignment in assignments:
         path_text, sep, raw = assignment.partition("=")
@@ -188,6 +201,6 @@ def apply_sets(data: dict, provenance: Provenance, assignments: list[str]) -> tu
             raise ScenarioError("--set", path_text, Text(exc.what), exc.expected) from None
         except DocumentError:
             raise ScenarioError("--set", path_text, raw, "a YAML value (a number, text, true/false, or [a, b])") from None
-        concrete = apply_override(merged, path_text.strip(), value, "--set")
+        concrete = apply_override(merged, path_text.strip(), value, "--set", copy_path=True)
         provenance.paths[concrete] = "--set"
     return merged, provenance

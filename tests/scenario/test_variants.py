@@ -114,3 +114,22 @@ def test_cli_set_and_variant_solve_the_same_plan(folder, tmp_path):
     assert [Path(p).name for p in run_a["scenario"]["extends"]] == ["example_q1.yaml"]
     checked = invoke("verify", variant, tmp_path / "a")
     assert checked.exit_code == 0, checked.output
+
+
+def test_set_leaves_its_input_document_as_it_was():
+    # apply_sets copies only the containers on each override's path: a parsed document shared by many
+    # variants (the loader keeps one per file content) must come out unchanged, and the variant must not
+    # share the containers it changed.
+    import copy
+
+    from allocator.scenario.variants import Provenance, apply_sets
+
+    data = {"budget": {"total": 1.0, "limits": [{"max": 5.0}]},
+            "channels": [{"name": "a", "max_spend": {"2027-01": 5.0}}, {"name": "b"}], "name": "x"}
+    before = copy.deepcopy(data)
+    merged, _ = apply_sets(data, Provenance("s.yaml"), ["channels[a].max_spend.2027-01=7",
+                                                         "budget.limits[0].max=6", "targets.revenue=9"])
+    assert data == before
+    assert merged["channels"][0]["max_spend"] == {"2027-01": 7} and merged["budget"]["limits"][0] == {"max": 6}
+    assert merged["targets"] == {"revenue": 9} and merged["channels"][1] == {"name": "b"}
+    assert merged["channels"] is not data["channels"] and merged["budget"]["limits"] is not data["budget"]["limits"]
