@@ -30,7 +30,7 @@ from allocator.scenario.variants import AmbiguousSelector, find_item, parse_path
 from allocator.whatif.execute import Executor
 
 MAX_VARIANTS = 100_000  # per sweep: each is a solve and a row
-CHUNKS_PER_WORKER = 4  # runs of neighbouring points per worker: contiguity against balance between workers
+SMALLEST_RUN = 8  # points: the last runs of a sweep, which even out the workers' ends
 FRONTIER_FIXED_COLUMNS = ["status", "objective", "spend", "revenue_total", "new_customers", "leads", "roi",
                           "budget_shadow_price", "channels_used", "message"]
 
@@ -177,6 +177,19 @@ def snake_order(sizes: list[int]) -> list[int]:
     return order
 
 
+def guided_runs(order: list[int], slots: int, smallest: int = SMALLEST_RUN) -> list[list[int]]:
+    """`order` cut into runs, largest first: each run is 1/(2 x slots) of the points still left (at least
+    `smallest`). Workers take runs in this order, each walking its run from point to neighbouring point
+    (warm): the large first runs keep most steps between neighbours, and the small last ones let the
+    workers finish together (with runs of equal size one worker could be left with most of a run alone)."""
+    runs, start = [], 0
+    while start < len(order):
+        size = max(smallest, math.ceil((len(order) - start) / (2 * max(1, slots))))
+        runs.append(order[start:start + size])
+        start += size
+    return runs
+
+
 def grid(axes: list[Axis]) -> list[tuple]:
     return list(itertools.product(*(axis.values for axis in axes)))
 
@@ -267,13 +280,13 @@ def run_sweep(scenario: Path, axes: list[Axis], base_overrides: tuple = (), obje
         # Runs of neighbouring points (in snake order: one step on one axis from each point to the next),
         # each walked in order by one worker, whose warm start carries over from point to point.
         order = snake_order([len(axis.values) for axis in axes])
-        size = max(1, math.ceil(len(jobs) / (CHUNKS_PER_WORKER * executor.slots(len(jobs)))))
-        runs = [[jobs[i] for i in order[k:k + size]] for k in range(0, len(order), size)]
+        runs = [[jobs[i] for i in run] for run in guided_runs(order, executor.slots(len(jobs)))]
         args = [(str(scenario), run, objective, solver, options, allowed) for run in runs]
+        walked_before = list(itertools.accumulate(len(run) for run in runs))
 
         def progress_of_runs(done: int, total: int) -> None:
             if progress is not None:
-                progress(min(len(jobs), done * size), len(jobs))
+                progress(walked_before[done - 1] if done else 0, len(jobs))
 
         walked = [row for chunk in executor.map(solve_run, args, progress_of_runs) for row in chunk]
     rows = [None] * len(jobs)

@@ -25,3 +25,15 @@ def test_snake_order_of_two_axes_by_hand():
     # Row-major indices of a 3 x 2 grid: (0,0)=0 (0,1)=1 (1,0)=2 (1,1)=3 (2,0)=4 (2,1)=5; the inner axis is
     # walked forward, back, forward.
     assert snake_order([3, 2]) == [0, 1, 3, 2, 4, 5]
+
+
+def test_guided_runs_cut_the_order_largest_first_by_hand():
+    from allocator.whatif.sweep import guided_runs
+
+    order = list(range(20))
+    # 2 workers: a quarter of what is left each time (at least 2): 20 -> 5, 15 -> 4, 11 -> 3, 8 -> 2, then 2s.
+    runs = guided_runs(order, 2, smallest=2)
+    assert [len(run) for run in runs] == [5, 4, 3, 2, 2, 2, 2]
+    assert [i for run in runs for i in run] == order  # every point once, neighbours kept together
+    assert guided_runs(order, 1, smallest=8) == [list(range(10)), list(range(10, 18)), [18, 19]]
+    assert guided_runs([], 2) == []
