@@ -147,7 +147,8 @@ class WarmStart:
         else:
             self._shapes.move_to_end(key)
             shape.method = highs.configure(shape.highs, lp, options)
-            from_anchor = shape.anchor is not None and _distance(shape.anchor[0], lp) < _distance(shape.lp, lp)
+            from_anchor = (shape.anchor is not None and shape.anchor[0] is not shape.lp
+                           and _distance(shape.anchor[0], lp) < _distance(shape.lp, lp))
             _update(shape, lp)
             if from_anchor:
                 shape.highs.setBasis(shape.anchor[1])
@@ -258,9 +259,9 @@ class _Kept:
         self.scaling, self.lp = scaling, lp
         self.row_of_entry = np.repeat(np.arange(lp.n_rows), np.diff(lp.indptr))
         logs = self._logs(lp.data, self.row_of_entry, lp.indices)
-        starts = lp.indptr[:-1][np.diff(lp.indptr) > 0]
-        self.low, self.high = np.full(lp.n_rows, np.inf), np.full(lp.n_rows, -np.inf)
         filled = np.diff(lp.indptr) > 0
+        starts = lp.indptr[:-1][filled]
+        self.low, self.high = np.full(lp.n_rows, np.inf), np.full(lp.n_rows, -np.inf)
         if logs.size:
             self.low[filled] = np.minimum.reduceat(logs, starts)
             self.high[filled] = np.maximum.reduceat(logs, starts)
@@ -278,22 +279,20 @@ class _Kept:
 
     def fits(self, new: LinearProgram) -> bool:
         """Whether the scaling made for `self.lp` still fits `new` (same pattern; see the module)."""
-        old = self.lp
-        for a, b in ((old.row_lower, new.row_lower), (old.row_upper, new.row_upper), (old.col_lower, new.col_lower),
-                     (old.col_upper, new.col_upper), (old.objective, new.objective), (old.data, new.data)):
+        for kind, a, b in zip(NUMBERS, _numbers(self.lp), _numbers(new)):
             changed = a != b
             if not changed.any():
                 continue
             was, now = a[changed], b[changed]
             if not (np.isfinite(was).all() and np.isfinite(now).all() and (was != 0).all() and (now != 0).all()):
                 return False
-            if b is new.data:
+            if kind == "data":
                 entries = np.flatnonzero(changed)
                 rows = self.row_of_entry[entries]
                 logs = self._logs(now, rows, new.indices[entries])
                 if (logs < self.low[rows] - RESCALE_LOG2).any() or (logs > self.high[rows] + RESCALE_LOG2).any():
                     return False
-            elif b is new.objective:
+            elif kind == "objective":
                 logs = self._cost_logs(now, np.flatnonzero(changed))
                 low, high = self.cost_span
                 if (logs < low - RESCALE_LOG2).any() or (logs > high + RESCALE_LOG2).any():
@@ -305,9 +304,15 @@ class _Kept:
 
 def _distance(a: LinearProgram, b: LinearProgram) -> int:
     """How many numbers of two programs of one pattern differ (bounds, costs, matrix entries)."""
-    return sum(int(np.count_nonzero(x != y)) for x, y in (
-        (a.row_lower, b.row_lower), (a.row_upper, b.row_upper), (a.col_lower, b.col_lower),
-        (a.col_upper, b.col_upper), (a.objective, b.objective), (a.data, b.data)))
+    return sum(int(np.count_nonzero(x != y)) for x, y in zip(_numbers(a), _numbers(b)))
+
+
+NUMBERS = ("row_lower", "row_upper", "col_lower", "col_upper", "objective", "data")  # what a variant may change
+
+
+def _numbers(lp: LinearProgram) -> tuple[np.ndarray, ...]:
+    """The arrays of `lp` that a program of the same pattern can change, in the order of NUMBERS."""
+    return tuple(getattr(lp, name) for name in NUMBERS)
 
 
 def _better(lp: LinearProgram, new: float, old: float) -> bool:
